@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs, from Debian packages, whatever tern needs to build and test that is
+# not on this machine yet. Idempotent, and silent when nothing is missing.
+set -euo pipefail
+
+packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
+          libasio-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+          mosquitto mosquitto-clients openssl python3)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The mosquitto package starts a system-wide broker on 1883; tern's tests start
+# their own on a free port and never use it, so stop it where we can.
+if [[ " ${missing[*]} " == *" mosquitto "* ]] && command -v systemctl >/dev/null; then
+  $sudo systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi
