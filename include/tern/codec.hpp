@@ -53,7 +53,29 @@ using read_result = std::variant<frame, need_more, std::error_code>;
 class frame_reader {
  public:
   explicit frame_reader(std::size_t max_packet = default_max_packet) noexcept : max_packet_(max_packet) {}
-  read_result next(bytes_view in) const noexcept;
+  // Inline: it runs once per received packet and is a handful of instructions.
+  read_result next(bytes_view in) const noexcept {
+    if (in.empty()) return need_more{2};
+    auto header = std::to_integer<std::uint8_t>(in[0]);
+    auto type = header >> 4;
+    if (type == 0 || type == 15) return make_error_code(errc::reserved_packet_type);
+    // Remaining Length (2.2.3): at most 4 bytes, 7 bits each, low group first.
+    std::size_t length = 0;
+    std::size_t i = 1;
+    for (unsigned shift = 0;; shift += 7, ++i) {
+      if (i == 5) return make_error_code(errc::remaining_length_too_long);
+      if (i >= in.size()) return need_more{1};
+      auto digit = std::to_integer<std::size_t>(in[i]);
+      length |= (digit & 0x7F) << shift;
+      if (!(digit & 0x80)) break;
+    }
+    ++i;
+    // Before anything is reserved or awaited: a lying length costs nothing.
+    if (length > max_packet_) return make_error_code(errc::packet_too_large);
+    std::size_t total = i + length;
+    if (in.size() < total) return need_more{total - in.size()};
+    return frame{header, in.subspan(i, length), total};
+  }
   std::size_t max_packet() const noexcept { return max_packet_; }
 
  private:
@@ -67,6 +89,11 @@ class frame_reader {
 ///
 /// Errors: every `errc` of the codec section in error.hpp; see docs/codec.md.
 result<packet_view> parse(const frame& f, protocol_version version = protocol_version::v3_1_1) noexcept;
+
+/// `parse` for a frame known to hold a PUBLISH (`f.header >> 4 == 3`): the
+/// receive hot path, inline and without the `packet_view` variant. Same
+/// checks and errors as `parse`. Defined in tern/detail/parse_publish.hpp.
+inline result<publish_view> parse_publish(const frame& f) noexcept;
 
 /// A packet decoder over a byte stream, with a buffer it owns and reuses.
 ///
@@ -94,6 +121,10 @@ class stream_decoder {
   void feed(bytes_view bytes);
   /// The next whole packet, `need_more`, or the decoding error.
   next_result next() noexcept;
+  /// The next whole frame, unparsed, for callers that dispatch on the type
+  /// themselves (a session sends PUBLISH frames to `parse_publish`, the rest
+  /// to `parse`). The frame is consumed: a parse error is the caller's to handle.
+  read_result next_frame() noexcept;
 
   /// Bytes received but not yet returned as packets.
   std::size_t buffered() const noexcept { return end_ - begin_; }
@@ -139,3 +170,5 @@ encoded encode(const publish_view& p, std::span<std::byte> out) noexcept;
 std::error_code encode_to(const packet_view& p, std::vector<std::byte>& out);
 
 }  // namespace tern::codec
+
+#include "tern/detail/parse_publish.hpp"

@@ -61,7 +61,11 @@ result<packet_view> parse(const frame& f, protocol_version version) noexcept {
   switch (type) {
     case packet_type::connect: return detail::parse_connect(f);
     case packet_type::connack: return parse_connack(f, version);
-    case packet_type::publish: return detail::parse_publish(f);
+    case packet_type::publish: {
+      auto p = parse_publish(f);
+      if (!p) return p.error();
+      return packet_view{*p};
+    }
     case packet_type::puback: return parse_ack<puback>(f);
     case packet_type::pubrec: return parse_ack<pubrec>(f);
     case packet_type::pubrel: return parse_ack<pubrel>(f);

@@ -34,8 +34,7 @@ result<packet_view> parse_connect(const frame& f) noexcept {
     will_view w;
     w.qos = static_cast<tern::qos>(will_qos);
     w.retain = will_retain;
-    if (auto e = r.string(w.topic); e != errc{}) return e;
-    if (auto e = check_topic_name(w.topic); e != errc{}) return e;  // [MQTT-3.1.3-10]
+    if (auto e = r.topic_name(w.topic); e != errc{}) return e;  // [MQTT-3.1.3-10]
     if (auto e = r.binary(w.payload); e != errc{}) return e;
     c.will = w;
   }

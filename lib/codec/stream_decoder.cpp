@@ -28,18 +28,25 @@ void stream_decoder::feed(bytes_view bytes) {
   commit(bytes.size());
 }
 
-stream_decoder::next_result stream_decoder::next() noexcept {
+read_result stream_decoder::next_frame() noexcept {
   if (error_) return error_;
   auto r = reader_.next(std::span<const std::byte>(buf_).subspan(begin_, end_ - begin_));
-  if (auto* more = std::get_if<need_more>(&r)) {
-    if (begin_ == end_) begin_ = end_ = 0;  // nothing held: start the next read at the front
-    return *more;
+  if (auto* f = std::get_if<frame>(&r)) {
+    begin_ += f->size;
+  } else if (auto* ec = std::get_if<std::error_code>(&r)) {
+    error_ = *ec;
+  } else if (begin_ == end_) {
+    begin_ = end_ = 0;  // nothing held: the next read starts at the front
   }
-  if (auto* ec = std::get_if<std::error_code>(&r)) return error_ = *ec;
-  const auto& f = std::get<frame>(r);
-  auto p = parse(f, version_);
+  return r;
+}
+
+stream_decoder::next_result stream_decoder::next() noexcept {
+  auto r = next_frame();
+  if (auto* more = std::get_if<need_more>(&r)) return *more;
+  if (auto* ec = std::get_if<std::error_code>(&r)) return *ec;
+  auto p = parse(std::get<frame>(r), version_);
   if (!p) return error_ = p.error();
-  begin_ += f.size;
   return std::move(p).value();
 }
 

@@ -1,29 +1,17 @@
 #include "codec/utf8.hpp"
 
-#include <cstdint>
-#include <cstring>
+namespace tern::codec::detail {
 
-namespace tern::codec {
-
-utf8_status check_utf8(std::string_view s) noexcept {
+utf8_status check_utf8_slow(std::string_view s, bool reject_wildcards) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   bool has_null = false;
+  bool has_wildcard = false;
   while (p < end) {
-    // Topics are nearly always ASCII: test eight bytes at a time.
-    if (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        // A zero byte in the word: the classic "has zero byte" bit trick.
-        has_null |= ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull) != 0;
-        p += 8;
-        continue;
-      }
-    }
     unsigned c = *p;
     if (c < 0x80) {
       has_null |= c == 0;
+      has_wildcard |= reject_wildcards && (c == '+' || c == '#');
       ++p;
       continue;
     }
@@ -40,10 +28,11 @@ utf8_status check_utf8(std::string_view s) noexcept {
       cp = (cp << 6) | (cc & 0x3F);
     }
     if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return utf8_status::ill_formed;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return utf8_status::ill_formed;
+    if (cp >= 0xD800 && cp <= 0xDFFF) return utf8_status::ill_formed;  // surrogates [MQTT-1.5.3-1]
     p += n + 1;
   }
-  return has_null ? utf8_status::contains_null : utf8_status::ok;
+  if (has_null) return utf8_status::contains_null;
+  return has_wildcard ? utf8_status::contains_wildcard : utf8_status::ok;
 }
 
-}  // namespace tern::codec
+}  // namespace tern::codec::detail

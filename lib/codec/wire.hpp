@@ -58,19 +58,29 @@ class wire_reader {
     return errc{};
   }
   /// A UTF-8 string: checked for [MQTT-1.5.3-1] and [MQTT-1.5.3-2].
-  errc string(std::string_view& v) noexcept {
+  errc string(std::string_view& v) noexcept { return checked_string(v, false); }
+
+  /// A topic name: a UTF-8 string, non-empty [MQTT-4.7.3-1], without
+  /// wildcards [MQTT-3.3.2-2]; all checked in one pass over the bytes.
+  errc topic_name(std::string_view& v) noexcept {
+    if (auto e = checked_string(v, true); e != errc{}) return e;
+    return v.empty() ? errc::empty_topic_name : errc{};
+  }
+
+ private:
+  errc checked_string(std::string_view& v, bool topic_name) noexcept {
     bytes_view b;
     if (auto e = binary(b); e != errc{}) return e;
     v = as_chars(b);
-    switch (check_utf8(v)) {
+    switch (check_utf8(v, topic_name)) {
       case utf8_status::ok: return errc{};
       case utf8_status::ill_formed: return errc::utf8_ill_formed;
       case utf8_status::contains_null: return errc::utf8_contains_null;
+      case utf8_status::contains_wildcard: return errc::wildcard_in_topic_name;
     }
     return errc{};
   }
 
- private:
   const std::byte* p_;
   const std::byte* end_;
 };
