@@ -1,0 +1,102 @@
+# Shared by the scripts in this folder: sourced, not run.
+# Every build directory lives at the top of the checkout.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=${TERN_JOBS:-$(nproc)}
+
+# configure DIR [meson options...]: sets up DIR, or re-applies the options to it.
+configure() {
+  local dir=$1
+  shift
+  if [ -f "$top/$dir/build.ninja" ]; then
+    meson configure "$top/$dir" "$@" >/dev/null
+  else
+    meson setup "$top/$dir" "$top" "$@" >"$top/$dir.setup.log" 2>&1 || { cat "$top/$dir.setup.log" >&2; return 1; }
+  fi
+}
+
+# The release build every script shares: optimised, assertions on, warnings are errors.
+configure_release() {
+  configure build --buildtype=release -Db_ndebug=false -Dwerror=true -Dtests=true -Dbench=true
+}
+
+# The libFuzzer build: clang, ASan+UBSan, coverage on the library code too.
+configure_fuzz() {
+  CXX=clang++ configure build-fuzz --buildtype=debugoptimized -Dfuzz=true -Dtests=false -Dbench=false \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fsanitize=fuzzer-no-link -Dwerror=true
+}
+
+fuzzer_names() {
+  local f
+  for f in "$top"/fuzz/*_fuzzer.cpp; do basename "$f" .cpp; done
+}
+
+# run_fuzzer NAME SECONDS: fuzzes on a scratch copy of the corpus, so the
+# repository's corpus only changes when someone adds a regression input.
+run_fuzzer() {
+  local name=$1 seconds=$2 work
+  work=$(mktemp -d)
+  cp -r "$top/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
+  (cd "$work" && "$top/build-fuzz/fuzz/$name" -max_total_time="$seconds" -rss_limit_mb=2048 \
+     -print_final_stats=1 "$work" >"$work.log" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "fuzz: $name FAILED (log: $work.log; crash inputs in $work)" >&2
+    tail -40 "$work.log" >&2
+  else
+    echo "fuzz: $name ok, $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work.log" | grep -o '[0-9]*$') runs in ${seconds}s"
+    rm -rf "$work" "$work.log"
+  fi
+  return $rc
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_broker: a private mosquitto on a free loopback port, for the tests
+# that need a broker; exports TERN_TEST_BROKER=127.0.0.1:PORT. stop_broker ends it.
+start_broker() {
+  local bin port i
+  bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+  broker_dir=$(mktemp -d)
+  port=$(free_port)
+  cat >"$broker_dir/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest file $broker_dir/mosquitto.log
+CONF
+  "$bin" -c "$broker_dir/mosquitto.conf" >/dev/null 2>&1 &
+  broker_pid=$!
+  for i in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export TERN_TEST_BROKER="127.0.0.1:$port"
+}
+
+stop_broker() {
+  [ -n "${broker_pid:-}" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  [ -n "${broker_dir:-}" ] && rm -rf "$broker_dir"
+  broker_pid=""
+}
+
+# junit_counts FILE: "PASSED FAILED" over the test cases of a meson JUnit log
+# (gtest cases one by one, other tests as one case each).
+junit_counts() {
+  python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print("0 1"); sys.exit()
+p = f = 0
+for case in root.iter("testcase"):
+    if case.find("failure") is not None or case.find("error") is not None:
+        f += 1
+    elif case.find("skipped") is None:
+        p += 1
+print(p, f)
+PY
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds tern and runs every test: the unit tests and corpus replays of the
+# release build, the core layers again under ASan+UBSan, then each fuzzer for
+# FUZZ_SECONDS (20) seconds. Installs what is missing first. A private
+# mosquitto runs on a free loopback port for the tests that need a broker.
+# Ends with one line `tests: N passed, N failed`; exits non-zero on any failure.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$top"
+
+"$top/scripts/setup.sh" || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+# meson_tests DIR [meson test args...]: runs them and adds their cases.
+meson_tests() {
+  local dir=$1
+  shift
+  rm -f "$top/$dir/meson-logs/testlog.junit.xml"
+  meson test -C "$top/$dir" --print-errorlogs --num-processes "$jobs" "$@"
+  local counts
+  counts=$(junit_counts "$top/$dir/meson-logs/testlog.junit.xml")
+  add ${counts% *} ${counts#* }
+}
+
+# build DIR: a failed build counts as one failed test.
+build() {
+  if ninja -C "$top/$1" -j "$jobs"; then return 0; fi
+  echo "build of $1 FAILED" >&2
+  add 0 1
+  return 1
+}
+
+trap stop_broker EXIT
+start_broker
+
+echo "== release build and tests"
+if configure_release && build build; then
+  meson_tests build
+fi
+
+echo "== ASan+UBSan: tern_core tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+if configure build-asan --buildtype=debugoptimized -Db_ndebug=false -Dwerror=true -Dbench=false \
+     -Db_sanitize=address,undefined -Db_lundef=false && build build-asan; then
+  meson_tests build-asan --suite core --timeout-multiplier 3
+fi
+
+echo "== fuzzers, ${FUZZ_SECONDS:-20} s each"
+if configure_fuzz && build build-fuzz; then
+  for name in $(fuzzer_names); do
+    if run_fuzzer "$name" "${FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; fi
+  done
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
