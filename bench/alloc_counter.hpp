@@ -6,4 +6,8 @@
 
 namespace tern::bench {
 std::uint64_t allocations() noexcept;
+/// Bytes currently allocated through operator new, counted as the usable size
+/// of each block (what malloc really hands out, without its own header).
+/// The difference around building a data structure is its heap footprint.
+std::uint64_t live_bytes() noexcept;
 }
