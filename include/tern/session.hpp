@@ -1,0 +1,344 @@
+#pragma once
+// The MQTT 3.1/3.1.1 client protocol state machine, sans-I/O.
+//
+// `tern::session` owns the protocol state of one client: the connection phase,
+// packet identifiers, the QoS 1/2 in-flight window, the offline queue, the
+// QoS 2 receive bookkeeping and the keep-alive deadlines. It does no I/O and
+// reads no clock: bytes, time and commands go in, actions come out. See
+// docs/session.md for the state diagram and the delivery guarantees.
+//
+// How a transport drives it (tern::client does this on an Asio strand):
+//
+//   std::vector<tern::action> out;                  // reused across calls
+//   s.connect(opts, now, out);                      // after the TCP/TLS connect
+//   ... run(out): write send_bytes, arm one timer at arm_timer, map events ...
+//   s.on_bytes(read_bytes, now, out);               // whenever bytes arrive
+//   s.on_timer(now, out);                           // when the timer fires
+//   s.on_link_lost(ec, now, out);                   // on a socket error or EOF
+//
+// Every entry point *appends* to `out` (it never clears it) and emits actions
+// in the order they must be carried out.
+//
+// **Lifetimes of views in actions.** Every view in an action (`send_bytes`
+// head and payload, `message_received` topic and payload, `subscribed`
+// granted codes, `log_line` text) stays valid until the next call of a member
+// function of the same session that takes `out`, or until the session is
+// destroyed, whichever comes first. The `payload` of a `send_bytes` that
+// carries a QoS 1/2 PUBLISH stays valid longer: until that message's
+// `publish_completed`. A transport that keeps writing while it feeds the
+// session again must copy `head` (a few bytes) into its own write queue.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "tern/codec.hpp"
+#include "tern/error.hpp"
+#include "tern/packet.hpp"
+#include "tern/result.hpp"
+
+namespace tern {
+
+/// The session never reads a clock; every time argument is a time point of this clock.
+using clock = std::chrono::steady_clock;
+
+/// Log levels, with Flask-MQTT's (paho's) values so they map one to one:
+/// MQTT_LOG_INFO 0x01, MQTT_LOG_NOTICE 0x02, MQTT_LOG_WARNING 0x04,
+/// MQTT_LOG_ERR 0x08, MQTT_LOG_DEBUG 0x10. They are bits, so a mask of them
+/// selects which lines a session emits (`session_options::log_mask`).
+enum class log_level : std::uint8_t { info = 0x01, notice = 0x02, warning = 0x04, err = 0x08, debug = 0x10 };
+
+/// An application message to publish. It is owned: QoS 1/2 messages are kept
+/// until they are acknowledged, and re-sent after a reconnect.
+struct message {
+  std::string topic;               ///< a topic name: non-empty, no wildcards [MQTT-4.7.1-1]
+  std::vector<std::byte> payload;  ///< any bytes, possibly none
+  tern::qos qos = qos::at_most_once;
+  bool retain = false;
+};
+
+/// The Will (3.1.2.5): published by the broker if the connection ends without DISCONNECT.
+struct will {
+  std::string topic;               ///< a topic name [MQTT-3.1.3-10]
+  std::vector<std::byte> payload;  ///< at most 65,535 bytes
+  tern::qos qos = qos::at_most_once;
+  bool retain = false;
+};
+
+/// Settings of one connection, given to `session::connect`. Each connect may
+/// change them; the in-flight messages and the queue survive the change.
+struct connect_options {
+  /// The client identifier. When empty and `clean_session` is on, the session
+  /// generates one: "tern" + 19 characters of [0-9a-zA-Z] (23 in all, so that
+  /// MQTT 3.1 brokers accept it [MQTT-3.1.3-5]), from `session_options::random_seed`.
+  /// When empty and `clean_session` is off, `connect` fails with
+  /// `errc::client_id_required` [MQTT-3.1.3-7]. With MQTT 3.1 an id longer than
+  /// 23 bytes fails with `errc::client_id_invalid`.
+  std::string client_id;
+  std::optional<std::string> user_name;
+  std::optional<std::vector<std::byte>> password;  ///< needs `user_name` [MQTT-3.1.2-22]
+  /// Seconds; 0 disables keep-alive [MQTT-3.1.2-23]. Default 60.
+  std::uint16_t keep_alive = 60;
+  /// How long to wait for PINGRESP (or any packet) after a PINGREQ before the
+  /// link is declared lost with `errc::keep_alive_timeout`. Zero (the default)
+  /// means the keep-alive interval.
+  std::chrono::milliseconds response_timeout{0};
+  /// How long to wait for CONNACK before `errc::connect_timeout`. Default 30 s.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+  /// Clean session [MQTT-3.1.2-4], [MQTT-3.1.2-6]. Default on.
+  bool clean_session = true;
+  std::optional<tern::will> will;
+  /// MQTT 3.1.1 (`MQTT`, level 4, the default) or 3.1 (`MQIsdp`, level 3).
+  protocol_version version = protocol_version::v3_1_1;
+};
+
+/// Settings of the session itself, fixed for its lifetime.
+struct session_options {
+  /// At most this many QoS 1/2 PUBLISHes unacknowledged at once; further ones
+  /// wait in the queue, in order. Default 20. Must be 1-65535.
+  std::size_t max_inflight = 20;
+  /// At most this many messages waiting (offline, or behind the window);
+  /// 0 = unlimited. When full, `publish` fails with `errc::queue_full` and
+  /// nothing already queued is dropped. Default 1000.
+  std::size_t max_queued = 1000;
+  /// When set, a QoS 0 publish while not connected fails with
+  /// `errc::not_connected` instead of being queued. Default off.
+  bool drop_qos0_offline = false;
+  /// Largest incoming packet (its Remaining Length). A bigger one closes the
+  /// link with `errc::packet_too_large`. Default 256 MiB, the protocol maximum.
+  std::size_t max_packet_size = codec::default_max_packet;
+  /// Seeds the generator of client identifiers. The session reads no entropy
+  /// itself: tern::client passes `std::random_device{}()` here.
+  std::uint64_t random_seed = 0;
+  /// Which `log_level`s to emit as `log_line` actions (a bitwise or of them).
+  /// Default: everything except `debug`, which logs every packet.
+  std::uint8_t log_mask = 0x0F;
+};
+
+/// An identifier the session gives each publish, subscribe and unsubscribe
+/// (paho's and Flask-MQTT's `mid`). Never 0; wraps around after 2^32 - 1. It
+/// is not the packet identifier: a message keeps its `mid` across reconnects
+/// while it may get a new packet identifier.
+using message_id = std::uint32_t;
+
+// ---- actions -------------------------------------------------------------
+
+/// Write `head` then `payload` to the connection (gather I/O). `payload` is a
+/// PUBLISH payload held by the session, empty for every other packet.
+struct send_bytes {
+  bytes_view head;
+  bytes_view payload;
+  std::size_t size() const noexcept { return head.size() + payload.size(); }
+};
+/// The next deadline changed: arm the one timer to call `on_timer` at
+/// `deadline`. `clock::time_point::max()` means no deadline (cancel the timer).
+struct arm_timer {
+  clock::time_point deadline;
+};
+/// CONNACK accepted the connection. `session_present` is always false for MQTT 3.1.
+struct connected {
+  bool session_present = false;
+  std::uint8_t return_code = 0;
+};
+/// CONNACK refused the connection: `return_code` 1-5 and the same as an
+/// error of `connack_category()` (Table 3.1). Followed by `connection_closed`.
+struct connect_refused {
+  std::uint8_t return_code = 0;
+  std::error_code ec;
+};
+/// An application message from the broker, delivered once per QoS 2 flow.
+/// `topic` and `payload` borrow the session's receive buffer.
+struct message_received {
+  std::string_view topic;
+  bytes_view payload;
+  tern::qos qos = qos::at_most_once;
+  bool retain = false;
+  bool dup = false;
+  std::uint16_t packet_id = 0;  ///< 0 for QoS 0
+};
+/// A publish finished on the sender's side: QoS 0 when its bytes were handed
+/// out, QoS 1 on PUBACK, QoS 2 on PUBCOMP.
+struct publish_completed {
+  message_id mid = 0;
+};
+/// A SUBACK arrived: one granted QoS per filter, in order, 0x80 for a
+/// refused filter (`suback_failure`, MQTT 3.1.1 only). When the link is lost
+/// first, `ec` is the reason and `granted` is empty.
+struct subscribed {
+  message_id mid = 0;
+  std::span<const std::uint8_t> granted;
+  std::error_code ec;
+};
+/// An UNSUBACK arrived; or the link was lost first, and `ec` says why.
+struct unsubscribed {
+  message_id mid = 0;
+  std::error_code ec;
+};
+/// The connection is over: close the transport (if it is still open) and do
+/// not write to it again. `reason` is `errc::disconnected` after `disconnect`,
+/// the caller's reason after `on_link_lost`, a `connack_error` after a
+/// refusal, and otherwise the protocol violation, codec error or timeout
+/// that made the session give up (`errc::keep_alive_timeout`, ...).
+struct connection_closed {
+  std::error_code reason;
+};
+/// A log line for the application (Flask-MQTT's on_log).
+struct log_line {
+  log_level level = log_level::info;
+  std::string_view text;
+};
+
+using action = std::variant<send_bytes, arm_timer, connected, connect_refused, message_received,
+                            publish_completed, subscribed, unsubscribed, connection_closed, log_line>;
+
+/// The client side of the MQTT 3.1/3.1.1 protocol as a pure state machine.
+///
+/// Phases: `idle` (no connection) → `connect` → `awaiting_connack` → CONNACK 0
+/// → `connected` → (link lost, protocol violation, timeout, `disconnect`) →
+/// `idle`, and `connect` again on the same session to resume it.
+///
+/// The session never throws on a protocol path and never reads a clock, a
+/// socket or an entropy source.
+///
+/// **Thread safety:** distinct objects safe, shared objects unsafe; call one
+/// session from one thread (or strand) at a time.
+class session {
+ public:
+  explicit session(const session_options& options = {});
+  ~session();
+  session(session&&) noexcept;
+  session& operator=(session&&) noexcept;
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// Starts a connection: call it once the transport is open. Encodes CONNECT
+  /// [MQTT-3.1.0-1] and waits for CONNACK within `options.connect_timeout`.
+  ///
+  /// Emits: `log_line`, `send_bytes` (CONNECT), `arm_timer` (connect timeout).
+  /// Errors (nothing emitted): `errc::already_connected` unless idle;
+  /// `errc::client_id_required`; `errc::client_id_invalid`;
+  /// `errc::invalid_qos` (Will QoS 3); a topic error for the Will topic;
+  /// `errc::password_without_user_name`; `errc::string_too_long`.
+  std::error_code connect(const connect_options& options, clock::time_point now, std::vector<action>& out);
+
+  /// Feeds bytes received from the broker (copied into the receive buffer)
+  /// and handles every whole packet in them.
+  ///
+  /// Emits: `connected` (CONNACK 0) followed by the re-sent and queued
+  /// messages' `send_bytes` and the QoS 0 ones' `publish_completed`;
+  /// `connect_refused` + `connection_closed` (CONNACK 1-5);
+  /// `message_received` + `send_bytes` (PUBACK or PUBREC) for a PUBLISH
+  /// [MQTT-4.5.0-2], only the `send_bytes` for a duplicate QoS 2 PUBLISH
+  /// [MQTT-4.3.3-2]; `send_bytes` (PUBCOMP) for a PUBREL; `send_bytes`
+  /// (PUBREL) for a PUBREC; `publish_completed` for a PUBACK or PUBCOMP,
+  /// followed by the next queued messages; `subscribed`; `unsubscribed`;
+  /// `log_line`; `arm_timer`; and `connection_closed` for a protocol
+  /// violation: `errc::unexpected_packet` (CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+  /// PINGREQ, DISCONNECT), `errc::packet_before_connack`,
+  /// `errc::duplicate_connack`, `errc::protocol_violation` (session present
+  /// on a clean session [MQTT-3.2.2-1], a SUBACK with the wrong number of
+  /// codes [MQTT-3.9.3-1]), any codec error (malformed packet), or
+  /// `errc::packet_too_large`. Bytes after a closing packet are ignored.
+  /// A PUBACK, PUBREC or PUBCOMP for an unknown packet id is logged at
+  /// `warning` and ignored. Bytes while idle are ignored.
+  void on_bytes(bytes_view bytes, clock::time_point now, std::vector<action>& out);
+
+  /// Zero-copy receive: `receive_buffer(n)` returns space for at least `n`
+  /// bytes to read into, and `on_received(k, ...)` handles the first `k` of
+  /// them exactly as `on_bytes` would. The span is valid until the next call.
+  std::span<std::byte> receive_buffer(std::size_t n);
+  void on_received(std::size_t n, clock::time_point now, std::vector<action>& out);
+
+  /// Call at (or after) the last `arm_timer` deadline. Early calls do nothing.
+  ///
+  /// Emits: `send_bytes` (PINGREQ) when nothing was sent for the keep-alive
+  /// interval [MQTT-3.1.2-23]; `connection_closed` with
+  /// `errc::keep_alive_timeout` when no packet came back within the response
+  /// timeout of a PINGREQ, or `errc::connect_timeout` without CONNACK;
+  /// `log_line`; `arm_timer`.
+  void on_timer(clock::time_point now, std::vector<action>& out);
+
+  /// The transport lost the connection (read error, EOF, write error).
+  /// Unacknowledged messages stay for the next `connect`.
+  ///
+  /// Emits, unless already idle: `subscribed`/`unsubscribed` with `ec = reason`
+  /// for each pending request, `log_line`, `connection_closed{reason}`,
+  /// `arm_timer`.
+  void on_link_lost(std::error_code reason, clock::time_point now, std::vector<action>& out);
+
+  /// Publishes `msg`: sends it now when connected and the window and a packet
+  /// id allow, otherwise queues it; queued messages go out in `publish` order
+  /// after CONNACK or as the window frees. Returns its `message_id`.
+  ///
+  /// Emits: `send_bytes` (PUBLISH) and, for QoS 0, `publish_completed`; `arm_timer`.
+  /// Errors (nothing queued): a topic error (`errc::empty_topic`,
+  /// `errc::wildcard_in_name`, ...); `errc::invalid_qos`;
+  /// `errc::packet_too_large` (over 268,435,455 bytes on the wire);
+  /// `errc::queue_full`; `errc::not_connected` for QoS 0 while not connected
+  /// with `drop_qos0_offline`.
+  ///
+  /// `mid`: the id to give the message; 0 (the default) lets the session pick
+  /// the next one. tern::client picks ids itself so that it can return them
+  /// before the call reaches the session; it must not reuse one in flight.
+  result<message_id> publish(message msg, clock::time_point now, std::vector<action>& out, message_id mid = 0);
+
+  /// Sends SUBSCRIBE for one or more filters (copied into the packet).
+  /// Needs a connection: subscriptions are not queued or restored by the
+  /// session (tern::client re-subscribes after a reconnect).
+  ///
+  /// Emits: `send_bytes` (SUBSCRIBE), `arm_timer`; later, `subscribed`.
+  /// Errors: `errc::not_connected`; `errc::no_topic_filters`; a topic filter
+  /// error; `errc::invalid_qos`; `errc::packet_id_exhausted`.
+  /// `mid` as for `publish`.
+  result<message_id> subscribe(std::span<const subscribe_entry> filters, clock::time_point now,
+                               std::vector<action>& out, message_id mid = 0);
+  result<message_id> subscribe(std::string_view filter, tern::qos max_qos, clock::time_point now,
+                               std::vector<action>& out, message_id mid = 0);
+
+  /// Sends UNSUBSCRIBE for one or more filters. As `subscribe`; later, `unsubscribed`.
+  result<message_id> unsubscribe(std::span<const std::string_view> filters, clock::time_point now,
+                                 std::vector<action>& out, message_id mid = 0);
+  result<message_id> unsubscribe(std::string_view filter, clock::time_point now, std::vector<action>& out,
+                                 message_id mid = 0);
+
+  /// Ends the connection cleanly: sends DISCONNECT when connected (so the
+  /// broker drops the Will [MQTT-3.14.4-3]) and then nothing more
+  /// [MQTT-3.14.4-2]. Unacknowledged messages stay for the next `connect`.
+  ///
+  /// Emits: `send_bytes` (DISCONNECT, only when connected), `subscribed` /
+  /// `unsubscribed` with `errc::disconnected` for pending requests,
+  /// `log_line`, `connection_closed{errc::disconnected}`, `arm_timer`.
+  /// Errors: `errc::not_connected` when idle.
+  std::error_code disconnect(clock::time_point now, std::vector<action>& out);
+
+  /// The earliest time `on_timer` has work, or `clock::time_point::max()`.
+  clock::time_point next_deadline() const noexcept;
+
+  /// True between CONNACK 0 and the end of that connection.
+  bool is_connected() const noexcept;
+  /// True from `connect` until the connection ends.
+  bool is_open() const noexcept;
+  /// QoS 1/2 PUBLISHes (and PUBRELs) sent and not yet completed.
+  std::size_t inflight() const noexcept;
+  /// Messages waiting to be sent.
+  std::size_t queued() const noexcept;
+  /// The client id of the current or last connection (generated or given).
+  std::string_view client_id() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// The name of a log level as paho spells it ("INFO", "NOTICE", "WARNING", "ERR", "DEBUG").
+std::string_view to_string(log_level level) noexcept;
+
+}  // namespace tern

@@ -1,0 +1,35 @@
+#pragma once
+// Keep-alive [MQTT-3.1.2-23]: a PINGREQ when nothing was sent for the
+// interval (sends reset it, receives do not), and a response deadline after
+// each PINGREQ that any received packet clears.
+
+#include <chrono>
+
+#include "tern/session.hpp"
+
+namespace tern::detail {
+
+class keep_alive {
+ public:
+  enum class due { nothing, send_ping, timed_out };
+
+  /// Starts (or restarts) the clock for a connection; `interval` 0 disables pings.
+  void start(std::chrono::seconds interval, clock::duration response_timeout, clock::time_point now) noexcept;
+  void stop() noexcept;
+  void on_sent(clock::time_point now) noexcept { last_sent_ = now; }
+  void on_received() noexcept { response_due_ = clock::time_point::max(); }
+  /// What is due at `now`. After `send_ping`, send PINGREQ and call `on_ping_sent`.
+  due check(clock::time_point now) const noexcept;
+  void on_ping_sent(clock::time_point now) noexcept;
+  /// The earliest time `check` can answer something else than `nothing`.
+  clock::time_point deadline() const noexcept;
+
+ private:
+  bool running_ = false;
+  clock::duration interval_{};
+  clock::duration response_timeout_{};
+  clock::time_point last_sent_{};
+  clock::time_point response_due_ = clock::time_point::max();
+};
+
+}  // namespace tern::detail

@@ -1,0 +1,108 @@
+// Keep-alive [MQTT-3.1.2-23] and the PINGRESP timeout (checklist §9).
+#include "harness.hpp"
+
+namespace tern::test {
+namespace {
+
+class KeepAliveTest : public ::testing::TestWithParam<protocol_version> {
+ protected:
+  harness h;
+  void SetUp() override { h.open(harness::default_options(GetParam())); }
+};
+
+TEST_P(KeepAliveTest, PingWhenNothingWasSentForTheInterval) {
+  // The CONNECT went out at t=0: the first PINGREQ is due at 60 s, not earlier.
+  h.advance(59s);
+  h.timer();
+  EXPECT_TRUE(h.sent().empty());
+  h.advance(1s);
+  h.timer();
+  EXPECT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"});
+  // Now waiting for PINGRESP until 60 s later (the default response timeout).
+  EXPECT_EQ(h.s.next_deadline(), h.now + 60s);
+  h.advance(1s);
+  h.feed(hex("d0 00"));
+  EXPECT_TRUE(h.out.empty() || h.count<connection_closed>() == 0);
+  EXPECT_EQ(h.s.next_deadline(), h.now + 59s);  // next ping 60 s after the last send
+}
+
+TEST_P(KeepAliveTest, SendingResetsTheIntervalReceivingDoesNot) {
+  h.advance(30s);
+  ASSERT_TRUE(h.publish("t", "x", qos::at_most_once));
+  EXPECT_EQ(h.s.next_deadline(), h.now + 60s);
+  h.advance(10s);
+  h.feed(wire(publish_view{"t", {}, qos::at_most_once}));  // a receive does not postpone the ping
+  EXPECT_EQ(h.s.next_deadline(), h.now + 50s);
+  h.advance(50s);
+  h.timer();
+  EXPECT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"});
+}
+
+TEST_P(KeepAliveTest, TimeoutWithoutResponse) {
+  h.advance(60s);
+  h.timer();
+  ASSERT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"});
+  h.advance(59s);
+  h.timer();
+  EXPECT_EQ(h.closed(), std::error_code{});
+  h.advance(1s);
+  h.timer();
+  EXPECT_EQ(h.closed(), errc::keep_alive_timeout);
+  EXPECT_FALSE(h.s.is_open());
+  EXPECT_EQ(h.s.next_deadline(), clock::time_point::max());
+}
+
+TEST_P(KeepAliveTest, AnyPacketAnswersThePing) {
+  h.advance(60s);
+  h.timer();
+  h.advance(30s);
+  h.feed(wire(publish_view{"t", {}, qos::at_most_once}));
+  h.advance(30s);
+  h.timer();
+  EXPECT_EQ(h.closed(), std::error_code{});
+  EXPECT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"});  // the next ping, 60 s after the last one
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, KeepAliveTest, ::testing::ValuesIn(both_versions), version_name);
+
+TEST(KeepAlive, ConfigurableResponseTimeout) {
+  harness h;
+  auto o = harness::default_options();
+  o.keep_alive = 10;
+  o.response_timeout = 3s;
+  h.open(o);
+  h.advance(10s);
+  h.timer();
+  ASSERT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"});
+  EXPECT_EQ(h.s.next_deadline(), h.now + 3s);
+  h.advance(3s);
+  h.timer();
+  EXPECT_EQ(h.closed(), errc::keep_alive_timeout);
+}
+
+TEST(KeepAlive, ZeroDisables) {
+  harness h;
+  auto o = harness::default_options();
+  o.keep_alive = 0;
+  ASSERT_FALSE(h.connect(o));
+  EXPECT_EQ(h.sent_hex()[0], to_hex(hex("10 0e 00 04 'MQTT' 04 02 00 00 00 02 'c1'")));
+  h.feed(hex("20 02 00 00"));
+  EXPECT_EQ(h.s.next_deadline(), clock::time_point::max());
+  EXPECT_EQ(h.events<arm_timer>().at(0).deadline, clock::time_point::max());
+  h.advance(24h);
+  h.timer();
+  EXPECT_TRUE(h.out.empty());
+}
+
+TEST(KeepAlive, EarlyTimerCallsDoNothing) {
+  harness h;
+  h.open();
+  for (int i = 0; i < 5; ++i) {
+    h.advance(1s);
+    h.timer();
+    EXPECT_TRUE(h.out.empty());
+  }
+}
+
+}  // namespace
+}  // namespace tern::test
