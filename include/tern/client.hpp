@@ -1,0 +1,177 @@
+#pragma once
+// tern::client: the MQTT client on Asio. It glues the sans-I/O session to a
+// transport (TCP, TLS), a timer and the topic-trie dispatcher, reconnects
+// with back-off, and offers a thread-safe API. See docs/client.md.
+//
+// Needs standalone Asio: compile with ASIO_STANDALONE (the `tern` meson
+// dependency and tern.pc add it).
+
+#include <asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "tern/result.hpp"
+#include "tern/session.hpp"
+#include "tern/transport_error.hpp"
+
+namespace tern {
+
+/// TLS settings for mqtts:// and wss:// brokers (Flask-MQTT's MQTT_TLS_* keys).
+struct tls_options {
+  /// CA certificates: a PEM file and/or a hashed directory. Both empty: the
+  /// system store (OpenSSL's default paths).
+  std::string ca_file;
+  std::string ca_path;
+  /// Client certificate chain and key (PEM), for brokers that require one.
+  /// `key_file` empty: the key is in `cert_file`.
+  std::string cert_file;
+  std::string key_file;
+  std::string key_password;
+  /// Broker certificate requirement: `none` skips verification entirely;
+  /// `optional` and `required` (the default) verify the chain.
+  enum class requirement : std::uint8_t { none, optional, required };
+  requirement cert_reqs = requirement::required;
+  /// The lowest TLS version accepted. Default TLS 1.2.
+  enum class version : std::uint8_t { tls1_2, tls1_3 };
+  version min_version = version::tls1_2;
+  /// OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default.
+  std::string ciphers;
+  /// Skips only the host name check (the chain is still verified) and logs a
+  /// warning on every connection. Flask-MQTT's MQTT_TLS_INSECURE.
+  bool insecure = false;
+};
+
+/// Automatic reconnection after a lost connection.
+struct reconnect_options {
+  bool enabled = true;
+  /// The first delay; each failed attempt doubles it up to `max_delay`, and
+  /// the delay actually used is drawn uniformly from [delay/2, delay]
+  /// (jitter, so that many clients do not reconnect in step).
+  std::chrono::milliseconds min_delay{std::chrono::seconds(1)};
+  std::chrono::milliseconds max_delay{std::chrono::seconds(120)};
+};
+
+/// Everything a client is configured with.
+struct client_options {
+  /// Broker URIs, tried in turn (failover): `mqtt://host:1883`, `tcp://`,
+  /// `mqtts://host:8883`, `ssl://`, `ws://host:80/mqtt`, `wss://host:443/mqtt`.
+  /// A bare `host` or `host:port` means mqtt://.
+  std::vector<std::string> brokers{"mqtt://localhost:1883"};
+  /// CONNECT settings: client id, credentials, keep-alive, clean session,
+  /// will, protocol version, CONNACK timeout, keep-alive response timeout.
+  connect_options connect;
+  /// Session limits: in-flight window, queue, maximum packet size, logging.
+  session_options session;
+  tls_options tls;
+  /// Resolve + TCP connect + TLS handshake must finish within this. Default 30 s.
+  std::chrono::milliseconds transport_timeout{std::chrono::seconds(30)};
+  reconnect_options reconnect;
+  /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
+  bool tcp_nodelay = true;
+};
+
+/// A message as the `on_message` and per-filter handlers see it. Its views
+/// are valid during the call only: copy what you keep.
+using received_message = message_received;
+
+/// An MQTT client.
+///
+/// It runs on an Asio executor: either its own I/O thread (the constructor
+/// without executor; `start()` launches the thread, `stop()` joins it) or an
+/// executor you pass in and run yourself. Every public member function may be
+/// called from any thread: it posts to the client's strand. **Callbacks run on
+/// that strand** (the client's I/O thread, or a thread running your
+/// executor), one at a time, in event order; they must not block. Register
+/// callbacks before `connect()`.
+///
+/// **Thread safety:** all member functions are thread-safe.
+class client {
+ public:
+  /// A client with its own I/O thread (started by `start()`).
+  explicit client(client_options options);
+  /// A client on `executor`, which you run. `start()` is then a no-op.
+  client(asio::any_io_executor executor, client_options options);
+  /// Stops the client: as `stop()`.
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  /// Starts the I/O thread of a client that owns one. Idempotent.
+  void start();
+  /// Disconnects (sending DISCONNECT if connected, waiting at most 1 s for it
+  /// to be written), stops reconnecting, and joins the I/O thread if the
+  /// client owns one. Must not be called from a callback.
+  void stop();
+
+  /// Opens the connection to the first broker that accepts it, then keeps it
+  /// open (reconnecting with back-off when enabled). Completion is reported
+  /// through `on_connect` (accepted) or `on_disconnect` (failed, with the reason).
+  void connect();
+  /// Sends DISCONNECT (the broker then drops the Will) and closes; no reconnect.
+  void disconnect();
+
+  /// Publishes a message. Validates the topic at once (errors: `errc::empty_topic`,
+  /// `errc::wildcard_in_name`, ... , `errc::invalid_qos`) and returns its id;
+  /// the rest happens on the strand: sent now if connected, else queued
+  /// (`on_publish(mid)` when done: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP).
+  /// A queue-full error is reported through `on_log` and the completion.
+  result<message_id> publish(std::string topic, std::vector<std::byte> payload, qos q = qos::at_most_once,
+                             bool retain = false);
+  result<message_id> publish(std::string topic, std::string_view payload, qos q = qos::at_most_once,
+                             bool retain = false);
+  /// As `publish`, and `done(ec)` runs on the strand when the message is
+  /// complete (ec empty) or has failed (`errc::queue_full`, `errc::not_connected`).
+  result<message_id> publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
+                             std::function<void(std::error_code)> done);
+
+  /// Subscribes to one or more filters. Validates them at once and returns
+  /// the request's id; `on_subscribe(mid, granted)` reports the SUBACK (0x80
+  /// per refused filter). Subscriptions are remembered and renewed after a
+  /// reconnect that did not resume the session. Needs no connection: a
+  /// request made while offline is sent once connected.
+  result<message_id> subscribe(std::string filter, qos max_qos = qos::at_most_once);
+  result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters);
+  /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK.
+  result<message_id> unsubscribe(std::string filter);
+  result<message_id> unsubscribe(std::vector<std::string> filters);
+
+  // ---- callbacks (set before connect(); they run on the client's strand) ----
+
+  /// CONNACK accepted: `session_present`, return code 0.
+  void on_connect(std::function<void(bool session_present, int return_code)> f);
+  /// The connection ended or an attempt failed; `reason` as in `last_error()`.
+  void on_disconnect(std::function<void(std::error_code reason)> f);
+  /// A message that no per-filter handler took.
+  void on_message(std::function<void(const received_message&)> f);
+  void on_publish(std::function<void(message_id)> f);
+  void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
+  void on_unsubscribe(std::function<void(message_id)> f);
+  void on_log(std::function<void(log_level, std::string_view)> f);
+  /// Adds a handler for messages whose topic matches `filter` (wildcards and
+  /// `$share/<group>/` allowed); every matching handler runs, and
+  /// `on_message` then does not. Returns an id for `remove_topic_handler`.
+  /// Errors: a topic filter error.
+  result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const received_message&)> f);
+  void remove_topic_handler(std::uint64_t id);
+
+  /// The last error: a transport error (DNS, refused, TLS verification, with
+  /// `last_error_detail()` in words), a CONNACK refusal (`connack_error`),
+  /// a protocol violation or a keep-alive timeout.
+  std::error_code last_error() const;
+  std::string last_error_detail() const;
+  bool is_connected() const noexcept;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tern

@@ -1,0 +1,28 @@
+#pragma once
+// Errors of the transports (TCP, TLS, WebSocket) and of the client's
+// connection handling. Category "tern.transport". Errors that Asio or OpenSSL
+// report (host not found, connection refused, certificate verify failed)
+// keep their own categories and messages.
+
+#include <system_error>
+
+namespace tern {
+
+enum class transport_errc : int {
+  invalid_broker_uri = 1,  ///< a broker URI that cannot be parsed
+  unsupported_scheme,      ///< a scheme other than mqtt, tcp, mqtts, ssl, ws, wss
+  tls_unavailable,         ///< mqtts:// or wss:// in a tern built without TLS (-Dtls=disabled)
+  no_brokers,              ///< the broker list is empty
+  connect_timeout,         ///< resolve + connect + handshakes did not finish in time
+  tls_setup_failed,        ///< CA, certificate, key, cipher list or version could not be loaded
+};
+
+const std::error_category& transport_category() noexcept;
+inline std::error_code make_error_code(transport_errc e) noexcept {
+  return {static_cast<int>(e), transport_category()};
+}
+
+}  // namespace tern
+
+template <>
+struct std::is_error_code_enum<tern::transport_errc> : std::true_type {};

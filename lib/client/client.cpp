@@ -1,0 +1,213 @@
+#include <future>
+
+#include "client/client_impl.hpp"
+
+namespace tern {
+
+client::impl::impl(asio::any_io_executor ex, client_options options, std::unique_ptr<asio::io_context> own)
+    : own_ctx_(std::move(own)),
+      strand_(asio::make_strand(ex)),
+      options_(std::move(options)),
+      session_([&] {
+        auto s = options_.session;
+        if (s.random_seed == 0) s.random_seed = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
+        return s;
+      }()),
+      session_timer_(strand_),
+      transport_timer_(strand_),
+      reconnect_timer_(strand_),
+      backoff_(options_.reconnect.min_delay, options_.reconnect.max_delay, std::random_device{}()) {
+  for (const auto& b : options_.brokers) {
+    auto uri = transport::parse_broker_uri(b);
+    if (!uri) {
+      config_error_ = uri.error();
+      last_error_detail_ = "broker URI '" + b + "': " + uri.error().message();
+      continue;
+    }
+    brokers_.push_back(std::move(*uri));
+  }
+  if (brokers_.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
+}
+
+client::client(client_options options) {
+  auto ctx = std::make_unique<asio::io_context>(1);
+  auto ex = ctx->get_executor();
+  impl_ = std::make_shared<impl>(ex, std::move(options), std::move(ctx));
+}
+
+client::client(asio::any_io_executor executor, client_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(options), nullptr)) {}
+
+client::~client() { stop(); }
+
+void client::start() {
+  auto& i = *impl_;
+  if (!i.own_ctx_ || i.thread_.joinable()) return;
+  i.work_.emplace(i.own_ctx_->get_executor());
+  i.thread_ = std::thread([ctx = i.own_ctx_.get()] { ctx->run(); });
+}
+
+void client::stop() {
+  if (!impl_) return;
+  auto& i = *impl_;
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  i.post([p = std::make_shared<std::promise<void>>(std::move(closed))](impl& self) mutable {
+    self.user_disconnect();
+    p->set_value();
+  });
+  if (i.own_ctx_) {
+    if (i.thread_.joinable()) {
+      done.wait_for(std::chrono::seconds(1));
+      // Let the DISCONNECT be written: the stream closes itself after the last write.
+      for (int n = 0; n < 100 && i.stream_open_; ++n) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      i.work_.reset();
+      i.own_ctx_->stop();
+      i.thread_.join();
+    }
+  }
+}
+
+void client::connect() {
+  impl_->post([](impl& self) { self.start_connect(); });
+}
+
+void client::disconnect() {
+  impl_->post([](impl& self) { self.user_disconnect(); });
+}
+
+namespace {
+std::vector<std::byte> to_bytes(std::string_view s) {
+  auto b = as_bytes(s);
+  return {b.begin(), b.end()};
+}
+}  // namespace
+
+result<message_id> client::publish(std::string topic, std::string_view payload, qos q, bool retain) {
+  return publish(std::move(topic), to_bytes(payload), q, retain, nullptr);
+}
+
+result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain) {
+  return publish(std::move(topic), std::move(payload), q, retain, nullptr);
+}
+
+result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
+                                   std::function<void(std::error_code)> done) {
+  if (auto ec = validate_topic_name(topic)) return ec;
+  if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
+  message_id mid = impl_->next_mid_.fetch_add(1);
+  if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
+  impl_->post([mid, m = message{std::move(topic), std::move(payload), q, retain},
+               done = std::move(done)](impl& self) mutable {
+    auto r = self.session_.publish(std::move(m), clock::now(), self.actions_, mid);
+    if (!r) {
+      self.log(log_level::err, "publish failed: " + r.error().message());
+      if (done) done(r.error());
+    } else if (done) {
+      self.publish_done_.emplace(mid, std::move(done));
+    }
+    self.run_actions();
+  });
+  return mid;
+}
+
+result<message_id> client::subscribe(std::string filter, qos max_qos) {
+  std::vector<std::pair<std::string, qos>> v;
+  v.emplace_back(std::move(filter), max_qos);
+  return subscribe(std::move(v));
+}
+
+result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> filters) {
+  if (filters.empty()) return errc::no_topic_filters;
+  for (const auto& [f, q] : filters) {
+    if (auto ec = validate_topic_filter(f)) return ec;
+    if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
+  }
+  message_id mid = impl_->next_mid_.fetch_add(1);
+  impl_->post([mid, filters = std::move(filters)](impl& self) {
+    for (const auto& [f, q] : filters) self.subscriptions_[f] = q;
+    if (self.session_.is_connected()) self.send_subscribe(mid, filters);
+    else self.offline_requests_.push_back({mid, true, filters});
+  });
+  return mid;
+}
+
+result<message_id> client::unsubscribe(std::string filter) {
+  std::vector<std::string> v;
+  v.push_back(std::move(filter));
+  return unsubscribe(std::move(v));
+}
+
+result<message_id> client::unsubscribe(std::vector<std::string> filters) {
+  if (filters.empty()) return errc::no_topic_filters;
+  for (const auto& f : filters)
+    if (auto ec = validate_topic_filter(f)) return ec;
+  message_id mid = impl_->next_mid_.fetch_add(1);
+  impl_->post([mid, filters = std::move(filters)](impl& self) {
+    for (const auto& f : filters) self.subscriptions_.erase(f);
+    if (self.session_.is_connected()) {
+      self.send_unsubscribe(mid, filters);
+    } else {
+      impl::offline_request r{mid, false, {}};
+      for (const auto& f : filters) r.filters.emplace_back(f, qos::at_most_once);
+      self.offline_requests_.push_back(std::move(r));
+    }
+  });
+  return mid;
+}
+
+void client::on_connect(std::function<void(bool, int)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_connect_ = std::move(f); });
+}
+void client::on_disconnect(std::function<void(std::error_code)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_disconnect_ = std::move(f); });
+}
+void client::on_message(std::function<void(const received_message&)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_message_ = std::move(f); });
+}
+void client::on_publish(std::function<void(message_id)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_publish_ = std::move(f); });
+}
+void client::on_subscribe(std::function<void(message_id, std::span<const std::uint8_t>)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_subscribe_ = std::move(f); });
+}
+void client::on_unsubscribe(std::function<void(message_id)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_unsubscribe_ = std::move(f); });
+}
+void client::on_log(std::function<void(log_level, std::string_view)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_log_ = std::move(f); });
+}
+
+result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const received_message&)> f) {
+  if (auto ec = validate_topic_filter(filter)) return ec;
+  auto id = impl_->next_handler_id_.fetch_add(1);
+  impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const received_message&)>>(
+                                                   std::move(f))](impl& self) mutable {
+    self.handlers_.insert(filter, impl::topic_handler{id, std::move(fn)});
+    self.handler_filters_.emplace(id, std::move(filter));
+  });
+  return id;
+}
+
+void client::remove_topic_handler(std::uint64_t id) {
+  impl_->post([id](impl& self) {
+    auto it = self.handler_filters_.find(id);
+    if (it == self.handler_filters_.end()) return;
+    self.handlers_.erase_if(it->second, [id](const impl::topic_handler& h) { return h.id == id; });
+    self.handler_filters_.erase(it);
+  });
+}
+
+std::error_code client::last_error() const {
+  std::lock_guard lock(impl_->error_mutex_);
+  return impl_->last_error_;
+}
+
+std::string client::last_error_detail() const {
+  std::lock_guard lock(impl_->error_mutex_);
+  return impl_->last_error_detail_;
+}
+
+bool client::is_connected() const noexcept { return impl_->connected_.load(); }
+
+}  // namespace tern

@@ -1,0 +1,141 @@
+// What the client does with each action of the session.
+
+#include "client/client_impl.hpp"
+
+namespace tern {
+
+void client::impl::run_actions() {
+  // Callbacks may not re-enter: public functions only post to the strand.
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    std::visit(
+        [this](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, send_bytes>) {
+            queue_write(a);
+          } else if constexpr (std::is_same_v<A, arm_timer>) {
+            if (a.deadline == clock::time_point::max()) {
+              session_timer_.cancel();
+            } else {
+              session_timer_.expires_at(a.deadline);
+              session_timer_.async_wait(
+                  asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+                    self->on_session_timer(ec);
+                  }));
+            }
+          } else if constexpr (std::is_same_v<A, connected>) {
+            on_connected(a);
+          } else if constexpr (std::is_same_v<A, connect_refused>) {
+            set_error(a.ec, a.ec.message());
+            // Bad protocol version, rejected id, bad credentials, not authorised:
+            // the same CONNECT would be refused again. Server unavailable (3) is retried.
+            if (a.return_code != 3) permanent_failure_ = true;
+          } else if constexpr (std::is_same_v<A, message_received>) {
+            deliver(a);
+          } else if constexpr (std::is_same_v<A, publish_completed>) {
+            if (on_publish_) on_publish_(a.mid);
+            if (!publish_done_.empty()) {
+              if (auto it = publish_done_.find(a.mid); it != publish_done_.end()) {
+                auto done = std::move(it->second);
+                publish_done_.erase(it);
+                done({});
+              }
+            }
+          } else if constexpr (std::is_same_v<A, subscribed>) {
+            if (on_subscribe_) on_subscribe_(a.mid, a.granted);
+          } else if constexpr (std::is_same_v<A, unsubscribed>) {
+            if (on_unsubscribe_) on_unsubscribe_(a.mid);
+          } else if constexpr (std::is_same_v<A, connection_closed>) {
+            on_closed(a);
+          } else if constexpr (std::is_same_v<A, log_line>) {
+            if (on_log_) on_log_(a.level, a.text);
+          }
+        },
+        actions_[i]);
+  }
+  actions_.clear();
+  flush_writes();
+}
+
+void client::impl::on_session_timer(std::error_code ec) {
+  if (ec) return;
+  session_.on_timer(clock::now(), actions_);
+  run_actions();
+}
+
+void client::impl::on_connected(const connected& c) {
+  connected_ = true;
+  backoff_.reset();
+  {
+    std::lock_guard lock(error_mutex_);
+    last_error_ = {};
+    last_error_detail_.clear();
+  }
+  // Without a resumed session the broker has forgotten our subscriptions.
+  if (!c.session_present && !subscriptions_.empty()) {
+    std::vector<std::pair<std::string, qos>> all;
+    for (const auto& [f, q] : subscriptions_) {
+      bool requested = false;  // sent below anyway, under the user's id
+      for (const auto& r : offline_requests_)
+        for (const auto& rf : r.filters) requested |= r.subscribe && rf.first == f;
+      if (!requested) all.emplace_back(f, q);
+    }
+    if (!all.empty()) send_subscribe(next_mid_.fetch_add(1), all);
+  }
+  flush_offline_requests();
+  if (on_connect_) on_connect_(c.session_present, c.return_code);
+}
+
+void client::impl::flush_offline_requests() {
+  auto requests = std::move(offline_requests_);
+  offline_requests_.clear();
+  for (const auto& r : requests) {
+    if (r.subscribe) {
+      send_subscribe(r.mid, r.filters);
+    } else {
+      std::vector<std::string> names;
+      for (const auto& f : r.filters) names.push_back(f.first);
+      send_unsubscribe(r.mid, names);
+    }
+  }
+}
+
+void client::impl::send_subscribe(message_id mid, const std::vector<std::pair<std::string, qos>>& filters) {
+  std::vector<subscribe_entry> entries;
+  for (const auto& [f, q] : filters) entries.push_back({f, q});
+  auto r = session_.subscribe(entries, clock::now(), actions_, mid);
+  if (!r) log(log_level::err, "subscribe failed: " + r.error().message());
+}
+
+void client::impl::send_unsubscribe(message_id mid, const std::vector<std::string>& filters) {
+  std::vector<std::string_view> views(filters.begin(), filters.end());
+  auto r = session_.unsubscribe(views, clock::now(), actions_, mid);
+  if (!r) log(log_level::err, "unsubscribe failed: " + r.error().message());
+}
+
+void client::impl::on_closed(const connection_closed& c) {
+  bool requested = c.reason == errc::disconnected;
+  if (!requested) set_error(c.reason, c.reason.message());
+  // [MQTT-3.14.4-1] after DISCONNECT the client closes the connection: once it is written.
+  if (write_in_flight_ || !pending_.empty()) close_after_write_ = true;
+  else close_stream();
+  connected_ = false;
+  if (on_disconnect_) on_disconnect_(c.reason);
+  if (!requested) schedule_reconnect();
+}
+
+void client::impl::deliver(const message_received& m) {
+  std::size_t n = handlers_.for_each_match(m.topic, [&m](const topic_handler& h) { (*h.fn)(m); });
+  if (n == 0 && on_message_) on_message_(m);
+}
+
+void client::impl::log(log_level level, std::string_view text) {
+  if (on_log_ && (static_cast<std::uint8_t>(level) & options_.session.log_mask)) on_log_(level, text);
+}
+
+void client::impl::set_error(std::error_code ec, std::string detail) {
+  std::lock_guard lock(error_mutex_);
+  last_error_ = ec;
+  last_error_detail_ = std::move(detail);
+}
+
+}  // namespace tern

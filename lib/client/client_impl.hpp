@@ -1,0 +1,129 @@
+#pragma once
+// The state behind tern::client. Everything here is touched on `strand_`
+// only, except the members marked otherwise.
+
+#include <asio/bind_executor.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "client/backoff.hpp"
+#include "tern/client.hpp"
+#include "tern/topic.hpp"
+#include "transport/stream.hpp"
+#include "transport/uri.hpp"
+
+namespace tern {
+
+struct client::impl : std::enable_shared_from_this<impl> {
+  impl(asio::any_io_executor ex, client_options options, std::unique_ptr<asio::io_context> own);
+
+  // ---- connection lifecycle (client_connection.cpp) ----
+  void start_connect();
+  void try_broker();
+  void on_open(std::error_code ec, std::uint64_t attempt);
+  void start_read();
+  void queue_write(const send_bytes& s);
+  void flush_writes();
+  void link_lost(std::error_code ec);
+  void close_stream();
+  void schedule_reconnect();
+  void user_disconnect();
+
+  // ---- session actions -> callbacks (client_events.cpp) ----
+  void run_actions();
+  void on_session_timer(std::error_code ec);
+  void on_connected(const connected& c);
+  void on_closed(const connection_closed& c);
+  void deliver(const message_received& m);
+  void log(log_level level, std::string_view text);
+  void set_error(std::error_code ec, std::string detail);
+  void send_subscribe(message_id mid, const std::vector<std::pair<std::string, qos>>& filters);
+  void send_unsubscribe(message_id mid, const std::vector<std::string>& filters);
+  void flush_offline_requests();
+
+  // ---- fixed at construction ----
+  std::unique_ptr<asio::io_context> own_ctx_;
+  asio::strand<asio::any_io_executor> strand_;
+  client_options options_;
+  std::vector<transport::broker_uri> brokers_;
+  std::error_code config_error_;
+
+  // ---- any thread ----
+  std::atomic<message_id> next_mid_{1};
+  std::atomic<bool> connected_{false};
+  mutable std::mutex error_mutex_;
+  std::error_code last_error_;
+  std::string last_error_detail_;
+  std::thread thread_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+
+  // ---- strand only ----
+  session session_;
+  std::vector<action> actions_;
+  std::unique_ptr<transport::stream> stream_;
+  std::uint64_t attempt_ = 0;  // identifies the current stream in completion handlers
+  std::size_t broker_index_ = 0;
+  std::size_t brokers_tried_ = 0;
+  bool want_connection_ = false;
+  bool stream_open_ = false;
+  bool timed_out_ = false;
+  bool permanent_failure_ = false;
+  asio::steady_timer session_timer_;
+  asio::steady_timer transport_timer_;
+  asio::steady_timer reconnect_timer_;
+  detail::backoff backoff_;
+
+  // Writes: bytes accumulate in `pending_` while `writing_` is on the wire,
+  // so that packets produced meanwhile go out together in one write.
+  std::vector<std::byte> pending_;
+  std::vector<std::byte> writing_;
+  bool write_in_flight_ = false;
+  bool close_after_write_ = false;
+
+  // Subscriptions, renewed after a reconnect that did not resume the session.
+  std::map<std::string, qos, std::less<>> subscriptions_;
+  struct offline_request {
+    message_id mid;
+    bool subscribe;
+    std::vector<std::pair<std::string, qos>> filters;
+  };
+  std::vector<offline_request> offline_requests_;
+  std::unordered_map<message_id, std::function<void(std::error_code)>> publish_done_;
+
+  // Callbacks.
+  std::function<void(bool, int)> on_connect_;
+  std::function<void(std::error_code)> on_disconnect_;
+  std::function<void(const received_message&)> on_message_;
+  std::function<void(message_id)> on_publish_;
+  std::function<void(message_id, std::span<const std::uint8_t>)> on_subscribe_;
+  std::function<void(message_id)> on_unsubscribe_;
+  std::function<void(log_level, std::string_view)> on_log_;
+  struct topic_handler {
+    std::uint64_t id;
+    std::shared_ptr<std::function<void(const received_message&)>> fn;
+    bool operator==(const topic_handler& o) const noexcept { return id == o.id; }
+  };
+  topic_trie<topic_handler> handlers_;
+  std::unordered_map<std::uint64_t, std::string> handler_filters_;
+  std::atomic<std::uint64_t> next_handler_id_{1};
+
+  template <class F>
+  void post(F&& f) {
+    asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+  }
+};
+
+}  // namespace tern
