@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <algorithm>
+#include <deque>
 #include <set>
 
 #include "test_util.hpp"
@@ -35,8 +37,28 @@ connect_view full_connect(protocol_version v) {
   return c;
 }
 
+// Packets whose layout is the same in MQTT 3.1 get a 3.1 twin of their 3.1.1
+// vector; CONNECT, CONNACK with session present and SUBACK with 0x80 differ.
+std::vector<vector_case> with_v31_twins(std::vector<vector_case> v) {
+  std::vector<vector_case> twins;
+  for (const auto& c : v) {
+    if (c.version != protocol_version::v3_1_1) continue;
+    const auto* ack = std::get_if<connack_view>(&c.packet);
+    const auto* sub = std::get_if<suback_view>(&c.packet);
+    bool differs = std::holds_alternative<connect_view>(c.packet) || (ack && ack->session_present) ||
+                   (sub && std::ranges::find(sub->return_codes, suback_failure) != sub->return_codes.end());
+    if (differs) continue;
+    static std::deque<std::string> names;
+    twins.push_back(c);
+    twins.back().name = names.emplace_back(std::string(c.name) + "_v31").c_str();
+    twins.back().version = protocol_version::v3_1;
+  }
+  v.insert(v.end(), twins.begin(), twins.end());
+  return v;
+}
+
 const std::vector<vector_case>& cases() {
-  static const std::vector<vector_case> v = {
+  static const std::vector<vector_case> v = with_v31_twins({
       {"connect_minimal", protocol_version::v3_1_1,
        "10 0e"                 // CONNECT, Remaining Length 14
        "00 04 4d 51 54 54"     // protocol name "MQTT"
@@ -114,9 +136,7 @@ const std::vector<vector_case>& cases() {
       {"pingreq", protocol_version::v3_1_1, "c0 00", pingreq{}},
       {"pingresp", protocol_version::v3_1_1, "d0 00", pingresp{}},
       {"disconnect", protocol_version::v3_1_1, "e0 00", disconnect{}},
-      {"pubrel_v31", protocol_version::v3_1, "62 02 00 03", pubrel{3}},
-      {"puback_v31", protocol_version::v3_1, "40 02 00 07", puback{7}},
-  };
+  });
   return v;
 }
 
@@ -163,7 +183,7 @@ TEST(Vectors, CoverAllFourteenTypesInBothVersions) {
   std::set<int> seen_311, seen_31;
   for (const auto& c : cases()) (c.version == protocol_version::v3_1_1 ? seen_311 : seen_31).insert(c.packet.index());
   EXPECT_EQ(seen_311.size(), 14u);
-  EXPECT_GE(seen_31.size(), 5u);
+  EXPECT_EQ(seen_31.size(), 14u);
 }
 
 TEST(Vectors, V31ConnackFirstByteCarriesNoSessionPresent) {
