@@ -2,6 +2,8 @@
 // Command-line options shared by tern-pub and tern-sub, spelled as
 // mosquitto_pub and mosquitto_sub spell them so that scripts can switch.
 
+#include <future>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +35,20 @@ struct cli_options {
 /// Parses argv; on an error prints a message (and usage) to stderr and
 /// returns nothing. `pub` selects tern-pub's extra flags, else tern-sub's.
 std::optional<cli_options> parse_cli(int argc, char** argv, bool pub);
+
+/// The process's exit code: set once from any thread (the first call wins),
+/// awaited by main().
+class exit_code {
+ public:
+  void set(int code) {
+    std::call_once(once_, [&] { promise_.set_value(code); });
+  }
+  int wait() { return promise_.get_future().get(); }
+
+ private:
+  std::promise<int> promise_;
+  std::once_flag once_;
+};
 
 /// Logs to stderr when -d was given.
 void attach_debug_log(client& c, const cli_options& o);

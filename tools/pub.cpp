@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <iterator>
 
@@ -42,22 +41,17 @@ int main(int argc, char** argv) {
 
   tern::client c(o->client);
   tern::tools::attach_debug_log(c, *o);
-  std::promise<int> result;
-  auto finished = result.get_future();
-  auto settle = [p = std::make_shared<std::promise<int>>(std::move(result)),
-                 once = std::make_shared<std::once_flag>()](int code) {
-    std::call_once(*once, [&] { p->set_value(code); });
-  };
+  tern::tools::exit_code result;
   tern::message_id wanted = 0;
   std::atomic<bool> published{false};
 
-  c.on_disconnect([&, settle](std::error_code ec) {
-    if (published) return settle(0);
+  c.on_disconnect([&](std::error_code ec) {
+    if (published) return result.set(0);
     std::string detail = c.last_error_detail();
     std::fprintf(stderr, "Error: %s\n", detail.empty() ? ec.message().c_str() : detail.c_str());
-    settle(ec == tern::errc::disconnected ? 0 : 1);
+    result.set(ec == tern::errc::disconnected ? 0 : 1);
   });
-  c.on_publish([&, settle](tern::message_id mid) {
+  c.on_publish([&](tern::message_id mid) {
     if (mid != wanted) return;
     published = true;
     c.disconnect();  // on_disconnect settles once DISCONNECT is out
@@ -70,7 +64,7 @@ int main(int argc, char** argv) {
   }
   wanted = *mid;
   c.connect();
-  int code = finished.get();
+  int code = result.wait();
   c.stop();
   return code;
 }

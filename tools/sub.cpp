@@ -3,7 +3,6 @@
 // flushed at once. -C N exits 0 after N messages, sending DISCONNECT.
 
 #include <cstdio>
-#include <future>
 
 #include "cli_options.hpp"
 #include "tern/topic.hpp"
@@ -22,12 +21,7 @@ int main(int argc, char** argv) {
 
   tern::client c(o->client);
   tern::tools::attach_debug_log(c, *o);
-  std::promise<int> result;
-  auto finished = result.get_future();
-  auto settle = [p = std::make_shared<std::promise<int>>(std::move(result)),
-                 once = std::make_shared<std::once_flag>()](int code) {
-    std::call_once(*once, [&] { p->set_value(code); });
-  };
+  tern::tools::exit_code result;
   long received = 0;
   bool done = false;  // touched on the client's strand only
 
@@ -54,14 +48,14 @@ int main(int argc, char** argv) {
       c.disconnect();
     }
   });
-  c.on_disconnect([&, settle](std::error_code ec) {
+  c.on_disconnect([&](std::error_code ec) {
     if (ec == tern::errc::disconnected) {
       bool denied = done && !(o->count && received >= o->count);
-      return settle(denied ? 1 : 0);
+      return result.set(denied ? 1 : 0);
     }
     std::string detail = c.last_error_detail();
     std::fprintf(stderr, "Error: %s\n", detail.empty() ? ec.message().c_str() : detail.c_str());
-    settle(1);
+    result.set(1);
   });
   c.start();
   if (auto mid = c.subscribe(filters); !mid) {
@@ -69,7 +63,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   c.connect();
-  int code = finished.get();
+  int code = result.wait();
   c.stop();
   return code;
 }

@@ -46,6 +46,7 @@ struct session::impl {
   void on_puback(std::uint16_t id, clock::time_point now);
   void on_pubrec(std::uint16_t id, clock::time_point now);
   void on_pubcomp(std::uint16_t id, clock::time_point now);
+  void finish_outbound(std::uint16_t id, detail::outbound_state expected, const char* packet, clock::time_point now);
   void on_suback(const suback_view& s, clock::time_point now);
   void on_unsuback(std::uint16_t id, clock::time_point now);
 

@@ -72,16 +72,7 @@ void session::impl::on_publish(const publish_view& p, clock::time_point now) {
 }
 
 void session::impl::on_puback(std::uint16_t id, clock::time_point now) {
-  auto* e = store_.find(id);
-  if (!e || e->state != detail::outbound_state::awaiting_puback) {
-    out_.log(log_level::warning, "Received PUBACK for unknown packet id %u (ignored)", static_cast<unsigned>(id));
-    return;
-  }
-  auto mid = e->mid;
-  store_.complete(*e);
-  ids_.release(id);  // [MQTT-4.3.2-1]
-  out_.emit(publish_completed{mid});
-  pump(now);
+  finish_outbound(id, detail::outbound_state::awaiting_puback, "PUBACK", now);  // [MQTT-4.3.2-1]
 }
 
 void session::impl::on_pubrec(std::uint16_t id, clock::time_point now) {
@@ -96,14 +87,21 @@ void session::impl::on_pubrec(std::uint16_t id, clock::time_point now) {
 }
 
 void session::impl::on_pubcomp(std::uint16_t id, clock::time_point now) {
+  finish_outbound(id, detail::outbound_state::awaiting_pubcomp, "PUBCOMP", now);  // [MQTT-4.3.3-1]
+}
+
+// The last acknowledgement of a QoS 1 or 2 flow: the id frees [MQTT-2.3.1-3]
+// and the window moves on.
+void session::impl::finish_outbound(std::uint16_t id, detail::outbound_state expected, const char* packet,
+                                    clock::time_point now) {
   auto* e = store_.find(id);
-  if (!e || e->state != detail::outbound_state::awaiting_pubcomp) {
-    out_.log(log_level::warning, "Received PUBCOMP for unknown packet id %u (ignored)", static_cast<unsigned>(id));
+  if (!e || e->state != expected) {
+    out_.log(log_level::warning, "Received %s for unknown packet id %u (ignored)", packet, static_cast<unsigned>(id));
     return;
   }
   auto mid = e->mid;
   store_.complete(*e);
-  ids_.release(id);  // [MQTT-4.3.3-1]
+  ids_.release(id);
   out_.emit(publish_completed{mid});
   pump(now);
 }
