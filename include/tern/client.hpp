@@ -7,6 +7,10 @@
 // dependency and tern.pc add it).
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -127,10 +131,32 @@ class client {
                              bool retain = false);
   result<message_id> publish(std::string topic, std::string_view payload, qos q = qos::at_most_once,
                              bool retain = false);
-  /// As `publish`, and `done(ec)` runs on the strand when the message is
+  /// As `publish`, and `done(ec, mid)` runs on the strand when the message is
   /// complete (ec empty) or has failed (`errc::queue_full`, `errc::not_connected`).
   result<message_id> publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
-                             std::function<void(std::error_code)> done);
+                             std::function<void(std::error_code, message_id)> done);
+
+  /// Asio-style publish: completes with `void(std::error_code, message_id)`
+  /// when the message is complete (QoS 0 written, QoS 1 PUBACK, QoS 2
+  /// PUBCOMP) or has failed. Works with any completion token: a callback,
+  /// `asio::use_future` (a `std::future<message_id>`), `asio::use_awaitable`
+  /// (`co_await`). The handler runs on its associated executor (the client's
+  /// strand for a plain callback). Errors: the topic errors of `publish`,
+  /// `errc::invalid_qos`, `errc::queue_full`, `errc::not_connected`.
+  template <class CompletionToken>
+  auto async_publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, message_id)>(
+        [this](auto handler, std::string t, std::vector<std::byte> p, qos qq, bool r) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto complete = [h, strand = executor()](std::error_code ec, message_id mid) {
+            auto ex = asio::get_associated_executor(*h, strand);
+            asio::dispatch(ex, [h, ec, mid]() mutable { std::move (*h)(ec, mid); });
+          };
+          auto mid = publish(std::move(t), std::move(p), qq, r, complete);
+          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec, 0); });
+        },
+        token, std::move(topic), std::move(payload), q, retain);
+  }
 
   /// Subscribes to one or more filters. Validates them at once and returns
   /// the request's id; `on_subscribe(mid, granted)` reports the SUBACK (0x80
@@ -139,9 +165,53 @@ class client {
   /// request made while offline is sent once connected.
   result<message_id> subscribe(std::string filter, qos max_qos = qos::at_most_once);
   result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters);
+  /// As `subscribe`, and `done(ec, granted)` runs on the strand with the
+  /// SUBACK's codes, or with `ec` set when the connection ended first.
+  result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters,
+                               std::function<void(std::error_code, std::vector<std::uint8_t>)> done);
   /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK.
   result<message_id> unsubscribe(std::string filter);
   result<message_id> unsubscribe(std::vector<std::string> filters);
+  /// As `unsubscribe`, and `done(ec)` runs on the strand on UNSUBACK, or with
+  /// `ec` set when the connection ended first.
+  result<message_id> unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done);
+
+  /// Asio-style subscribe: completes with `void(std::error_code,
+  /// std::vector<std::uint8_t> granted)` (one code per filter, 0x80 refused).
+  template <class CompletionToken>
+  auto async_subscribe(std::vector<std::pair<std::string, qos>> filters, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::uint8_t>)>(
+        [this](auto handler, std::vector<std::pair<std::string, qos>> f) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto complete = [h, strand = executor()](std::error_code ec, std::vector<std::uint8_t> granted) {
+            auto ex = asio::get_associated_executor(*h, strand);
+            asio::dispatch(ex, [h, ec, g = std::move(granted)]() mutable { std::move (*h)(ec, std::move(g)); });
+          };
+          auto mid = subscribe(std::move(f), complete);
+          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec, {}); });
+        },
+        token, std::move(filters));
+  }
+
+  /// Asio-style unsubscribe: completes with `void(std::error_code)`.
+  template <class CompletionToken>
+  auto async_unsubscribe(std::vector<std::string> filters, CompletionToken&& token) {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [this](auto handler, std::vector<std::string> f) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto complete = [h, strand = executor()](std::error_code ec) {
+            auto ex = asio::get_associated_executor(*h, strand);
+            asio::dispatch(ex, [h, ec]() mutable { std::move (*h)(ec); });
+          };
+          auto mid = unsubscribe(std::move(f), complete);
+          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec); });
+        },
+        token, std::move(filters));
+  }
+
+  /// The client's strand: where callbacks run and where completion handlers
+  /// without an executor of their own run.
+  asio::any_io_executor executor() const;
 
   // ---- callbacks (set before connect(); they run on the client's strand) ----
 

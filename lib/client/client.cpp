@@ -87,12 +87,14 @@ result<message_id> client::publish(std::string topic, std::string_view payload, 
   return publish(std::move(topic), to_bytes(payload), q, retain, nullptr);
 }
 
+asio::any_io_executor client::executor() const { return impl_->strand_; }
+
 result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain) {
   return publish(std::move(topic), std::move(payload), q, retain, nullptr);
 }
 
 result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
-                                   std::function<void(std::error_code)> done) {
+                                   std::function<void(std::error_code, message_id)> done) {
   if (auto ec = validate_topic_name(topic)) return ec;
   if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   message_id mid = impl_->next_mid_.fetch_add(1);
@@ -102,7 +104,7 @@ result<message_id> client::publish(std::string topic, std::vector<std::byte> pay
     auto r = self.session_.publish(std::move(m), clock::now(), self.actions_, mid);
     if (!r) {
       self.log(log_level::err, "publish failed: " + r.error().message());
-      if (done) done(r.error());
+      if (done) done(r.error(), mid);
     } else if (done) {
       self.publish_done_.emplace(mid, std::move(done));
     }
@@ -118,16 +120,26 @@ result<message_id> client::subscribe(std::string filter, qos max_qos) {
 }
 
 result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> filters) {
+  return subscribe(std::move(filters), nullptr);
+}
+
+result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> filters,
+                                     std::function<void(std::error_code, std::vector<std::uint8_t>)> done) {
   if (filters.empty()) return errc::no_topic_filters;
   for (const auto& [f, q] : filters) {
     if (auto ec = validate_topic_filter(f)) return ec;
     if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   }
   message_id mid = impl_->next_mid_.fetch_add(1);
-  impl_->post([mid, filters = std::move(filters)](impl& self) {
+  impl_->post([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+    if (done) self.subscribe_done_.emplace(mid, std::move(done));
     for (const auto& [f, q] : filters) self.subscriptions_[f] = q;
-    if (self.session_.is_connected()) self.send_subscribe(mid, filters);
-    else self.offline_requests_.push_back({mid, true, filters});
+    if (self.session_.is_connected()) {
+      self.send_subscribe(mid, filters);
+      self.run_actions();
+    } else {
+      self.offline_requests_.push_back({mid, true, filters});
+    }
   });
   return mid;
 }
@@ -139,14 +151,20 @@ result<message_id> client::unsubscribe(std::string filter) {
 }
 
 result<message_id> client::unsubscribe(std::vector<std::string> filters) {
+  return unsubscribe(std::move(filters), nullptr);
+}
+
+result<message_id> client::unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done) {
   if (filters.empty()) return errc::no_topic_filters;
   for (const auto& f : filters)
     if (auto ec = validate_topic_filter(f)) return ec;
   message_id mid = impl_->next_mid_.fetch_add(1);
-  impl_->post([mid, filters = std::move(filters)](impl& self) {
+  impl_->post([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+    if (done) self.unsubscribe_done_.emplace(mid, std::move(done));
     for (const auto& f : filters) self.subscriptions_.erase(f);
     if (self.session_.is_connected()) {
       self.send_unsubscribe(mid, filters);
+      self.run_actions();
     } else {
       impl::offline_request r{mid, false, {}};
       for (const auto& f : filters) r.filters.emplace_back(f, qos::at_most_once);

@@ -3,9 +3,37 @@
 #include "client/client_impl.hpp"
 
 namespace tern {
+namespace {
+
+// Removes and returns the completion registered for `mid`, if any.
+template <class Map>
+typename Map::mapped_type take(Map& m, message_id mid) {
+  if (m.empty()) return {};
+  auto it = m.find(mid);
+  if (it == m.end()) return {};
+  auto f = std::move(it->second);
+  m.erase(it);
+  return f;
+}
+
+}  // namespace
 
 void client::impl::run_actions() {
-  // Callbacks may not re-enter: public functions only post to the strand.
+  // The views in a batch of actions live until the session's next call, so
+  // nothing here calls the session before the whole batch is handled; what
+  // must (re-subscribing after CONNACK) runs after it, as a batch of its own.
+  // Callbacks cannot re-enter either: public functions only post to the strand.
+  for (;;) {
+    handle_batch();
+    if (!renew_subscriptions_) break;
+    renew_subscriptions_ = false;
+    resubscribe(renew_session_present_);
+    if (actions_.empty()) break;
+  }
+  flush_writes();
+}
+
+void client::impl::handle_batch() {
   for (std::size_t i = 0; i < actions_.size(); ++i) {
     std::visit(
         [this](const auto& a) {
@@ -33,17 +61,13 @@ void client::impl::run_actions() {
             deliver(a);
           } else if constexpr (std::is_same_v<A, publish_completed>) {
             if (on_publish_) on_publish_(a.mid);
-            if (!publish_done_.empty()) {
-              if (auto it = publish_done_.find(a.mid); it != publish_done_.end()) {
-                auto done = std::move(it->second);
-                publish_done_.erase(it);
-                done({});
-              }
-            }
+            if (auto done = take(publish_done_, a.mid)) done({}, a.mid);
           } else if constexpr (std::is_same_v<A, subscribed>) {
-            if (on_subscribe_) on_subscribe_(a.mid, a.granted);
+            if (!a.ec && on_subscribe_) on_subscribe_(a.mid, a.granted);
+            if (auto done = take(subscribe_done_, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
           } else if constexpr (std::is_same_v<A, unsubscribed>) {
-            if (on_unsubscribe_) on_unsubscribe_(a.mid);
+            if (!a.ec && on_unsubscribe_) on_unsubscribe_(a.mid);
+            if (auto done = take(unsubscribe_done_, a.mid)) done(a.ec);
           } else if constexpr (std::is_same_v<A, connection_closed>) {
             on_closed(a);
           } else if constexpr (std::is_same_v<A, log_line>) {
@@ -53,7 +77,6 @@ void client::impl::run_actions() {
         actions_[i]);
   }
   actions_.clear();
-  flush_writes();
 }
 
 void client::impl::on_session_timer(std::error_code ec) {
@@ -70,8 +93,14 @@ void client::impl::on_connected(const connected& c) {
     last_error_ = {};
     last_error_detail_.clear();
   }
+  renew_subscriptions_ = true;
+  renew_session_present_ = c.session_present;
+  if (on_connect_) on_connect_(c.session_present, c.return_code);
+}
+
+void client::impl::resubscribe(bool session_present) {
   // Without a resumed session the broker has forgotten our subscriptions.
-  if (!c.session_present && !subscriptions_.empty()) {
+  if (!session_present && !subscriptions_.empty()) {
     std::vector<std::pair<std::string, qos>> all;
     for (const auto& [f, q] : subscriptions_) {
       bool requested = false;  // sent below anyway, under the user's id
@@ -82,7 +111,6 @@ void client::impl::on_connected(const connected& c) {
     if (!all.empty()) send_subscribe(next_mid_.fetch_add(1), all);
   }
   flush_offline_requests();
-  if (on_connect_) on_connect_(c.session_present, c.return_code);
 }
 
 void client::impl::flush_offline_requests() {
@@ -103,13 +131,19 @@ void client::impl::send_subscribe(message_id mid, const std::vector<std::pair<st
   std::vector<subscribe_entry> entries;
   for (const auto& [f, q] : filters) entries.push_back({f, q});
   auto r = session_.subscribe(entries, clock::now(), actions_, mid);
-  if (!r) log(log_level::err, "subscribe failed: " + r.error().message());
+  if (!r) {
+    log(log_level::err, "subscribe failed: " + r.error().message());
+    if (auto done = take(subscribe_done_, mid)) done(r.error(), {});
+  }
 }
 
 void client::impl::send_unsubscribe(message_id mid, const std::vector<std::string>& filters) {
   std::vector<std::string_view> views(filters.begin(), filters.end());
   auto r = session_.unsubscribe(views, clock::now(), actions_, mid);
-  if (!r) log(log_level::err, "unsubscribe failed: " + r.error().message());
+  if (!r) {
+    log(log_level::err, "unsubscribe failed: " + r.error().message());
+    if (auto done = take(unsubscribe_done_, mid)) done(r.error());
+  }
 }
 
 void client::impl::on_closed(const connection_closed& c) {

@@ -44,6 +44,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
+  void handle_batch();
+  void resubscribe(bool session_present);
   void on_session_timer(std::error_code ec);
   void on_connected(const connected& c);
   void on_closed(const connection_closed& c);
@@ -80,6 +82,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool want_connection_ = false;
   bool stream_open_ = false;
   bool timed_out_ = false;
+  bool renew_subscriptions_ = false;  // CONNACK seen: renew subscriptions after the batch
+  bool renew_session_present_ = false;
   bool permanent_failure_ = false;
   asio::steady_timer session_timer_;
   asio::steady_timer transport_timer_;
@@ -101,7 +105,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::vector<std::pair<std::string, qos>> filters;
   };
   std::vector<offline_request> offline_requests_;
-  std::unordered_map<message_id, std::function<void(std::error_code)>> publish_done_;
+  // Completions the caller asked for, by message id.
+  std::unordered_map<message_id, std::function<void(std::error_code, message_id)>> publish_done_;
+  std::unordered_map<message_id, std::function<void(std::error_code, std::vector<std::uint8_t>)>> subscribe_done_;
+  std::unordered_map<message_id, std::function<void(std::error_code)>> unsubscribe_done_;
 
   // Callbacks.
   std::function<void(bool, int)> on_connect_;

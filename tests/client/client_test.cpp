@@ -1,0 +1,176 @@
+// tern::client against the in-process fake broker: completions, dispatch,
+// refusals and protocol violations (the client survives them).
+
+#include <gtest/gtest.h>
+
+#include <asio/use_future.hpp>
+#include <chrono>
+#include <future>
+
+#include "fake_broker.hpp"
+#include "tern/client.hpp"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+using bytes = fake_broker::bytes;
+
+bytes connack(std::uint8_t code = 0) { return fake_broker::wire(connack_view{false, code}); }
+
+// Accepts, acknowledges every QoS 1/2 publish and every (un)subscription.
+bytes cooperative(const packet_view& p) {
+  if (std::holds_alternative<connect_view>(p)) return connack();
+  if (auto* pub = std::get_if<publish_view>(&p)) {
+    if (pub->qos == qos::at_least_once) return fake_broker::wire(puback{pub->packet_id});
+    if (pub->qos == qos::exactly_once) return fake_broker::wire(pubrec{pub->packet_id});
+  }
+  if (auto* rel = std::get_if<pubrel>(&p)) return fake_broker::wire(pubcomp{rel->packet_id});
+  if (auto* sub = std::get_if<subscribe_view>(&p)) {
+    static const std::uint8_t granted[] = {1, 0x80};
+    return fake_broker::wire(suback_view{sub->packet_id, std::span(granted, sub->entries.size())});
+  }
+  if (auto* un = std::get_if<unsubscribe_view>(&p)) return fake_broker::wire(unsuback{un->packet_id});
+  return {};
+}
+
+client_options options_for(const fake_broker& b) {
+  client_options o;
+  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(b.port())};
+  o.reconnect.enabled = false;
+  o.transport_timeout = 5s;
+  return o;
+}
+
+TEST(Client, AsyncPublishCompletesThroughAFuture) {
+  fake_broker broker(cooperative);
+  client c(options_for(broker));
+  c.start();
+  c.connect();
+  for (auto q : {qos::at_most_once, qos::at_least_once, qos::exactly_once}) {
+    auto f = c.async_publish("a/b", {std::byte{1}}, q, false, asio::use_future);
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << static_cast<int>(q);
+    EXPECT_GT(f.get(), 0u);
+  }
+  c.stop();
+}
+
+TEST(Client, InvalidTopicIsRefusedAtOnce) {
+  fake_broker broker(cooperative);
+  client c(options_for(broker));
+  EXPECT_EQ(c.publish("a/+", "x").error(), errc::wildcard_in_name);
+  EXPECT_EQ(c.subscribe("a/#/b").error(), errc::misplaced_hash);
+  c.start();
+  auto f = c.async_publish("", {}, qos::at_least_once, false, asio::use_future);
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_THROW(f.get(), std::system_error);
+}
+
+TEST(Client, SubscribeCompletesWithGrantedCodes) {
+  fake_broker broker(cooperative);
+  client c(options_for(broker));
+  c.start();
+  c.connect();
+  auto f = c.async_subscribe({{"a/#", qos::at_least_once}, {"b", qos::exactly_once}}, asio::use_future);
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), (std::vector<std::uint8_t>{1, 0x80}));
+  // Once connected, requests go out at once too.
+  auto again = c.async_subscribe({{"c", qos::at_most_once}}, asio::use_future);
+  ASSERT_EQ(again.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(again.get(), (std::vector<std::uint8_t>{1}));
+  auto u = c.async_unsubscribe({"a/#"}, asio::use_future);
+  ASSERT_EQ(u.wait_for(5s), std::future_status::ready);
+  EXPECT_NO_THROW(u.get());
+}
+
+TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (!std::holds_alternative<connect_view>(p)) return {};
+    auto out = connack();
+    for (auto t : {"sensors/1/temp", "other"}) {
+      auto m = fake_broker::wire(publish_view{t, as_bytes("v"), qos::at_most_once, false, false, 0});
+      out.insert(out.end(), m.begin(), m.end());
+    }
+    return out;
+  });
+  client c(options_for(broker));
+  std::promise<std::string> by_handler, by_fallback;
+  ASSERT_TRUE(c.add_topic_handler("sensors/+/temp", [&](const received_message& m) {
+    by_handler.set_value(std::string(m.topic));
+  }));
+  c.on_message([&](const received_message& m) { by_fallback.set_value(std::string(m.topic)); });
+  c.start();
+  c.connect();
+  auto h = by_handler.get_future();
+  auto f = by_fallback.get_future();
+  ASSERT_EQ(h.wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(h.get(), "sensors/1/temp");
+  EXPECT_EQ(f.get(), "other");
+}
+
+TEST(Client, RefusedConnectIsReportedAndNotRetried) {
+  fake_broker broker([](const packet_view& p) -> bytes {
+    return std::holds_alternative<connect_view>(p) ? connack(5) : bytes{};
+  });
+  auto o = options_for(broker);
+  o.reconnect.enabled = true;
+  o.reconnect.min_delay = 10ms;
+  client c(o);
+  std::promise<std::error_code> closed;
+  std::once_flag once;
+  c.on_disconnect([&](std::error_code ec) { std::call_once(once, [&] { closed.set_value(ec); }); });
+  c.start();
+  c.connect();
+  auto f = closed.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), connack_error::not_authorized);
+  EXPECT_EQ(c.last_error(), connack_error::not_authorized);
+  std::this_thread::sleep_for(300ms);  // 30 back-off periods: a storm would show here
+  EXPECT_EQ(broker.connections(), 1);
+}
+
+TEST(Client, ProtocolViolationClosesTheConnectionAndTheClientSurvives) {
+  // CONNACK, then a packet type 0: malformed [MQTT-4.8.0-1].
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (!std::holds_alternative<connect_view>(p)) return {};
+    auto out = connack();
+    out.push_back(std::byte{0x00});
+    out.push_back(std::byte{0x00});
+    return out;
+  });
+  client c(options_for(broker));
+  std::promise<std::error_code> closed;
+  c.on_disconnect([&](std::error_code ec) { closed.set_value(ec); });
+  c.start();
+  c.connect();
+  auto f = closed.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), errc::reserved_packet_type);
+  EXPECT_FALSE(c.is_connected());
+  // Still usable: publishing queues while offline.
+  EXPECT_TRUE(c.publish("a/b", "x", qos::at_least_once));
+}
+
+TEST(Client, FailoverToTheNextBroker) {
+  fake_broker broker(cooperative);
+  // A port with nothing listening: bind and close to get one.
+  std::uint16_t dead;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    dead = a.local_endpoint().port();
+  }
+  auto o = options_for(broker);
+  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(dead), o.brokers.front()};
+  client c(o);
+  std::promise<void> up;
+  c.on_connect([&](bool, int) { up.set_value(); });
+  c.start();
+  c.connect();
+  ASSERT_EQ(up.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(broker.connections(), 1);
+}
+
+}  // namespace
+}  // namespace tern::test
