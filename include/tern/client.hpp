@@ -53,6 +53,14 @@ struct tls_options {
   bool insecure = false;
 };
 
+/// WebSocket settings for ws:// and wss:// brokers.
+struct websocket_options {
+  /// The HTTP path, for broker URIs that name none. Default "/mqtt".
+  std::string path = "/mqtt";
+  /// Extra HTTP headers of the upgrade request (an Authorization or Origin header, say).
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 /// Automatic reconnection after a lost connection.
 struct reconnect_options {
   bool enabled = true;
@@ -75,6 +83,7 @@ struct client_options {
   /// Session limits: in-flight window, queue, maximum packet size, logging.
   session_options session;
   tls_options tls;
+  websocket_options websocket;
   /// Resolve + TCP connect + TLS handshake must finish within this. Default 30 s.
   std::chrono::milliseconds transport_timeout{std::chrono::seconds(30)};
   reconnect_options reconnect;

@@ -18,7 +18,7 @@ client::impl::impl(asio::any_io_executor ex, client_options options, std::unique
       reconnect_timer_(strand_),
       backoff_(options_.reconnect.min_delay, options_.reconnect.max_delay, std::random_device{}()) {
   for (const auto& b : options_.brokers) {
-    auto uri = transport::parse_broker_uri(b);
+    auto uri = transport::parse_broker_uri(b, options_.websocket.path);
     if (!uri) {
       config_error_ = uri.error();
       last_error_detail_ = "broker URI '" + b + "': " + uri.error().message();

@@ -25,8 +25,9 @@ void client::impl::try_broker() {
   stream_ = std::make_unique<transport::stream>(strand_);
   stream_open_ = false;
   timed_out_ = false;
-  log(log_level::info, "connecting to " + std::string(uri.tls ? "mqtts://" : "mqtt://") + uri.host + ":" +
-                           std::to_string(uri.port));
+  const char* scheme = uri.websocket ? (uri.tls ? "wss://" : "ws://") : (uri.tls ? "mqtts://" : "mqtt://");
+  log(log_level::info, std::string("connecting to ") + scheme + uri.host + ":" + std::to_string(uri.port) +
+                           (uri.websocket ? uri.path : ""));
   if (uri.tls && options_.tls.insecure)
     log(log_level::warning, "TLS insecure mode: the broker's host name is not checked");
   transport_timer_.expires_after(options_.transport_timeout);

@@ -36,7 +36,10 @@ void stream::async_open(const broker_uri& uri, const client_options& options, op
 void stream::on_connected(const broker_uri& uri, const client_options& options, open_handler done) {
   std::error_code ec;
   if (options.tcp_nodelay) tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
-  if (!uri.tls) return done({});
+  if (!uri.tls) {
+    if (uri.websocket) return start_websocket(uri, options, std::move(done));
+    return done({});
+  }
 #if TERN_HAS_TLS
   if (!ctx_) {
     auto ctx = make_tls_context(options.tls, detail_);
@@ -61,11 +64,75 @@ void stream::on_connected(const broker_uri& uri, const client_options& options, 
         return ok;
       },
       ec);
-  tls_->async_handshake(asio::ssl::stream_base::client, [this, done = std::move(done)](std::error_code ec2) {
-    if (ec2 && detail_.empty()) detail_ = "TLS handshake failed: " + ec2.message();
-    done(ec2);
-  });
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [this, &uri, &options, done = std::move(done)](std::error_code ec2) mutable {
+                          if (ec2 && detail_.empty()) detail_ = "TLS handshake failed: " + ec2.message();
+                          if (ec2 || !uri.websocket) return done(ec2);
+                          start_websocket(uri, options, std::move(done));
+                        });
 #endif
+}
+
+void stream::start_websocket(const broker_uri& uri, const client_options& options, open_handler done) {
+  ws_.emplace([this](std::span<std::byte> out) {
+    for (auto& b : out) b = static_cast<std::byte>(mask_rng_());
+  });
+  ws_headers_.clear();
+  for (const auto& [name, value] : options.websocket.headers) ws_headers_.push_back({name, value});
+  websocket::upgrade_target target;
+  target.host = uri.host;
+  target.port = uri.port;
+  target.secure = uri.tls;
+  target.path = uri.path;
+  target.extra_headers = ws_headers_;
+  frame_out_.clear();
+  if (auto ec = ws_->start(target, frame_out_)) {
+    detail_ = "WebSocket upgrade request: " + ec.message();
+    return done(ec);
+  }
+  raw_write(asio::buffer(frame_out_), [this, done = std::move(done)](std::error_code ec, std::size_t) mutable {
+    if (ec) {
+      detail_ = "WebSocket upgrade request not sent: " + ec.message();
+      return done(ec);
+    }
+    read_upgrade_response(std::move(done));
+  });
+}
+
+void stream::read_upgrade_response(open_handler done) {
+  raw_in_.resize(4096);
+  raw_read_some(asio::buffer(raw_in_), [this, done = std::move(done)](std::error_code ec, std::size_t n) mutable {
+    if (ec) {
+      detail_ = "no WebSocket upgrade response: " + ec.message();
+      return done(ec);
+    }
+    auto wec = ws_->on_bytes(bytes_view(raw_in_.data(), n), mqtt_in_, control_out_);
+    if (wec) {
+      detail_ = wec.message();
+      if (int status = ws_->handshake().status(); status && status != 101)
+        detail_ += " (HTTP " + std::to_string(status) + " " + std::string(ws_->handshake().reason()) + ")";
+      return done(wec);
+    }
+    if (ws_->current_state() != websocket::client_protocol::state::open) return read_upgrade_response(std::move(done));
+    flush_control();
+    done({});
+  });
+}
+
+void stream::flush_control() {
+  if (control_out_.empty() || writing_ || control_in_flight_) return;
+  control_writing_.clear();
+  control_writing_.swap(control_out_);
+  control_in_flight_ = true;
+  raw_write(asio::buffer(control_writing_), [this](std::error_code, std::size_t) {
+    control_in_flight_ = false;
+    if (deferred_write_) {
+      auto w = std::move(deferred_write_);
+      deferred_write_ = nullptr;
+      return w();  // it also carries control frames queued meanwhile
+    }
+    flush_control();
+  });
 }
 
 void stream::close() noexcept {

@@ -1,17 +1,23 @@
 #pragma once
-// One connection to a broker: TCP, optionally TLS on it. The session above
-// cannot tell which; the client owns one `stream` per connection attempt.
+// One connection to a broker: TCP, optionally TLS on it, optionally
+// WebSocket on either. The session above cannot tell which; the client owns
+// one `stream` per connection attempt and uses it from its strand.
 
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "tern/client.hpp"
 #include "transport/uri.hpp"
+#include "transport/websocket/client_protocol.hpp"
 
 #if TERN_HAS_TLS
 #include <asio/ssl.hpp>
@@ -24,37 +30,95 @@ class stream {
  public:
   using open_handler = std::function<void(std::error_code)>;
 
-  explicit stream(const asio::any_io_executor& ex) : resolver_(ex), tcp_(ex) {}
+  explicit stream(const asio::any_io_executor& ex) : ex_(ex), resolver_(ex), tcp_(ex) {}
 
   /// Resolves `uri.host` (IPv4 and IPv6), connects to each address in turn,
-  /// sets TCP_NODELAY when asked, then runs the TLS handshake (SNI, chain and
-  /// host name verification) for mqtts://. On failure `detail()` says why in
-  /// words (OpenSSL's verification reason, for instance).
+  /// sets TCP_NODELAY when asked, runs the TLS handshake (SNI, chain and host
+  /// name verification) for mqtts:// and wss://, and the WebSocket upgrade
+  /// for ws:// and wss://. `uri` and `options` must outlive the operation.
+  /// On failure `detail()` says why in words (OpenSSL's verification reason,
+  /// the HTTP status of a refused upgrade...).
   void async_open(const broker_uri& uri, const client_options& options, open_handler done);
 
-  template <class ConstBuffers, class Handler>
-  void async_write(const ConstBuffers& buffers, Handler&& h) {
+  /// Writes all of `data`; over WebSocket as one masked binary frame
+  /// [MQTT-6.0.0-1], so `data` may be freed once the handler runs.
+  template <class Handler>
+  void async_write(asio::const_buffer data, Handler&& h) {
+    if (!ws_) return raw_write(data, std::forward<Handler>(h));
+    frame_out_.clear();
+    frame_out_.swap(control_out_);  // pongs and closes queued by reads go first
+    if (control_in_flight_) {  // one write at a time on the socket: go after the control frames
+      deferred_write_ = [this, data, h = std::forward<Handler>(h)]() mutable { async_write(data, std::move(h)); };
+      return;
+    }
+    bytes_view part(static_cast<const std::byte*>(data.data()), data.size());
+    auto ec = ws_->send(std::span<const bytes_view>(&part, 1), frame_out_);
+    if (ec) return asio::post(ex_, [h = std::forward<Handler>(h), ec]() mutable { h(ec, 0); });
+    writing_ = true;
+    raw_write(asio::buffer(frame_out_), [this, n = data.size(), h = std::forward<Handler>(h)](
+                                            std::error_code ec2, std::size_t) mutable {
+      writing_ = false;
+      h(ec2, ec2 ? 0 : n);
+    });
+  }
+
+  /// Reads some bytes of the MQTT stream into `buffer`; over WebSocket, the
+  /// payload of data frames, whatever their boundaries [MQTT-6.0.0-2].
+  template <class Handler>
+  void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
+    if (!ws_) return raw_read_some(buffer, std::forward<Handler>(h));
+    if (!mqtt_in_.empty()) {
+      auto n = take_mqtt(buffer);
+      return asio::post(ex_, [h = std::forward<Handler>(h), n]() mutable { h(std::error_code{}, n); });
+    }
+    raw_in_.resize(16 * 1024);
+    raw_read_some(asio::buffer(raw_in_), [this, buffer, h = std::forward<Handler>(h)](std::error_code ec,
+                                                                                       std::size_t n) mutable {
+      if (ec) return h(ec, 0);
+      auto wec = ws_->on_bytes(bytes_view(raw_in_.data(), n), mqtt_in_, control_out_);
+      flush_control();
+      if (wec) return h(wec, 0);
+      if (mqtt_in_.empty()) return async_read_some(buffer, std::move(h));  // only control frames
+      h(std::error_code{}, take_mqtt(buffer));
+    });
+  }
+
+  /// Closes at once; pending operations complete with operation_aborted.
+  void close() noexcept;
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  template <class Handler>
+  void raw_write(asio::const_buffer data, Handler&& h) {
 #if TERN_HAS_TLS
-    if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(h));
+    if (tls_) return asio::async_write(*tls_, data, std::forward<Handler>(h));
 #endif
-    asio::async_write(tcp_, buffers, std::forward<Handler>(h));
+    asio::async_write(tcp_, data, std::forward<Handler>(h));
   }
 
   template <class Handler>
-  void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
+  void raw_read_some(asio::mutable_buffer buffer, Handler&& h) {
 #if TERN_HAS_TLS
     if (tls_) return tls_->async_read_some(buffer, std::forward<Handler>(h));
 #endif
     tcp_.async_read_some(buffer, std::forward<Handler>(h));
   }
 
-  /// Closes the socket at once; pending operations complete with operation_aborted.
-  void close() noexcept;
-  const std::string& detail() const noexcept { return detail_; }
+  std::size_t take_mqtt(asio::mutable_buffer buffer) {
+    auto n = std::min(buffer.size(), mqtt_in_.size());
+    std::memcpy(buffer.data(), mqtt_in_.data(), n);
+    mqtt_in_.erase(mqtt_in_.begin(), mqtt_in_.begin() + static_cast<std::ptrdiff_t>(n));
+    return n;
+  }
 
- private:
+  /// Writes pongs and close frames produced by reads when no data write is
+  /// under way; otherwise the next data write carries them.
+  void flush_control();
   void on_connected(const broker_uri& uri, const client_options& options, open_handler done);
+  void start_websocket(const broker_uri& uri, const client_options& options, open_handler done);
+  void read_upgrade_response(open_handler done);
 
+  asio::any_io_executor ex_;
   asio::ip::tcp::resolver resolver_;
   asio::ip::tcp::socket tcp_;
   std::string detail_;
@@ -62,6 +126,14 @@ class stream {
   std::shared_ptr<asio::ssl::context> ctx_;
   std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
 #endif
+  // WebSocket state: the protocol machine, its input and output buffers.
+  std::optional<websocket::client_protocol> ws_;
+  std::mt19937_64 mask_rng_{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
+  std::vector<std::byte> raw_in_, mqtt_in_, frame_out_, control_out_, control_writing_;
+  std::vector<websocket::http_header> ws_headers_;
+  bool writing_ = false;
+  bool control_in_flight_ = false;
+  std::function<void()> deferred_write_;  // a data write waiting for a control write
 };
 
 }  // namespace tern::transport

@@ -8,39 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "../common/hex.hpp"
 #include "tern/codec.hpp"
 
 namespace tern::test {
 
 using bytes = std::vector<std::byte>;
-
-/// "10 0e 00 04" -> bytes. Spaces and line breaks are ignored.
-inline bytes hex(std::string_view s) {
-  bytes out;
-  int hi = -1;
-  for (char c : s) {
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else continue;
-    if (hi < 0) hi = v;
-    else { out.push_back(std::byte(hi * 16 + v)); hi = -1; }
-  }
-  return out;
-}
-
-inline std::string to_hex(bytes_view b) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    auto v = std::to_integer<unsigned>(x);
-    if (!s.empty()) s += ' ';
-    s += digits[v >> 4];
-    s += digits[v & 15];
-  }
-  return s;
-}
 
 /// Frames and parses exactly one packet that fills `wire`; the result borrows `wire`.
 inline result<packet_view> decode_whole(const bytes& wire, protocol_version v = protocol_version::v3_1_1,
