@@ -60,7 +60,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     return schedule_reconnect();
   }
   stream_open_ = true;
-  pending_.clear();
+  writes_.clear();
   if (auto err = session_.connect(options_.connect, clock::now(), actions_)) {
     set_error(err, "cannot connect: " + err.message());
     log(log_level::err, last_error_detail_);
@@ -88,28 +88,28 @@ void client::impl::start_read() {
 }
 
 void client::impl::queue_write(const send_bytes& s) {
-  // Copied: the session's views only live until its next call, and packets
-  // that pile up during a write leave together in the next one.
-  auto at = pending_.size();
-  pending_.resize(at + s.size());
-  std::memcpy(pending_.data() + at, s.head.data(), s.head.size());
-  if (!s.payload.empty()) std::memcpy(pending_.data() + at + s.head.size(), s.payload.data(), s.payload.size());
+  // A QoS 1/2 PUBLISH payload lives in the session until the message is
+  // acknowledged, which cannot happen before it is written; every other view
+  // only lives until the session's next call, so it is copied.
+  bool stable = false;
+  if (!s.head.empty()) {
+    auto first = std::to_integer<unsigned>(s.head[0]);
+    stable = (first >> 4) == static_cast<unsigned>(packet_type::publish) && ((first >> 1) & 3) != 0;
+  }
+  writes_.add(s.head, s.payload, stable);
 }
 
 void client::impl::flush_writes() {
-  if (write_in_flight_ || !stream_open_) return;
-  if (pending_.empty()) {
+  if (writes_.in_flight() || !stream_open_) return;
+  if (!writes_.has_pending()) {
     if (close_after_write_) close_stream();
     return;
   }
-  std::swap(pending_, writing_);
-  write_in_flight_ = true;
   stream_->async_write(
-      asio::buffer(writing_),
+      writes_.start(),
       asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](std::error_code ec, std::size_t) {
         if (attempt != self->attempt_) return;
-        self->write_in_flight_ = false;
-        self->writing_.clear();
+        self->writes_.done();
         if (ec) return self->link_lost(ec);
         self->flush_writes();
       }));
@@ -129,9 +129,7 @@ void client::impl::link_lost(std::error_code ec) {
 void client::impl::close_stream() {
   close_after_write_ = false;
   stream_open_ = false;
-  write_in_flight_ = false;
-  pending_.clear();
-  writing_.clear();
+  writes_.clear();
   ++attempt_;  // completion handlers of the old stream now do nothing
   if (stream_) stream_->close();
   stream_.reset();

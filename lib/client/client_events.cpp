@@ -150,7 +150,7 @@ void client::impl::on_closed(const connection_closed& c) {
   bool requested = c.reason == errc::disconnected;
   if (!requested) set_error(c.reason, c.reason.message());
   // [MQTT-3.14.4-1] after DISCONNECT the client closes the connection: once it is written.
-  if (write_in_flight_ || !pending_.empty()) close_after_write_ = true;
+  if (writes_.in_flight() || writes_.has_pending()) close_after_write_ = true;
   else close_stream();
   connected_ = false;
   if (on_disconnect_) on_disconnect_(c.reason);

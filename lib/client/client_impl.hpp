@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/write_queue.hpp"
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
 #include "transport/stream.hpp"
@@ -90,11 +91,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer reconnect_timer_;
   detail::backoff backoff_;
 
-  // Writes: bytes accumulate in `pending_` while `writing_` is on the wire,
-  // so that packets produced meanwhile go out together in one write.
-  std::vector<std::byte> pending_;
-  std::vector<std::byte> writing_;
-  bool write_in_flight_ = false;
+  detail::write_queue writes_;
   bool close_after_write_ = false;
 
   // Subscriptions, renewed after a reconnect that did not resume the session.

@@ -40,10 +40,10 @@ class stream {
   /// the HTTP status of a refused upgrade...).
   void async_open(const broker_uri& uri, const client_options& options, open_handler done);
 
-  /// Writes all of `data`; over WebSocket as one masked binary frame
-  /// [MQTT-6.0.0-1], so `data` may be freed once the handler runs.
+  /// Writes all of `data` (gather I/O); over WebSocket as one masked binary
+  /// frame [MQTT-6.0.0-1]. The buffers must stay valid until the handler runs.
   template <class Handler>
-  void async_write(asio::const_buffer data, Handler&& h) {
+  void async_write(std::span<const asio::const_buffer> data, Handler&& h) {
     if (!ws_) return raw_write(data, std::forward<Handler>(h));
     frame_out_.clear();
     frame_out_.swap(control_out_);  // pongs and closes queued by reads go first
@@ -51,11 +51,16 @@ class stream {
       deferred_write_ = [this, data, h = std::forward<Handler>(h)]() mutable { async_write(data, std::move(h)); };
       return;
     }
-    bytes_view part(static_cast<const std::byte*>(data.data()), data.size());
-    auto ec = ws_->send(std::span<const bytes_view>(&part, 1), frame_out_);
+    parts_.clear();
+    std::size_t n = 0;
+    for (const auto& b : data) {
+      parts_.emplace_back(static_cast<const std::byte*>(b.data()), b.size());
+      n += b.size();
+    }
+    auto ec = ws_->send(parts_, frame_out_);
     if (ec) return asio::post(ex_, [h = std::forward<Handler>(h), ec]() mutable { h(ec, 0); });
     writing_ = true;
-    raw_write(asio::buffer(frame_out_), [this, n = data.size(), h = std::forward<Handler>(h)](
+    raw_write(asio::buffer(frame_out_), [this, n, h = std::forward<Handler>(h)](
                                             std::error_code ec2, std::size_t) mutable {
       writing_ = false;
       h(ec2, ec2 ? 0 : n);
@@ -88,8 +93,8 @@ class stream {
   const std::string& detail() const noexcept { return detail_; }
 
  private:
-  template <class Handler>
-  void raw_write(asio::const_buffer data, Handler&& h) {
+  template <class ConstBuffers, class Handler>
+  void raw_write(const ConstBuffers& data, Handler&& h) {
 #if TERN_HAS_TLS
     if (tls_) return asio::async_write(*tls_, data, std::forward<Handler>(h));
 #endif
@@ -131,6 +136,7 @@ class stream {
   std::mt19937_64 mask_rng_{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
   std::vector<std::byte> raw_in_, mqtt_in_, frame_out_, control_out_, control_writing_;
   std::vector<websocket::http_header> ws_headers_;
+  std::vector<bytes_view> parts_;
   bool writing_ = false;
   bool control_in_flight_ = false;
   std::function<void()> deferred_write_;  // a data write waiting for a control write

@@ -1,0 +1,51 @@
+#include "client/write_queue.hpp"
+
+#include <cassert>
+#include <cstring>
+
+namespace tern::detail {
+
+void write_queue::copy(bytes_view b) {
+  if (b.empty()) return;
+  auto at = pending_.bytes.size();
+  pending_.bytes.resize(at + b.size());
+  std::memcpy(pending_.bytes.data() + at, b.data(), b.size());
+  auto& segs = pending_.segments;
+  if (!segs.empty() && !segs.back().external && segs.back().offset + segs.back().size == at)
+    segs.back().size += b.size();  // extend the copied run: one buffer for many small packets
+  else
+    segs.push_back({nullptr, at, b.size()});
+}
+
+void write_queue::add(bytes_view head, bytes_view payload, bool payload_stable) {
+  copy(head);
+  if (payload_stable && payload.size() >= reference_threshold)
+    pending_.segments.push_back({payload.data(), 0, payload.size()});
+  else
+    copy(payload);
+}
+
+std::span<const asio::const_buffer> write_queue::start() {
+  assert(has_pending() && !in_flight_);
+  std::swap(pending_, writing_);
+  pending_.clear();
+  in_flight_ = true;
+  buffers_.clear();
+  for (const auto& s : writing_.segments)
+    buffers_.emplace_back(s.external ? s.external : writing_.bytes.data() + s.offset, s.size);
+  return buffers_;
+}
+
+void write_queue::done() noexcept {
+  in_flight_ = false;
+  writing_.clear();
+}
+
+void write_queue::clear() noexcept {
+  pending_.clear();
+  writing_.clear();
+  buffers_.clear();
+  in_flight_ = false;
+}
+
+}  // namespace tern::detail
