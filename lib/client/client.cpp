@@ -99,17 +99,8 @@ result<message_id> client::publish(std::string topic, std::vector<std::byte> pay
   if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   message_id mid = impl_->next_mid_.fetch_add(1);
   if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
-  impl_->post([mid, m = message{std::move(topic), std::move(payload), q, retain},
-               done = std::move(done)](impl& self) mutable {
-    auto r = self.session_.publish(std::move(m), clock::now(), self.actions_, mid);
-    if (!r) {
-      self.log(log_level::err, "publish failed: " + r.error().message());
-      if (done) done(r.error(), mid);
-    } else if (done) {
-      self.publish_done_.emplace(mid, std::move(done));
-    }
-    self.run_actions();
-  });
+  impl_->outbox_.push({mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done)},
+                      [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
   return mid;
 }
 

@@ -19,6 +19,11 @@ typename Map::mapped_type take(Map& m, message_id mid) {
 }  // namespace
 
 void client::impl::run_actions() {
+  handle_all();
+  flush_writes();
+}
+
+void client::impl::handle_all() {
   // The views in a batch of actions live until the session's next call, so
   // nothing here calls the session before the whole batch is handled; what
   // must (re-subscribing after CONNACK) runs after it, as a batch of its own.
@@ -30,7 +35,6 @@ void client::impl::run_actions() {
     resubscribe(renew_session_present_);
     if (actions_.empty()) break;
   }
-  flush_writes();
 }
 
 void client::impl::handle_batch() {
@@ -41,15 +45,7 @@ void client::impl::handle_batch() {
           if constexpr (std::is_same_v<A, send_bytes>) {
             queue_write(a);
           } else if constexpr (std::is_same_v<A, arm_timer>) {
-            if (a.deadline == clock::time_point::max()) {
-              session_timer_.cancel();
-            } else {
-              session_timer_.expires_at(a.deadline);
-              session_timer_.async_wait(
-                  asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
-                    self->on_session_timer(ec);
-                  }));
-            }
+            arm_session_timer(a.deadline);
           } else if constexpr (std::is_same_v<A, connected>) {
             on_connected(a);
           } else if constexpr (std::is_same_v<A, connect_refused>) {
@@ -79,10 +75,40 @@ void client::impl::handle_batch() {
   actions_.clear();
 }
 
+// Every packet sent moves the keep-alive deadline later; re-arming the timer
+// each time would cost a timerfd_settime per write. The timer is moved only
+// when the deadline comes sooner; when it fires early, the session does
+// nothing and the timer is set to the session's real next deadline.
+void client::impl::arm_session_timer(clock::time_point deadline) {
+  if (deadline >= timer_armed_) return;
+  timer_armed_ = deadline;
+  session_timer_.expires_at(deadline);
+  session_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+    self->on_session_timer(ec);
+  }));
+}
+
 void client::impl::on_session_timer(std::error_code ec) {
-  if (ec) return;
+  if (ec) return;  // cancelled: a sooner deadline was armed, or the client stopped
+  timer_armed_ = clock::time_point::max();
   session_.on_timer(clock::now(), actions_);
   run_actions();
+  arm_session_timer(session_.next_deadline());
+}
+
+void client::impl::drain_outbox() {
+  // One wake-up of the strand for every publish made since the last one.
+  outbox_.drain([this](outbox_item& item) {
+    auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
+    if (!r) {
+      log(log_level::err, "publish failed: " + r.error().message());
+      if (item.done) item.done(r.error(), item.mid);
+    } else if (item.done) {
+      publish_done_.emplace(item.mid, std::move(item.done));
+    }
+    handle_all();  // the views of this call's actions end with the next session call
+  });
+  flush_writes();
 }
 
 void client::impl::on_connected(const connected& c) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/outbox.hpp"
 #include "client/write_queue.hpp"
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
@@ -27,6 +28,8 @@
 #include "transport/uri.hpp"
 
 namespace tern {
+
+using detail::outbox_item;
 
 struct client::impl : std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, client_options options, std::unique_ptr<asio::io_context> own);
@@ -45,7 +48,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
+  void drain_outbox();
   void handle_batch();
+  void handle_all();
+  void arm_session_timer(clock::time_point deadline);
   void resubscribe(bool session_present);
   void on_session_timer(std::error_code ec);
   void on_connected(const connected& c);
@@ -67,6 +73,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // ---- any thread ----
   std::atomic<message_id> next_mid_{1};
   std::atomic<bool> connected_{false};
+  detail::outbox outbox_;
   mutable std::mutex error_mutex_;
   std::error_code last_error_;
   std::string last_error_detail_;
@@ -87,6 +94,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool renew_session_present_ = false;
   bool permanent_failure_ = false;
   asio::steady_timer session_timer_;
+  clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
   asio::steady_timer transport_timer_;
   asio::steady_timer reconnect_timer_;
   detail::backoff backoff_;

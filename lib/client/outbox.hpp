@@ -1,0 +1,55 @@
+#pragma once
+// Publishes made on any thread, on their way to the client's strand. The
+// first publish into an empty outbox posts one drain task; those that follow
+// before it runs ride along. So a burst of publishes costs one wake-up of the
+// I/O thread instead of one each.
+
+#include <functional>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "tern/session.hpp"
+
+namespace tern::detail {
+
+struct outbox_item {
+  message_id mid = 0;
+  message msg;
+  std::function<void(std::error_code, message_id)> done;
+};
+
+/// **Thread safety:** `push` from any thread; `drain` from the strand.
+class outbox {
+ public:
+  /// Adds `item`; calls `wake` (outside the lock) when a drain must be scheduled.
+  template <class Wake>
+  void push(outbox_item item, Wake&& wake) {
+    bool was_empty;
+    {
+      std::lock_guard lock(m_);
+      was_empty = items_.empty();
+      items_.push_back(std::move(item));
+    }
+    if (was_empty) wake();
+  }
+
+  /// Hands every queued item to `fn`, in order.
+  template <class Fn>
+  void drain(Fn&& fn) {
+    {
+      std::lock_guard lock(m_);
+      draining_.swap(items_);
+    }
+    for (auto& item : draining_) fn(item);
+    draining_.clear();  // keeps the capacity: no allocation once warm
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<outbox_item> items_;
+  std::vector<outbox_item> draining_;
+};
+
+}  // namespace tern::detail
