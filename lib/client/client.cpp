@@ -219,4 +219,17 @@ std::string client::last_error_detail() const {
 
 bool client::is_connected() const noexcept { return impl_->connected_.load(); }
 
+client_stats client::stats() const noexcept {
+  const auto& i = *impl_;
+  client_stats s;
+  s.connects = i.connects_.load();
+  s.reconnects = s.connects > 0 ? s.connects - 1 : 0;
+  s.last_connack_code = i.last_connack_code_.load();
+  s.messages_in = i.messages_in_.load();
+  s.messages_out = i.messages_out_.load();
+  s.inflight = i.inflight_.load();
+  s.queued = i.queued_.load();
+  return s;
+}
+
 }  // namespace tern

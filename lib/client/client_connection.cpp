@@ -22,7 +22,7 @@ void client::impl::start_connect() {
 void client::impl::try_broker() {
   const auto& uri = brokers_[broker_index_ % brokers_.size()];
   ++attempt_;
-  stream_ = std::make_unique<transport::stream>(strand_);
+  stream_ = std::make_shared<transport::stream>(strand_);
   stream_open_ = false;
   timed_out_ = false;
   const char* scheme = uri.websocket ? (uri.tls ? "wss://" : "ws://") : (uri.tls ? "mqtts://" : "mqtt://");
@@ -38,7 +38,8 @@ void client::impl::try_broker() {
     self->stream_->close();  // the pending open completes with operation_aborted
   });
   stream_->async_open(uri, options_,
-                      asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](std::error_code ec) {
+                      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_,
+                                                    attempt = attempt_](std::error_code ec) {
                         self->on_open(ec, attempt);
                       }));
 }
@@ -78,7 +79,8 @@ void client::impl::start_read() {
   auto buf = session_.receive_buffer(16 * 1024);
   stream_->async_read_some(
       asio::buffer(buf.data(), buf.size()),
-      asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](std::error_code ec, std::size_t n) {
+      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec,
+                                                                                              std::size_t n) {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
         self->session_.on_received(n, clock::now(), self->actions_);
@@ -107,7 +109,8 @@ void client::impl::flush_writes() {
   }
   stream_->async_write(
       writes_.start(),
-      asio::bind_executor(strand_, [self = shared_from_this(), attempt = attempt_](std::error_code ec, std::size_t) {
+      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec,
+                                                                                              std::size_t) {
         if (attempt != self->attempt_) return;
         self->writes_.done();
         if (ec) return self->link_lost(ec);

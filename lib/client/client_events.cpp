@@ -35,6 +35,8 @@ void client::impl::handle_all() {
     resubscribe(renew_session_present_);
     if (actions_.empty()) break;
   }
+  inflight_ = session_.inflight();
+  queued_ = session_.queued();
 }
 
 void client::impl::handle_batch() {
@@ -49,13 +51,16 @@ void client::impl::handle_batch() {
           } else if constexpr (std::is_same_v<A, connected>) {
             on_connected(a);
           } else if constexpr (std::is_same_v<A, connect_refused>) {
+            last_connack_code_ = a.return_code;
             set_error(a.ec, a.ec.message());
             // Bad protocol version, rejected id, bad credentials, not authorised:
             // the same CONNECT would be refused again. Server unavailable (3) is retried.
             if (a.return_code != 3) permanent_failure_ = true;
           } else if constexpr (std::is_same_v<A, message_received>) {
+            ++messages_in_;
             deliver(a);
           } else if constexpr (std::is_same_v<A, publish_completed>) {
+            ++messages_out_;
             if (on_publish_) on_publish_(a.mid);
             if (auto done = take(publish_done_, a.mid)) done({}, a.mid);
           } else if constexpr (std::is_same_v<A, subscribed>) {
@@ -113,6 +118,8 @@ void client::impl::drain_outbox() {
 
 void client::impl::on_connected(const connected& c) {
   connected_ = true;
+  ++connects_;
+  last_connack_code_ = c.return_code;
   backoff_.reset();
   {
     std::lock_guard lock(error_mutex_);

@@ -79,11 +79,20 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::string last_error_detail_;
   std::thread thread_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  // Counters for stats(): written on the strand, read from any thread.
+  std::atomic<std::uint64_t> connects_{0};
+  std::atomic<int> last_connack_code_{-1};
+  std::atomic<std::uint64_t> messages_in_{0};
+  std::atomic<std::uint64_t> messages_out_{0};
+  std::atomic<std::size_t> inflight_{0};
+  std::atomic<std::size_t> queued_{0};
 
   // ---- strand only ----
   session session_;
   std::vector<action> actions_;
-  std::unique_ptr<transport::stream> stream_;
+  // Shared with every pending operation's handler: a stream closed while a
+  // TLS read is pending must outlive that read's completion.
+  std::shared_ptr<transport::stream> stream_;
   std::uint64_t attempt_ = 0;  // identifies the current stream in completion handlers
   std::size_t broker_index_ = 0;
   std::size_t brokers_tried_ = 0;

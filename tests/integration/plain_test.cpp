@@ -1,0 +1,172 @@
+// Plain TCP against a real mosquitto: QoS 0/1/2 round trips with MQTT 3.1
+// and 3.1.1, retained messages, a 1 MiB payload and 10,000 QoS 1 messages
+// in order. One broker for the suite; each test uses its own topics.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "broker.hpp"
+#include "harness.hpp"
+
+namespace tern::test {
+namespace {
+
+class PlainTcp : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    broker_ = std::make_unique<broker>(broker_config{});
+    auto started = broker_->start();
+    if (!started) {
+      start_error_ = started.message();
+      broker_.reset();
+    }
+  }
+  static void TearDownTestSuite() { broker_.reset(); }
+  void SetUp() override { ASSERT_TRUE(broker_) << start_error_; }
+
+  static client_options options(const std::string& id) { return make_options(broker_->url(), id); }
+
+  static inline std::unique_ptr<broker> broker_;
+  static inline std::string start_error_;
+};
+
+struct round_trip_case {
+  protocol_version version;
+  qos q;
+};
+
+class PlainTcpRoundTrip : public PlainTcp, public testing::WithParamInterface<round_trip_case> {};
+
+TEST_P(PlainTcpRoundTrip, PublishedMessagesComeBackWithTheirQos) {
+  auto [version, q] = GetParam();
+  std::string tag = "v" + std::to_string(static_cast<int>(version)) + "q" + std::to_string(static_cast<int>(q));
+  std::string topic = "plain/round_trip/" + tag;
+
+  auto so = options("sub-" + tag);
+  so.connect.version = version;
+  test_client sub(so);
+  ASSERT_TRUE(sub.connect());
+  ASSERT_TRUE(sub.subscribe(topic, q));
+
+  auto po = options("pub-" + tag);
+  po.connect.version = version;
+  test_client pub(po);
+  ASSERT_TRUE(pub.connect());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pub.publish(topic, "message " + std::to_string(i), q));
+
+  ASSERT_TRUE(sub.wait_messages(3));
+  auto l = sub.lock();
+  ASSERT_EQ(sub.messages.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const auto& m = sub.messages[static_cast<std::size_t>(i)];
+    EXPECT_EQ(m.topic, topic);
+    EXPECT_EQ(m.payload, "message " + std::to_string(i));
+    EXPECT_EQ(m.qos, q) << "subscribed and published with the same QoS";
+    EXPECT_FALSE(m.retain);
+    EXPECT_FALSE(m.dup);
+  }
+  EXPECT_TRUE(sub.disconnects.empty()) << to_string(sub.disconnects);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothVersions, PlainTcpRoundTrip,
+                         testing::Values(round_trip_case{protocol_version::v3_1, qos::at_most_once},
+                                         round_trip_case{protocol_version::v3_1, qos::at_least_once},
+                                         round_trip_case{protocol_version::v3_1, qos::exactly_once},
+                                         round_trip_case{protocol_version::v3_1_1, qos::at_most_once},
+                                         round_trip_case{protocol_version::v3_1_1, qos::at_least_once},
+                                         round_trip_case{protocol_version::v3_1_1, qos::exactly_once}),
+                         [](const testing::TestParamInfo<round_trip_case>& i) {
+                           return std::string(i.param.version == protocol_version::v3_1 ? "Mqtt31" : "Mqtt311") +
+                                  "Qos" + std::to_string(static_cast<int>(i.param.q));
+                         });
+
+TEST_F(PlainTcp, RetainedMessageReachesLaterSubscribersUntilCleared) {
+  const std::string topic = "plain/retained";
+  test_client pub(options("pub-retained"));
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(pub.publish(topic, "kept", qos::at_least_once, true));
+
+  {
+    test_client late(options("sub-retained-1"));
+    ASSERT_TRUE(late.connect());
+    ASSERT_TRUE(late.subscribe(topic, qos::at_least_once));
+    ASSERT_TRUE(late.wait_messages(1));
+    auto l = late.lock();
+    EXPECT_EQ(late.messages[0].payload, "kept");
+    EXPECT_TRUE(late.messages[0].retain) << "a retained message sent because of a new subscription [MQTT-3.3.1-8]";
+  }
+
+  // A live subscriber gets retained publishes with RETAIN 0 [MQTT-3.3.1-9].
+  test_client live(options("sub-retained-live"));
+  ASSERT_TRUE(live.connect());
+  ASSERT_TRUE(live.subscribe(topic, qos::at_least_once));
+  ASSERT_TRUE(live.wait_messages(1));  // the retained one
+  ASSERT_TRUE(pub.publish(topic, "kept 2", qos::at_least_once, true));
+  ASSERT_TRUE(live.wait_messages(2));
+  {
+    auto l = live.lock();
+    EXPECT_EQ(live.messages[1].payload, "kept 2");
+    EXPECT_FALSE(live.messages[1].retain);
+  }
+
+  // An empty retained payload clears it [MQTT-3.3.1-10].
+  ASSERT_TRUE(pub.publish(topic, "", qos::at_least_once, true));
+  test_client later(options("sub-retained-2"));
+  ASSERT_TRUE(later.connect());
+  ASSERT_TRUE(later.subscribe(topic, qos::at_least_once));
+  EXPECT_FALSE(later.wait_for(500ms, [&] { return !later.messages.empty(); })) << "the retained message was cleared";
+}
+
+TEST_F(PlainTcp, OneMebibytePayloadAtEachQos) {
+  std::string payload(1 << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>((i * 131 + i / 4096) & 0xFF);
+
+  test_client sub(options("sub-large"));
+  ASSERT_TRUE(sub.connect());
+  ASSERT_TRUE(sub.subscribe("plain/large/#", qos::exactly_once));
+  test_client pub(options("pub-large"));
+  ASSERT_TRUE(pub.connect());
+  for (int q = 0; q <= 2; ++q)
+    ASSERT_TRUE(pub.publish("plain/large/" + std::to_string(q), payload, static_cast<qos>(q), false, 20s));
+  ASSERT_TRUE(sub.wait_messages(3, 20s));
+  auto l = sub.lock();
+  for (int q = 0; q <= 2; ++q) {
+    const auto& m = sub.messages[static_cast<std::size_t>(q)];
+    EXPECT_EQ(m.topic, "plain/large/" + std::to_string(q));
+    EXPECT_EQ(m.payload.size(), payload.size());
+    EXPECT_TRUE(m.payload == payload) << "payload bytes differ at QoS " << q;
+  }
+}
+
+TEST_F(PlainTcp, TenThousandQos1MessagesArriveInOrder) {
+  constexpr int n = 10'000;
+  const std::string topic = "plain/ordered";
+  test_client sub(options("sub-ordered"));
+  ASSERT_TRUE(sub.connect());
+  ASSERT_TRUE(sub.subscribe(topic, qos::at_least_once));
+
+  auto po = options("pub-ordered");
+  po.session.max_queued = 0;  // all 10,000 are handed over at once
+  test_client pub(po);
+  ASSERT_TRUE(pub.connect());
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(pub->publish(topic, std::to_string(i), qos::at_least_once));
+  ASSERT_TRUE(sub.wait_messages(n, 60s));
+  ASSERT_TRUE(pub.wait_for(30s, [&] { return pub.published.size() == n; })) << "every PUBACK arrived";
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("[ info     ] %d QoS 1 messages in %lld ms\n", n, static_cast<long long>(ms));
+  RecordProperty("qos1_messages_ms", static_cast<int>(ms));
+
+  auto l = sub.lock();
+  ASSERT_EQ(sub.messages.size(), static_cast<std::size_t>(n)) << "no duplicates on a stable connection";
+  int out_of_order = 0;
+  for (int i = 0; i < n; ++i)
+    if (sub.messages[static_cast<std::size_t>(i)].payload != std::to_string(i) && out_of_order++ < 5)
+      ADD_FAILURE() << "message " << i << " is " << sub.messages[static_cast<std::size_t>(i)].payload;
+  EXPECT_EQ(out_of_order, 0) << "ordered topic [MQTT-4.6.0-6]";
+}
+
+}  // namespace
+}  // namespace tern::test
