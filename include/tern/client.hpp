@@ -12,6 +12,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -89,6 +90,26 @@ struct client_options {
   reconnect_options reconnect;
   /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
   bool tcp_nodelay = true;
+};
+
+/// Counters of a client, read by `client::stats()` (the web facade's `status()`).
+/// Each field is read atomically on its own; together they are a near-instant
+/// snapshot, not a consistent one.
+struct client_stats {
+  /// CONNACKs that accepted a connection; `reconnects` is this minus the first.
+  std::uint64_t connects = 0;
+  std::uint64_t reconnects = 0;
+  /// The return code of the last CONNACK (0 accepted, 1-5 refused), -1 before any.
+  int last_connack_code = -1;
+  /// Application messages received (each QoS 2 message once).
+  std::uint64_t messages_in = 0;
+  /// Publishes completed: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP.
+  std::uint64_t messages_out = 0;
+  /// QoS 1/2 messages sent and not yet acknowledged, and messages waiting to
+  /// be sent (offline or behind the in-flight window), as of the last event
+  /// the client handled.
+  std::size_t inflight = 0;
+  std::size_t queued = 0;
 };
 
 /// A message as the `on_message` and per-filter handlers see it. Its views
@@ -247,6 +268,8 @@ class client {
   std::error_code last_error() const;
   std::string last_error_detail() const;
   bool is_connected() const noexcept;
+  /// The client's counters. Thread-safe, lock-free.
+  client_stats stats() const noexcept;
 
  private:
   struct impl;
