@@ -7,7 +7,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 seconds=${1:-60}
 "$top/scripts/setup.sh" || exit 1
-configure_fuzz && ninja -C "$top/build-fuzz" -j "$jobs" || exit 1
+configure_fuzz && ninja -C "$top/build-fuzz" -j "$jobs" $(fuzzer_targets) || exit 1
 status=0
 for name in $(fuzzer_names); do
   run_fuzzer "$name" "$seconds" || status=1

@@ -31,6 +31,11 @@ fuzzer_names() {
   for f in "$top"/fuzz/*_fuzzer.cpp; do basename "$f" .cpp; done
 }
 
+fuzzer_targets() {
+  local name
+  for name in $(fuzzer_names); do echo "fuzz/$name"; done
+}
+
 # run_fuzzer NAME SECONDS: fuzzes on a scratch copy of the corpus, so the
 # repository's corpus only changes when someone adds a regression input.
 run_fuzzer() {
@@ -99,4 +104,22 @@ for case in root.iter("testcase"):
         p += 1
 print(p, f)
 PY
+}
+
+# suite_targets DIR SUITE...: the ninja targets the tests of those suites run,
+# so that a build directory can build just those (the ASan pass needs only a few).
+suite_targets() {
+  local dir=$1
+  shift
+  meson introspect "$top/$dir" --tests | python3 -c '
+import json, os, sys
+build, suites = sys.argv[1], set(sys.argv[2:])
+seen = set()
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] in suites for s in t["suite"]):
+        exe = os.path.relpath(t["cmd"][0], build)
+        if exe not in seen:
+            seen.add(exe)
+            print(exe)
+' "$top/$dir" "$@"
 }

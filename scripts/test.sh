@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds tern and runs every test: the unit tests and corpus replays of the
-# release build, the core layers again under ASan+UBSan, then each fuzzer for
+# release build, the parsing layers (codec, topic, session, WebSocket) again
+# under ASan+UBSan, then each fuzzer for
 # FUZZ_SECONDS (20) seconds. Installs what is missing first. A private
 # mosquitto runs on a free loopback port for the tests that need a broker.
 # Ends with one line `tests: N passed, N failed`; exits non-zero on any failure.
@@ -25,10 +26,12 @@ meson_tests() {
   add ${counts% *} ${counts#* }
 }
 
-# build DIR: a failed build counts as one failed test.
+# build DIR [TARGETS...]: a failed build counts as one failed test.
 build() {
-  if ninja -C "$top/$1" -j "$jobs"; then return 0; fi
-  echo "build of $1 FAILED" >&2
+  local dir=$1
+  shift
+  if ninja -C "$top/$dir" -j "$jobs" "$@"; then return 0; fi
+  echo "build of $dir FAILED" >&2
   add 0 1
   return 1
 }
@@ -41,16 +44,16 @@ if configure_release && build build; then
   meson_tests build
 fi
 
-echo "== ASan+UBSan: tern_core tests"
+echo "== ASan+UBSan: the parsing layers (tern_core, WebSocket)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if configure build-asan --buildtype=debugoptimized -Db_ndebug=false -Dwerror=true -Dbench=false \
-     -Db_sanitize=address,undefined -Db_lundef=false && build build-asan; then
-  meson_tests build-asan --suite core --timeout-multiplier 3
+     -Db_sanitize=address,undefined -Db_lundef=false && build build-asan $(suite_targets build-asan core websocket); then
+  meson_tests build-asan --suite core --suite websocket --no-rebuild --timeout-multiplier 3
 fi
 
 echo "== fuzzers, ${FUZZ_SECONDS:-20} s each"
-if configure_fuzz && build build-fuzz; then
+if configure_fuzz && build build-fuzz $(fuzzer_targets); then
   for name in $(fuzzer_names); do
     if run_fuzzer "$name" "${FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; fi
   done
