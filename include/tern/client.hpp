@@ -131,7 +131,12 @@ class client {
  public:
   /// A client with its own I/O thread (started by `start()`).
   explicit client(client_options options);
-  /// A client on `executor`, which you run. `start()` is then a no-op.
+  /// A client on `executor`, which you run: the executor of an
+  /// `asio::io_context` (`ctx.get_executor()`), run by one thread or several
+  /// (the client serialises its work on a strand of it). `start()` is then a
+  /// no-op. Throws `std::invalid_argument` for any other kind of executor:
+  /// the client's I/O objects use the io_context's executor type directly,
+  /// which keeps completions free of type-erasure allocations.
   client(asio::any_io_executor executor, client_options options);
   /// Stops the client: as `stop()`.
   ~client();

@@ -1,10 +1,11 @@
 #include <future>
+#include <stdexcept>
 
 #include "client/client_impl.hpp"
 
 namespace tern {
 
-client::impl::impl(asio::any_io_executor ex, client_options options, std::unique_ptr<asio::io_context> own)
+client::impl::impl(asio::io_context::executor_type ex, client_options options, std::unique_ptr<asio::io_context> own)
     : own_ctx_(std::move(own)),
       strand_(asio::make_strand(ex)),
       options_(std::move(options)),
@@ -35,8 +36,15 @@ client::client(client_options options) {
   impl_ = std::make_shared<impl>(ex, std::move(options), std::move(ctx));
 }
 
+namespace {
+asio::io_context::executor_type io_context_executor(const asio::any_io_executor& ex) {
+  if (const auto* io = ex.target<asio::io_context::executor_type>()) return *io;
+  throw std::invalid_argument("tern::client needs the executor of an asio::io_context (io_context::get_executor())");
+}
+}  // namespace
+
 client::client(asio::any_io_executor executor, client_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(options), nullptr)) {}
+    : impl_(std::make_shared<impl>(io_context_executor(executor), std::move(options), nullptr)) {}
 
 client::~client() { stop(); }
 

@@ -32,7 +32,7 @@ namespace tern {
 using detail::outbox_item;
 
 struct client::impl : std::enable_shared_from_this<impl> {
-  impl(asio::any_io_executor ex, client_options options, std::unique_ptr<asio::io_context> own);
+  impl(asio::io_context::executor_type ex, client_options options, std::unique_ptr<asio::io_context> own);
 
   // ---- connection lifecycle (client_connection.cpp) ----
   void start_connect();
@@ -65,7 +65,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   // ---- fixed at construction ----
   std::unique_ptr<asio::io_context> own_ctx_;
-  asio::strand<asio::any_io_executor> strand_;
+  transport::strand_type strand_;
   client_options options_;
   std::vector<transport::broker_uri> brokers_;
   std::error_code config_error_;
@@ -102,10 +102,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool renew_subscriptions_ = false;  // CONNACK seen: renew subscriptions after the batch
   bool renew_session_present_ = false;
   bool permanent_failure_ = false;
-  asio::steady_timer session_timer_;
+  transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
-  asio::steady_timer transport_timer_;
-  asio::steady_timer reconnect_timer_;
+  transport::steady_timer transport_timer_;
+  transport::steady_timer reconnect_timer_;
   detail::backoff backoff_;
 
   detail::write_queue writes_;

@@ -16,7 +16,7 @@ void stream::async_open(const broker_uri& uri, const client_options& options, op
 #endif
   resolver_.async_resolve(
       uri.host, std::to_string(uri.port),
-      [this, &uri, &options, done = std::move(done)](std::error_code ec, asio::ip::tcp::resolver::results_type rs) mutable {
+      [this, &uri, &options, done = std::move(done)](std::error_code ec, tcp_resolver::results_type rs) mutable {
         if (ec) {
           detail_ = "cannot resolve " + uri.host + ": " + ec.message();
           return done(ec);
@@ -138,7 +138,7 @@ void stream::flush_control() {
 void stream::close() noexcept {
   std::error_code ec;
   resolver_.cancel();
-  tcp_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  tcp_.shutdown(tcp_socket::shutdown_both, ec);
   tcp_.close(ec);
 }
 

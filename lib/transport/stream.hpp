@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tern/client.hpp"
+#include "transport/executor.hpp"
 #include "transport/uri.hpp"
 #include "transport/websocket/client_protocol.hpp"
 
@@ -30,7 +31,7 @@ class stream {
  public:
   using open_handler = std::function<void(std::error_code)>;
 
-  explicit stream(const asio::any_io_executor& ex) : ex_(ex), resolver_(ex), tcp_(ex) {}
+  explicit stream(const strand_type& ex) : ex_(ex), resolver_(ex), tcp_(ex) {}
 
   /// Resolves `uri.host` (IPv4 and IPv6), connects to each address in turn,
   /// sets TCP_NODELAY when asked, runs the TLS handshake (SNI, chain and host
@@ -123,13 +124,13 @@ class stream {
   void start_websocket(const broker_uri& uri, const client_options& options, open_handler done);
   void read_upgrade_response(open_handler done);
 
-  asio::any_io_executor ex_;
-  asio::ip::tcp::resolver resolver_;
-  asio::ip::tcp::socket tcp_;
+  strand_type ex_;
+  tcp_resolver resolver_;
+  tcp_socket tcp_;
   std::string detail_;
 #if TERN_HAS_TLS
   std::shared_ptr<asio::ssl::context> ctx_;
-  std::optional<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::optional<asio::ssl::stream<tcp_socket&>> tls_;
 #endif
   // WebSocket state: the protocol machine, its input and output buffers.
   std::optional<websocket::client_protocol> ws_;
