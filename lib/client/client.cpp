@@ -1,5 +1,6 @@
 #include <future>
 #include <stdexcept>
+#include <typeinfo>
 
 #include "client/client_impl.hpp"
 
@@ -38,7 +39,9 @@ client::client(client_options options) {
 
 namespace {
 asio::io_context::executor_type io_context_executor(const asio::any_io_executor& ex) {
-  if (const auto* io = ex.target<asio::io_context::executor_type>()) return *io;
+  // Compare the type first: asio 1.22's target<T>() does not check it.
+  if (ex.target_type() == typeid(asio::io_context::executor_type))
+    return *ex.target<asio::io_context::executor_type>();
   throw std::invalid_argument("tern::client needs the executor of an asio::io_context (io_context::get_executor())");
 }
 }  // namespace

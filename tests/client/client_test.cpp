@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <chrono>
 #include <future>
@@ -170,6 +174,39 @@ TEST(Client, FailoverToTheNextBroker) {
   c.connect();
   ASSERT_EQ(up.get_future().wait_for(5s), std::future_status::ready);
   EXPECT_EQ(broker.connections(), 1);
+}
+
+}  // namespace
+}  // namespace tern::test
+
+namespace tern::test {
+namespace {
+
+TEST(Client, RunsOnTheCallersIoContextAndSupportsCoAwait) {
+  fake_broker broker(cooperative);
+  asio::io_context io;
+  client c(io.get_executor(), options_for(broker));
+  std::promise<message_id> got;
+  c.connect();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        std::vector<std::byte> payload(1, std::byte{7});
+        auto mid = co_await c.async_publish("a/b", std::move(payload), qos::exactly_once, false, asio::use_awaitable);
+        got.set_value(mid);
+        c.disconnect();
+      },
+      asio::detached);
+  std::thread runner([&] { io.run_for(std::chrono::seconds(5)); });
+  auto f = got.get_future();
+  EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_GT(f.get(), 0u);
+  runner.join();
+}
+
+TEST(Client, RefusesAnExecutorThatIsNotAnIoContexts) {
+  asio::thread_pool pool(1);
+  EXPECT_THROW(client(pool.get_executor(), client_options{}), std::invalid_argument);
 }
 
 }  // namespace

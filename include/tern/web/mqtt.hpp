@@ -1,0 +1,299 @@
+#pragma once
+// tern::web::mqtt: Flask-MQTT's API in C++, framework-neutral. Configure it
+// from any config source (an app's config, the environment, a file), register
+// handlers named as in Flask-MQTT, publish and subscribe. See docs/web.md and
+// docs/migrating-from-flask-mqtt.md.
+//
+//   tern::web::mqtt mqtt;                                   // factory pattern: create first
+//   mqtt.on_connect([](auto& m, auto&, auto, int) { m.subscribe("home/mytopic"); });
+//   mqtt.on_message([](auto&, auto&, const tern::web::message& msg) { ... });
+//   mqtt.init_app(app);                                     // app.config() holds MQTT_* keys
+//   mqtt.publish("home/mytopic", "hello world");
+
+#include <any>
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "tern/session.hpp"
+#include "tern/web/config.hpp"
+
+namespace tern::web {
+
+/// Result codes of publish/subscribe/unsubscribe, with paho's (and so
+/// Flask-MQTT's) names and values, plus tern's `MQTT_ERR_QUEUED`.
+enum mqtt_err : int {
+  MQTT_ERR_AGAIN = -1,
+  MQTT_ERR_SUCCESS = 0,        ///< sent (or, for subscribe, sent now)
+  MQTT_ERR_NOMEM = 1,
+  MQTT_ERR_PROTOCOL = 2,       ///< on_disconnect: the broker broke the protocol
+  MQTT_ERR_INVAL = 3,          ///< an invalid topic, filter or QoS; nothing done
+  MQTT_ERR_NO_CONN = 4,        ///< not connected: a subscription is remembered and sent once connected
+  MQTT_ERR_CONN_REFUSED = 5,   ///< on_disconnect: the broker refused the CONNECT
+  MQTT_ERR_NOT_FOUND = 6,      ///< unsubscribe of a filter that is not subscribed
+  MQTT_ERR_CONN_LOST = 7,      ///< on_disconnect: the connection was lost
+  MQTT_ERR_TLS = 8,
+  MQTT_ERR_PAYLOAD_SIZE = 9,
+  MQTT_ERR_NOT_SUPPORTED = 10,
+  MQTT_ERR_AUTH = 11,
+  MQTT_ERR_ACL_DENIED = 12,
+  MQTT_ERR_UNKNOWN = 13,
+  MQTT_ERR_ERRNO = 14,
+  MQTT_ERR_QUEUE_SIZE = 15,    ///< publish: the offline queue (MQTT_MAX_QUEUED) is full; nothing queued
+  MQTT_ERR_KEEPALIVE = 16,     ///< on_disconnect: no answer to a ping in time
+  MQTT_ERR_QUEUED = 100,       ///< tern: publish accepted while offline; it is sent once connected
+};
+
+/// Log levels, as paho's MQTT_LOG_* (the values of tern::log_level).
+inline constexpr log_level MQTT_LOG_INFO = log_level::info;        // 0x01
+inline constexpr log_level MQTT_LOG_NOTICE = log_level::notice;    // 0x02
+inline constexpr log_level MQTT_LOG_WARNING = log_level::warning;  // 0x04
+inline constexpr log_level MQTT_LOG_ERR = log_level::err;          // 0x08
+inline constexpr log_level MQTT_LOG_DEBUG = log_level::debug;      // 0x10
+
+/// What publish, subscribe and unsubscribe return: paho's `(result, mid)`.
+/// `mid` is 0 when nothing was sent or queued.
+struct mqtt_result {
+  mqtt_err result = MQTT_ERR_SUCCESS;
+  message_id mid = 0;
+  friend bool operator==(const mqtt_result&, const mqtt_result&) = default;
+};
+
+/// A subscription: Flask-MQTT's `TopicQos(topic, qos)`.
+struct topic_qos {
+  std::string topic;
+  int qos = 0;
+  friend bool operator==(const topic_qos&, const topic_qos&) = default;
+};
+
+/// The CONNACK's flags (paho's `flags` dict).
+struct connect_flags {
+  bool session_present = false;
+};
+
+/// A received message. It owns its data: handlers run on the handler thread,
+/// after the network buffer has moved on.
+struct message {
+  std::string topic;
+  std::string payload;  ///< the bytes as sent (not necessarily UTF-8)
+  int qos = 0;
+  bool retain = false;
+  bool dup = false;
+  /// The packet id of a QoS 1/2 message (paho's `message.mid`), 0 for QoS 0.
+  std::uint16_t mid = 0;
+  std::span<const std::byte> payload_bytes() const noexcept { return std::as_bytes(std::span(payload)); }
+};
+
+/// A payload for `publish`: text, bytes, or a number (sent as its decimal
+/// text, as Flask-MQTT does; a `double` in its shortest round-trip form).
+class payload_data {
+ public:
+  payload_data() = default;
+  payload_data(std::string_view text) : bytes_(text) {}  // NOLINT: implicit on purpose
+  payload_data(const char* text) : bytes_(text ? text : "") {}  // NOLINT
+  payload_data(const std::string& text) : bytes_(text) {}  // NOLINT
+  payload_data(std::span<const std::byte> b)  // NOLINT
+      : bytes_(reinterpret_cast<const char*>(b.data()), b.size()) {}
+  payload_data(const std::vector<std::byte>& b) : payload_data(std::span<const std::byte>(b)) {}  // NOLINT
+  template <class T>
+    requires(std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>)
+  payload_data(T n) : bytes_(std::to_string(n)) {}  // NOLINT
+  payload_data(double d);  // NOLINT
+  const std::string& bytes() const noexcept { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+/// Identifies one registered handler, for `remove_handler`.
+struct handler_id {
+  std::uint64_t value = 0;
+  explicit operator bool() const noexcept { return value != 0; }
+  friend bool operator==(const handler_id&, const handler_id&) = default;
+};
+
+/// What `status()` reports.
+struct status_info {
+  bool connected = false;
+  std::uint64_t reconnects = 0;    ///< accepted connections after the first
+  std::size_t inflight = 0;        ///< QoS 1/2 messages sent, not yet acknowledged
+  std::size_t queued = 0;          ///< messages waiting to be sent
+  std::uint64_t dropped = 0;       ///< events dropped because the handler queue was full
+  int last_connack_code = -1;      ///< the last CONNACK's return code; -1 before any
+  std::uint64_t messages_in = 0;   ///< messages received
+  std::uint64_t messages_out = 0;  ///< publishes completed (QoS 0 written, QoS 1/2 acknowledged)
+};
+
+/// Options of the facade itself (Flask-MQTT's constructor arguments).
+struct mqtt_options {
+  /// false (the default): `init_app` waits for the first connection attempt
+  /// to end (CONNACK or failure, at most MQTT_CONNECTION_TIMEOUT); true: it
+  /// returns at once (Flask-MQTT's `connect_async`). Either way the client
+  /// keeps reconnecting in the background.
+  bool connect_async = false;
+  /// Also write every log line to stderr (`[tern.web] LEVEL text`).
+  bool mqtt_logging = false;
+  /// The prefix of the configuration keys: MQTT_BROKER_URL, ...
+  std::string config_prefix = "MQTT";
+  /// Handler events (messages, log lines) that may wait for the handler
+  /// thread; beyond this, new ones are dropped (see `status().dropped`).
+  std::size_t handler_queue_size = 10000;
+};
+
+class mqtt;
+
+/// Something that exposes a config source as `config()`: an application object.
+template <class App>
+concept app_with_config = requires(App& a) {
+  { a.config() } -> std::convertible_to<const config_source&>;
+};
+
+/// Flask-MQTT's `Mqtt` class over a tern::client.
+///
+/// **Handlers** run on one dedicated handler thread, never on the network
+/// thread: a slow handler delays other handlers, never the connection
+/// (keep-alive pings go on). Events wait in a bounded queue
+/// (`mqtt_options::handler_queue_size`): when it is full, newly received
+/// messages and log lines are dropped (drop-newest), counted in
+/// `status().dropped`, and a WARNING is logged once per overflow; connect,
+/// disconnect, publish, subscribe and unsubscribe events are never dropped.
+/// Several handlers per event run in registration order. A handler that
+/// throws is logged at ERR; the others still run. Handlers may call any
+/// member function except the destructor and `stop`.
+///
+/// **Fork:** using an initialised object in a child process after `fork()`
+/// throws `std::logic_error` (the connection and threads belong to the
+/// parent); create a new object in the child. The child's copy is never
+/// torn down (its destructor leaks it on purpose).
+///
+/// **Thread safety:** all member functions are thread-safe.
+class mqtt {
+ public:
+  using connect_handler = std::function<void(mqtt& client, const std::any& userdata, connect_flags flags, int rc)>;
+  /// `rc`: 0 after `disconnect()`; otherwise MQTT_ERR_CONN_LOST,
+  /// MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTT_ERR_TLS or MQTT_ERR_CONN_REFUSED.
+  using disconnect_handler = std::function<void(mqtt& client, const std::any& userdata, int rc)>;
+  using message_handler = std::function<void(mqtt& client, const std::any& userdata, const message& msg)>;
+  using publish_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
+  /// `granted_qos`: one per filter, 0x80 for a refused one.
+  using subscribe_handler =
+      std::function<void(mqtt& client, const std::any& userdata, message_id mid, const std::vector<int>& granted_qos)>;
+  using unsubscribe_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
+  using log_handler =
+      std::function<void(mqtt& client, const std::any& userdata, log_level level, const std::string& buf)>;
+  /// Runs `call` (one handler invocation) inside, say, a request or database context.
+  using handler_wrapper = std::function<void(const std::function<void()>& call)>;
+
+  /// An object without configuration: call `init_app` later (factory pattern).
+  explicit mqtt(mqtt_options options = {});
+  /// As Flask-MQTT's `Mqtt(app)`: constructs, then `init_app(app)`.
+  template <app_with_config App>
+  explicit mqtt(App& app, mqtt_options options = {}) : mqtt(std::move(options)) {
+    init_app(app);
+  }
+  /// Disconnects and stops both threads; waiting handler events are discarded.
+  /// Must not run on the handler thread.
+  ~mqtt();
+  mqtt(const mqtt&) = delete;
+  mqtt& operator=(const mqtt&) = delete;
+
+  /// Reads the configuration from `app.config()` and connects.
+  template <app_with_config App>
+  void init_app(App& app) {
+    init_app(static_cast<const config_source&>(app.config()));
+  }
+  template <app_with_config App>
+  void init_app(App& app, std::string config_prefix) {
+    init_app(static_cast<const config_source&>(app.config()), std::move(config_prefix));
+  }
+  /// Reads the keys `<prefix>_*` of `config` (see docs/web.md), reports
+  /// unknown ones at WARNING with the closest known key, creates the client,
+  /// sends the subscriptions made so far once connected, and connects (see
+  /// `mqtt_options::connect_async`).
+  ///
+  /// @throws config_error naming the key, for a value of the wrong type or
+  ///   out of range; `std::logic_error` if already initialised.
+  void init_app(const config_source& config);
+  void init_app(const config_source& config, std::string config_prefix);
+
+  /// Sends DISCONNECT and stops reconnecting (on_disconnect then gets rc 0).
+  void disconnect();
+
+  // ---- handlers: each returns an id for remove_handler ----
+
+  /// CONNACK accepted (`rc` 0). Registered while connected, it is also called
+  /// at once (on the handler thread) with the current connection's flags.
+  handler_id on_connect(connect_handler f);
+  /// An established connection ended.
+  handler_id on_disconnect(disconnect_handler f);
+  /// Messages that no `on_topic` handler matches.
+  handler_id on_message(message_handler f);
+  /// A publish completed: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP.
+  handler_id on_publish(publish_handler f);
+  /// A SUBACK.
+  handler_id on_subscribe(subscribe_handler f);
+  /// An UNSUBACK.
+  handler_id on_unsubscribe(unsubscribe_handler f);
+  /// Log lines of the client and the facade (typos in the configuration, dropped events, ...).
+  handler_id on_log(log_handler f);
+  /// Messages whose topic matches `filter` (wildcards and `$share/<group>/`
+  /// allowed); they then skip `on_message`. Subscribing is still up to you.
+  /// @throws std::invalid_argument for an invalid filter.
+  handler_id on_topic(std::string_view filter, message_handler f);
+  /// Removes a handler; returns whether it was registered. A call of it
+  /// already running finishes; no new one starts.
+  bool remove_handler(handler_id id);
+
+  /// Wraps every handler call from now on; empty: none.
+  void set_handler_wrapper(handler_wrapper wrapper);
+  /// The `userdata` passed to every handler (paho's `user_data_set`).
+  void set_userdata(std::any userdata);
+
+  // ---- publish and subscribe ----
+
+  /// Publishes `payload` on `topic`. Returns `{MQTT_ERR_SUCCESS, mid}` when
+  /// connected; `{MQTT_ERR_QUEUED, mid}` when offline (queued, sent once
+  /// connected); `{MQTT_ERR_QUEUE_SIZE, 0}` when the queue is full (checked
+  /// at the call, so a concurrent burst may still overflow it: that failure
+  /// is logged at ERR); `{MQTT_ERR_INVAL, 0}` for an invalid topic or QoS;
+  /// `{MQTT_ERR_NO_CONN, 0}` before `init_app`.
+  mqtt_result publish(std::string_view topic, const payload_data& payload = {}, int qos = 0, bool retain = false);
+
+  /// Subscribes (desired state): the filter is remembered in `topics()`,
+  /// sent now when connected (`{MQTT_ERR_SUCCESS, mid}`) or after the next
+  /// CONNACK (`{MQTT_ERR_NO_CONN, mid}`; mid 0 before `init_app`), and sent
+  /// again after every reconnect that did not resume the session. With
+  /// MQTT_SHARED_GROUP set the broker gets `$share/<group>/<filter>`.
+  /// `{MQTT_ERR_INVAL, 0}` for an invalid filter or QoS (nothing remembered).
+  mqtt_result subscribe(std::string_view topic, int qos = 0);
+  /// Several filters in one SUBSCRIBE.
+  mqtt_result subscribe(const std::vector<topic_qos>& topics);
+  /// Forgets a subscription and sends UNSUBSCRIBE (now, or once connected).
+  /// `{MQTT_ERR_NOT_FOUND, 0}` if `topic` is not in `topics()`.
+  mqtt_result unsubscribe(std::string_view topic);
+  /// Unsubscribes from every topic in `topics()`; returns whether all went.
+  bool unsubscribe_all();
+  /// The subscriptions, by filter as given to `subscribe`.
+  std::map<std::string, topic_qos> topics() const;
+
+  /// Counters; see `status_info`.
+  status_info status() const;
+  /// The reason of the last failure (transport, TLS, CONNACK refusal, ...).
+  std::error_code last_error() const;
+  /// The client id in use (after template expansion); empty before `init_app`
+  /// or when the client generates one.
+  std::string client_id() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tern::web

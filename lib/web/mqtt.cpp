@@ -1,0 +1,447 @@
+// tern::web::mqtt: the Flask-MQTT-shaped facade over tern::client.
+
+#include "tern/web/mqtt.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <stdexcept>
+
+#include "tern/client.hpp"
+#include "tern/topic.hpp"
+#include "web/handler_queue.hpp"
+#include "web/settings.hpp"
+
+namespace tern::web {
+
+payload_data::payload_data(double d) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  bytes_.assign(buf, r.ptr);
+}
+
+namespace {
+
+template <class F>
+struct slot {
+  std::uint64_t id;
+  F fn;
+  std::atomic<bool> removed{false};
+  slot(std::uint64_t i, F f) : id(i), fn(std::move(f)) {}
+};
+template <class F>
+using slots = std::vector<std::shared_ptr<slot<F>>>;
+
+template <class F>
+bool remove_from(slots<F>& list, std::uint64_t id) {
+  auto it = std::find_if(list.begin(), list.end(), [id](const auto& s) { return s->id == id; });
+  if (it == list.end()) return false;
+  (*it)->removed = true;
+  list.erase(it);
+  return true;
+}
+
+int disconnect_rc(std::error_code ec) {
+  if (ec == errc::disconnected) return MQTT_ERR_SUCCESS;
+  if (ec.category() == connack_category()) return MQTT_ERR_CONN_REFUSED;
+  if (ec == errc::keep_alive_timeout) return MQTT_ERR_KEEPALIVE;
+  if (ec == errc::link_lost) return MQTT_ERR_CONN_LOST;
+  if (ec.category() == tern_category()) return MQTT_ERR_PROTOCOL;
+  if (ec == transport_errc::tls_setup_failed || std::string_view(ec.category().name()).find("ssl") != std::string_view::npos)
+    return MQTT_ERR_TLS;
+  return MQTT_ERR_CONN_LOST;
+}
+
+std::mutex& clog_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
+
+struct mqtt::impl {
+  impl(mqtt& owner, mqtt_options options)
+      : owner_(owner), options_(std::move(options)), queue_(options_.handler_queue_size) {}
+
+  void check_fork() const {
+    if (pid_ != 0 && ::getpid() != pid_)
+      throw std::logic_error(
+          "tern::web::mqtt: this object was initialised in process " + std::to_string(pid_) +
+          " and is used in process " + std::to_string(::getpid()) +
+          " (a child after fork()); its connection belongs to the parent. Create a new tern::web::mqtt in the child.");
+  }
+
+  // ---- running handlers (handler thread) ----
+  void invoke(const std::function<void()>& call) {
+    std::shared_ptr<const handler_wrapper> w;
+    {
+      std::lock_guard lock(m_);
+      w = wrapper_;
+    }
+    try {
+      if (w && *w) (*w)(call);
+      else call();
+    } catch (const std::exception& e) {
+      log(log_level::err, std::string("a handler threw: ") + e.what());
+    } catch (...) {
+      log(log_level::err, "a handler threw an exception that is not a std::exception");
+    }
+  }
+
+  std::shared_ptr<const std::any> userdata() {
+    std::lock_guard lock(m_);
+    return userdata_;
+  }
+
+  template <class F, class... Args>
+  void run_all(const slots<F>& list, const Args&... args) {
+    auto ud = userdata();
+    for (const auto& s : list) {
+      if (s->removed) continue;
+      invoke([&] { s->fn(owner_, *ud, args...); });
+    }
+  }
+
+  template <class F, class... Args>
+  void dispatch(slots<F> impl::*list, const Args&... args) {
+    slots<F> snapshot;
+    {
+      std::lock_guard lock(m_);
+      snapshot = this->*list;
+    }
+    run_all(snapshot, args...);
+  }
+
+  void dispatch_message(const message& msg) {
+    slots<message_handler> matched;
+    {
+      std::lock_guard lock(m_);
+      topic_handlers_.for_each_match(msg.topic, [&](const auto& s) { matched.push_back(s); });
+      if (matched.empty()) matched = message_handlers_;
+    }
+    std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+    run_all(matched, msg);
+  }
+
+  // ---- events (network thread, or any thread for log) ----
+  void push(std::function<void()> task, bool droppable) {
+    if (queue_.push(std::move(task), droppable) == detail::handler_queue::push_result::dropped_first) {
+      std::string text = "handler queue full (" + std::to_string(options_.handler_queue_size) +
+                         " events): dropping new messages and log lines until it drains; " +
+                         std::to_string(queue_.dropped()) + " dropped so far";
+      write_clog(log_level::warning, text);
+      queue_.push([this, text] { dispatch(&impl::log_handlers_, log_level::warning, text); }, false);
+    }
+  }
+
+  void write_clog(log_level level, std::string_view text) const {
+    if (!options_.mqtt_logging) return;
+    std::lock_guard lock(clog_mutex());
+    std::clog << "[tern.web] " << to_string(level) << ' ' << text << '\n';
+  }
+
+  void log(log_level level, std::string text) {
+    write_clog(level, text);
+    push([this, level, text = std::move(text)] { dispatch(&impl::log_handlers_, level, text); }, true);
+  }
+
+  void connected(bool session_present) {
+    {
+      std::lock_guard lock(m_);
+      connected_ = true;
+      flags_ = connect_flags{session_present};
+      queue_.push([this, snapshot = connect_handlers_, f = flags_] { run_all(snapshot, f, 0); }, false);
+    }
+    attempt_ended();
+  }
+
+  void disconnected(std::error_code ec) {
+    {
+      std::lock_guard lock(m_);
+      bool was = connected_;
+      connected_ = false;
+      if (was) queue_.push([this, rc = disconnect_rc(ec)] { dispatch(&impl::disconnect_handlers_, rc); }, false);
+    }
+    attempt_ended();
+  }
+
+  void attempt_ended() {
+    std::lock_guard lock(attempt_m_);
+    attempt_done_ = true;
+    attempt_cv_.notify_all();
+  }
+
+  std::string broker_filter(const std::string& f) const {
+    if (shared_group_.empty() || split_shared_subscription(f)) return f;
+    return "$share/" + shared_group_ + "/" + f;
+  }
+
+  template <class F>
+  handler_id add(slots<F> impl::*list, F f) {
+    check_fork();
+    if (!f) throw std::invalid_argument("tern::web::mqtt: empty handler");
+    auto id = next_id_++;
+    std::lock_guard lock(m_);
+    (this->*list).push_back(std::make_shared<slot<F>>(id, std::move(f)));
+    return handler_id{id};
+  }
+
+  mqtt& owner_;
+  const mqtt_options options_;
+  pid_t pid_ = 0;  // set by init_app: the process that owns the connection
+  std::atomic<std::uint64_t> next_id_{1};
+
+  mutable std::mutex m_;  // everything below, except the queue and the client
+  slots<connect_handler> connect_handlers_;
+  slots<disconnect_handler> disconnect_handlers_;
+  slots<message_handler> message_handlers_;
+  slots<publish_handler> publish_handlers_;
+  slots<subscribe_handler> subscribe_handlers_;
+  slots<unsubscribe_handler> unsubscribe_handlers_;
+  slots<log_handler> log_handlers_;
+  topic_trie<std::shared_ptr<slot<message_handler>>> topic_handlers_;
+  std::map<std::uint64_t, std::string> topic_filters_;  // handler id -> filter
+  std::shared_ptr<const handler_wrapper> wrapper_;
+  std::shared_ptr<const std::any> userdata_ = std::make_shared<const std::any>();
+  std::map<std::string, topic_qos> topics_;
+  bool connected_ = false;
+  connect_flags flags_;
+  std::string shared_group_;
+  std::size_t max_queued_ = 0;
+  std::string client_id_;
+
+  std::mutex attempt_m_;
+  std::condition_variable attempt_cv_;
+  bool attempt_done_ = false;
+
+  detail::handler_queue queue_;
+  std::unique_ptr<tern::client> client_;  // set once by init_app
+};
+
+mqtt::mqtt(mqtt_options options) : impl_(std::make_unique<impl>(*this, std::move(options))) {}
+
+mqtt::~mqtt() {
+  if (impl_->pid_ != 0 && ::getpid() != impl_->pid_) {
+    // A child after fork(): the threads are the parent's; joining them would hang.
+    (void)impl_.release();
+    return;
+  }
+  impl_->queue_.stop();  // first: no handler may use the client while it goes
+  impl_->client_.reset();
+}
+
+void mqtt::init_app(const config_source& config) { init_app(config, impl_->options_.config_prefix); }
+
+void mqtt::init_app(const config_source& config, std::string config_prefix) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (i.client_) throw std::logic_error("tern::web::mqtt: init_app called twice");
+  std::vector<detail::diagnostic> diags;
+  auto s = detail::read_settings(config, config_prefix, diags);
+  auto o = detail::to_client_options(s, config_prefix, detail::template_values_now());
+  for (auto& d : diags) i.log(d.level, std::move(d.text));
+
+  auto c = std::make_unique<tern::client>(o);
+  c->on_connect([&i](bool sp, int) { i.connected(sp); });
+  c->on_disconnect([&i](std::error_code ec) { i.disconnected(ec); });
+  c->on_message([&i](const received_message& m) {
+    message msg{std::string(m.topic),
+                std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()),
+                static_cast<int>(m.qos),
+                m.retain,
+                m.dup,
+                m.packet_id};
+    i.push([&i, msg = std::move(msg)] { i.dispatch_message(msg); }, true);
+  });
+  c->on_publish([&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::publish_handlers_, mid); }, false); });
+  c->on_subscribe([&i](message_id mid, std::span<const std::uint8_t> granted) {
+    std::vector<int> g(granted.begin(), granted.end());
+    i.push([&i, mid, g = std::move(g)] { i.dispatch(&impl::subscribe_handlers_, mid, g); }, false);
+  });
+  c->on_unsubscribe(
+      [&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::unsubscribe_handlers_, mid); }, false); });
+  c->on_log([&i](log_level level, std::string_view text) { i.log(level, std::string(text)); });
+  c->start();
+  {
+    std::lock_guard lock(i.m_);
+    i.shared_group_ = s.shared_group;
+    i.max_queued_ = s.max_queued;
+    i.client_id_ = o.connect.client_id;
+    i.pid_ = ::getpid();
+    // Subscriptions made before init_app: sent after the first CONNACK.
+    std::vector<std::pair<std::string, qos>> wanted;
+    for (const auto& [f, t] : i.topics_) wanted.emplace_back(i.broker_filter(f), static_cast<qos>(t.qos));
+    if (!wanted.empty()) (void)c->subscribe(std::move(wanted));
+    i.client_ = std::move(c);
+  }
+  i.client_->connect();
+  if (!i.options_.connect_async) {
+    std::unique_lock lock(i.attempt_m_);
+    i.attempt_cv_.wait_for(lock, s.connection_timeout * 2 + std::chrono::seconds(1), [&i] { return i.attempt_done_; });
+  }
+}
+
+void mqtt::disconnect() {
+  impl_->check_fork();
+  if (impl_->client_) impl_->client_->disconnect();
+}
+
+handler_id mqtt::on_connect(connect_handler f) {
+  auto& i = *impl_;
+  auto id = i.add(&impl::connect_handlers_, std::move(f));
+  std::lock_guard lock(i.m_);
+  if (i.connected_) {
+    // Flask-MQTT's #190: a handler registered after the CONNACK still hears of it.
+    auto s = i.connect_handlers_.back();
+    i.queue_.push([&i, s, f = i.flags_] { i.run_all(slots<connect_handler>{s}, f, 0); }, false);
+  }
+  return id;
+}
+handler_id mqtt::on_disconnect(disconnect_handler f) { return impl_->add(&impl::disconnect_handlers_, std::move(f)); }
+handler_id mqtt::on_message(message_handler f) { return impl_->add(&impl::message_handlers_, std::move(f)); }
+handler_id mqtt::on_publish(publish_handler f) { return impl_->add(&impl::publish_handlers_, std::move(f)); }
+handler_id mqtt::on_subscribe(subscribe_handler f) { return impl_->add(&impl::subscribe_handlers_, std::move(f)); }
+handler_id mqtt::on_unsubscribe(unsubscribe_handler f) {
+  return impl_->add(&impl::unsubscribe_handlers_, std::move(f));
+}
+handler_id mqtt::on_log(log_handler f) { return impl_->add(&impl::log_handlers_, std::move(f)); }
+
+handler_id mqtt::on_topic(std::string_view filter, message_handler f) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (!f) throw std::invalid_argument("tern::web::mqtt: empty handler");
+  if (auto ec = validate_topic_filter(filter))
+    throw std::invalid_argument("tern::web::mqtt::on_topic: '" + std::string(filter) + "': " + ec.message());
+  auto id = i.next_id_++;
+  std::lock_guard lock(i.m_);
+  i.topic_handlers_.insert(filter, std::make_shared<slot<message_handler>>(id, std::move(f)));
+  i.topic_filters_.emplace(id, std::string(filter));
+  return handler_id{id};
+}
+
+bool mqtt::remove_handler(handler_id id) {
+  auto& i = *impl_;
+  i.check_fork();
+  std::lock_guard lock(i.m_);
+  if (auto it = i.topic_filters_.find(id.value); it != i.topic_filters_.end()) {
+    i.topic_handlers_.erase_if(it->second, [&](const auto& s) {
+      if (s->id != id.value) return false;
+      s->removed = true;
+      return true;
+    });
+    i.topic_filters_.erase(it);
+    return true;
+  }
+  return remove_from(i.connect_handlers_, id.value) || remove_from(i.disconnect_handlers_, id.value) ||
+         remove_from(i.message_handlers_, id.value) || remove_from(i.publish_handlers_, id.value) ||
+         remove_from(i.subscribe_handlers_, id.value) || remove_from(i.unsubscribe_handlers_, id.value) ||
+         remove_from(i.log_handlers_, id.value);
+}
+
+void mqtt::set_handler_wrapper(handler_wrapper wrapper) {
+  impl_->check_fork();
+  auto w = wrapper ? std::make_shared<const handler_wrapper>(std::move(wrapper)) : nullptr;
+  std::lock_guard lock(impl_->m_);
+  impl_->wrapper_ = std::move(w);
+}
+
+void mqtt::set_userdata(std::any userdata) {
+  impl_->check_fork();
+  auto u = std::make_shared<const std::any>(std::move(userdata));
+  std::lock_guard lock(impl_->m_);
+  impl_->userdata_ = std::move(u);
+}
+
+mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, int qos, bool retain) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (qos < 0 || qos > 2 || validate_topic_name(topic)) return {MQTT_ERR_INVAL, 0};
+  if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
+  if (i.max_queued_ != 0 && i.client_->stats().queued >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
+  bool connected = i.client_->is_connected();
+  auto r = i.client_->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
+  if (!r) return {MQTT_ERR_INVAL, 0};
+  return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_QUEUED, *r};
+}
+
+mqtt_result mqtt::subscribe(std::string_view topic, int qos) { return subscribe({topic_qos{std::string(topic), qos}}); }
+
+mqtt_result mqtt::subscribe(const std::vector<topic_qos>& topics) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (topics.empty()) return {MQTT_ERR_INVAL, 0};
+  for (const auto& t : topics)
+    if (t.qos < 0 || t.qos > 2 || validate_topic_filter(t.topic)) return {MQTT_ERR_INVAL, 0};
+  std::lock_guard lock(i.m_);
+  for (const auto& t : topics) i.topics_[t.topic] = t;
+  if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
+  std::vector<std::pair<std::string, tern::qos>> wanted;
+  for (const auto& t : topics) wanted.emplace_back(i.broker_filter(t.topic), static_cast<tern::qos>(t.qos));
+  bool connected = i.client_->is_connected();
+  auto r = i.client_->subscribe(std::move(wanted));
+  if (!r) return {MQTT_ERR_INVAL, 0};
+  return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_NO_CONN, *r};
+}
+
+mqtt_result mqtt::unsubscribe(std::string_view topic) {
+  auto& i = *impl_;
+  i.check_fork();
+  std::lock_guard lock(i.m_);
+  auto it = i.topics_.find(std::string(topic));
+  if (it == i.topics_.end()) return {MQTT_ERR_NOT_FOUND, 0};
+  i.topics_.erase(it);
+  if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
+  bool connected = i.client_->is_connected();
+  auto r = i.client_->unsubscribe(i.broker_filter(std::string(topic)));
+  if (!r) return {MQTT_ERR_INVAL, 0};
+  return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_NO_CONN, *r};
+}
+
+bool mqtt::unsubscribe_all() {
+  bool all = true;
+  for (const auto& [f, t] : topics()) {
+    auto r = unsubscribe(f).result;
+    all &= r == MQTT_ERR_SUCCESS || r == MQTT_ERR_NO_CONN;
+  }
+  return all;
+}
+
+std::map<std::string, topic_qos> mqtt::topics() const {
+  impl_->check_fork();
+  std::lock_guard lock(impl_->m_);
+  return impl_->topics_;
+}
+
+status_info mqtt::status() const {
+  auto& i = *impl_;
+  i.check_fork();
+  status_info s;
+  s.dropped = i.queue_.dropped();
+  if (!i.client_) return s;
+  auto c = i.client_->stats();
+  s.connected = i.client_->is_connected();
+  s.reconnects = c.reconnects;
+  s.inflight = c.inflight;
+  s.queued = c.queued;
+  s.last_connack_code = c.last_connack_code;
+  s.messages_in = c.messages_in;
+  s.messages_out = c.messages_out;
+  return s;
+}
+
+std::error_code mqtt::last_error() const {
+  impl_->check_fork();
+  return impl_->client_ ? impl_->client_->last_error() : std::error_code{};
+}
+
+std::string mqtt::client_id() const {
+  impl_->check_fork();
+  std::lock_guard lock(impl_->m_);
+  return impl_->client_id_;
+}
+
+}  // namespace tern::web

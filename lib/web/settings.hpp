@@ -1,0 +1,71 @@
+#pragma once
+// Reading the MQTT_* keys of a config source into typed settings, and
+// mapping those onto tern::client_options.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tern/client.hpp"
+#include "tern/web/config.hpp"
+#include "web/client_id_template.hpp"
+
+namespace tern::web::detail {
+
+/// Every key of config_keys(), typed, with its default.
+struct settings {
+  std::string client_id;  ///< the template, not yet expanded
+  std::string broker_url = "localhost";
+  std::uint16_t broker_port = 1883;
+  std::vector<std::string> broker_urls;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::uint16_t keepalive = 60;
+  bool tls_enabled = false;
+  std::string tls_ca_certs;
+  std::string tls_certfile;
+  std::string tls_keyfile;
+  tls_options::requirement tls_cert_reqs = tls_options::requirement::required;
+  tls_options::version tls_version = tls_options::version::tls1_2;
+  std::string tls_ciphers;
+  bool tls_insecure = false;
+  std::optional<std::string> last_will_topic;
+  std::string last_will_message;
+  qos last_will_qos = qos::at_most_once;
+  bool last_will_retain = false;
+  bool websockets = false;
+  std::string websocket_path = "/mqtt";
+  protocol_version version = protocol_version::v3_1_1;
+  bool clean_session = true;
+  std::chrono::milliseconds connection_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds reconnect_delay_min{std::chrono::seconds(1)};
+  std::chrono::milliseconds reconnect_delay_max{std::chrono::seconds(120)};
+  std::size_t max_inflight = 20;
+  std::size_t max_queued = 1000;
+  std::string shared_group;
+};
+
+/// A line for the log, produced while reading the configuration.
+struct diagnostic {
+  log_level level;
+  std::string text;
+};
+
+/// Reads the keys `<prefix>_<suffix>` of `source`. Unknown keys under
+/// `<prefix>_` (compared ignoring case) are reported in `log` at `warning`
+/// with the closest known key; so are keys that have no effect (TLS keys
+/// without TLS_ENABLED, a Will message without a topic).
+///
+/// @throws config_error naming the key, for a value of the wrong type or out of range.
+settings read_settings(const config_source& source, std::string_view prefix, std::vector<diagnostic>& log);
+
+/// The client options for `s`; the client id template is expanded with `values`.
+///
+/// @throws config_error naming the key, for a bad client id template or a
+///   missing client id with clean session off.
+client_options to_client_options(const settings& s, std::string_view prefix, const template_values& values);
+
+}  // namespace tern::web::detail

@@ -1,0 +1,474 @@
+// tern::web::mqtt against the in-process fake broker (tests/client/fake_broker.hpp).
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "fake_broker.hpp"
+#include "tern/web/mqtt.hpp"
+
+namespace tern::web {
+namespace {
+
+using namespace std::chrono_literals;
+using test::fake_broker;
+using bytes = fake_broker::bytes;
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = 5s) {
+  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(5ms))
+    if (p()) return true;
+  return p();
+}
+
+void append(bytes& out, const bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
+bytes publish_wire(std::string_view topic, std::string_view payload) {
+  return fake_broker::wire(publish_view{topic, as_bytes(payload), qos::at_most_once, false, false, 0});
+}
+
+// A cooperative broker that records what it gets, and can be told what to send.
+struct scripted {
+  std::mutex m;
+  int connects = 0;
+  std::vector<std::pair<int, std::string>> subscribed;  // (connection number, filter)
+  std::vector<std::string> unsubscribed;
+  std::vector<std::string> client_ids;
+  std::vector<std::string> published;  // topics the client published
+  std::vector<std::string> on_connack;  // topics to publish to the client after CONNACK (payload "v")
+  std::vector<std::string> on_suback;   // after each SUBACK
+  bool drop_first_connection_after_suback = false;
+  int pingreqs = 0;
+
+  fake_broker::reply_fn fn() {
+    return [this](const packet_view& p) -> bytes {
+      std::lock_guard lock(m);
+      bytes out;
+      if (auto* c = std::get_if<connect_view>(&p)) {
+        ++connects;
+        client_ids.emplace_back(c->client_id);
+        out = fake_broker::wire(connack_view{false, 0});
+        for (const auto& t : on_connack) append(out, publish_wire(t, "v"));
+      } else if (auto* s = std::get_if<subscribe_view>(&p)) {
+        std::vector<std::uint8_t> granted;
+        for (auto e : s->entries) {
+          subscribed.emplace_back(connects, std::string(e.filter));
+          granted.push_back(static_cast<std::uint8_t>(e.max_qos));
+        }
+        out = fake_broker::wire(suback_view{s->packet_id, granted});
+        for (const auto& t : on_suback) append(out, publish_wire(t, "v"));
+        if (drop_first_connection_after_suback && connects == 1) {
+          out.push_back(std::byte{0x00});  // packet type 0: the client drops the connection
+          out.push_back(std::byte{0x00});
+        }
+      } else if (auto* u = std::get_if<unsubscribe_view>(&p)) {
+        for (auto f : u->filters) unsubscribed.emplace_back(f);
+        out = fake_broker::wire(unsuback{u->packet_id});
+      } else if (auto* pub = std::get_if<publish_view>(&p)) {
+        published.emplace_back(pub->topic);
+        if (pub->qos == qos::at_least_once) out = fake_broker::wire(puback{pub->packet_id});
+      } else if (std::holds_alternative<pingreq>(p)) {
+        ++pingreqs;
+        out = fake_broker::wire(pingresp{});
+      }
+      return out;
+    };
+  }
+  std::vector<std::pair<int, std::string>> subs() {
+    std::lock_guard lock(m);
+    return subscribed;
+  }
+};
+
+config_map config_for(const fake_broker& b, std::string_view prefix = "MQTT") {
+  config_map m;
+  std::string p(prefix);
+  m.set(p + "_BROKER_URL", "127.0.0.1");
+  m.set(p + "_BROKER_PORT", b.port());
+  m.set(p + "_RECONNECT_DELAY_MIN", 0.02);
+  m.set(p + "_RECONNECT_DELAY_MAX", 0.05);
+  m.set(p + "_CONNECTION_TIMEOUT", 5);
+  return m;
+}
+
+// Collects what handlers see, thread-safely.
+struct recorder {
+  std::mutex m;
+  std::vector<std::string> events;
+  void add(std::string e) {
+    std::lock_guard lock(m);
+    events.push_back(std::move(e));
+  }
+  std::vector<std::string> get() {
+    std::lock_guard lock(m);
+    return events;
+  }
+  bool has(const std::string& e) {
+    std::lock_guard lock(m);
+    return std::find(events.begin(), events.end(), e) != events.end();
+  }
+  std::size_t count_prefix(const std::string& p) {
+    std::lock_guard lock(m);
+    return std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.rfind(p, 0) == 0; });
+  }
+};
+
+struct fake_app {
+  config_map cfg;
+  const config_map& config() const { return cfg; }
+};
+
+TEST(WebMqtt, AppConstructorConnectsAndOnConnectWhileConnectedRunsAtOnce) {
+  scripted s;
+  fake_broker broker(s.fn());
+  fake_app app{config_for(broker)};
+  app.cfg.set("MQTT_CLIENT_ID", "w-{pid}");
+  mqtt m(app);  // connect_async = false: returns after the CONNACK
+  EXPECT_TRUE(m.status().connected);
+  EXPECT_EQ(m.client_id(), "w-" + std::to_string(::getpid()));
+  EXPECT_EQ(s.client_ids.at(0), m.client_id());
+  recorder r;
+  m.on_connect([&](mqtt& c, const std::any&, connect_flags f, int rc) {
+    EXPECT_EQ(&c, &m);
+    r.add("connect rc=" + std::to_string(rc) + " sp=" + std::to_string(f.session_present));
+  });
+  EXPECT_TRUE(eventually([&] { return r.has("connect rc=0 sp=0"); }));
+  EXPECT_EQ(m.status().last_connack_code, 0);
+}
+
+TEST(WebMqtt, TopicHandlersTakePrecedenceInRegistrationOrder) {
+  scripted s;
+  s.on_connack = {"sensors/1/temp", "other", "cmd/x"};
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  m.on_message([&](mqtt&, const std::any&, const message& msg) { r.add("message " + msg.topic); });
+  m.on_topic("sensors/+/temp", [&](mqtt&, const std::any&, const message& msg) { r.add("topic1 " + msg.topic); });
+  m.on_topic("sensors/#", [&](mqtt&, const std::any&, const message& msg) { r.add("topic2 " + msg.topic); });
+  m.on_topic("$share/g/cmd/+", [&](mqtt&, const std::any&, const message& msg) {
+    r.add("shared " + msg.topic + "=" + msg.payload);
+  });
+  m.init_app(config_for(broker));
+  EXPECT_TRUE(eventually([&] { return r.get().size() == 4; }));
+  EXPECT_EQ(r.get(), (std::vector<std::string>{"topic1 sensors/1/temp", "topic2 sensors/1/temp", "message other",
+                                               "shared cmd/x=v"}));
+  EXPECT_THROW(m.on_topic("a/#/b", [](mqtt&, const std::any&, const message&) {}), std::invalid_argument);
+}
+
+TEST(WebMqtt, SeveralHandlersRunAndCanBeRemoved) {
+  scripted s;
+  s.on_suback = {"t"};
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  auto a = m.on_message([&](mqtt&, const std::any&, const message&) { r.add("a"); });
+  auto b = m.on_message([&](mqtt&, const std::any&, const message&) { r.add("b"); });
+  auto t = m.on_topic("t", [&](mqtt&, const std::any&, const message&) { r.add("t"); });
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(m.remove_handler(t));
+  EXPECT_FALSE(m.remove_handler(t));
+  m.init_app(config_for(broker));
+  m.subscribe("t");
+  EXPECT_TRUE(eventually([&] { return r.get().size() == 2; }));
+  EXPECT_EQ(r.get(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(m.remove_handler(a));
+  m.subscribe("t2");  // the broker sends "t" again after this SUBACK
+  EXPECT_TRUE(eventually([&] { return r.get().size() == 3; }));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(r.get(), (std::vector<std::string>{"a", "b", "b"}));
+}
+
+TEST(WebMqtt, OfflineSubscriptionsAreAppliedAfterConnackAndAfterEveryReconnect) {
+  scripted s;
+  s.drop_first_connection_after_suback = true;
+  fake_broker broker(s.fn());
+  mqtt m(mqtt_options{.connect_async = true});
+  recorder r;
+  m.on_subscribe([&](mqtt&, const std::any&, message_id mid, const std::vector<int>& granted) {
+    r.add("suback " + std::to_string(mid != 0) + " " + std::to_string(granted.at(0)));
+  });
+  m.on_connect([&](mqtt&, const std::any&, connect_flags, int) { r.add("connect"); });
+  m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect " + std::to_string(rc)); });
+  EXPECT_EQ(m.subscribe("home/mytopic", 1), (mqtt_result{MQTT_ERR_NO_CONN, 0}));
+  EXPECT_EQ(m.topics().at("home/mytopic"), (topic_qos{"home/mytopic", 1}));
+  m.init_app(config_for(broker));
+  // Sent after the first CONNACK; the broker then breaks the connection; sent again after the reconnect.
+  EXPECT_TRUE(eventually([&] { return s.subs().size() == 2; }));
+  EXPECT_EQ(s.subs(), (std::vector<std::pair<int, std::string>>{{1, "home/mytopic"}, {2, "home/mytopic"}}));
+  EXPECT_TRUE(eventually([&] { return r.count_prefix("connect") == 2; }));
+  EXPECT_TRUE(r.has("disconnect " + std::to_string(MQTT_ERR_PROTOCOL)));
+  EXPECT_TRUE(r.has("suback 1 1"));
+  EXPECT_TRUE(eventually([&] { return m.status().reconnects == 1; }));
+  // Connected now: at once.
+  auto res = m.subscribe(std::vector<topic_qos>{{"a", 0}, {"b", 2}});
+  EXPECT_EQ(res.result, MQTT_ERR_SUCCESS);
+  EXPECT_NE(res.mid, 0u);
+  EXPECT_TRUE(eventually([&] { return s.subs().size() == 4; }));
+  EXPECT_EQ(m.topics().size(), 3u);
+  EXPECT_EQ(m.subscribe("a/#/b").result, MQTT_ERR_INVAL);
+  EXPECT_EQ(m.subscribe("a", 3).result, MQTT_ERR_INVAL);
+  EXPECT_EQ(m.topics().size(), 3u);
+}
+
+TEST(WebMqtt, UnsubscribeAndUnsubscribeAll) {
+  scripted s;
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  m.on_unsubscribe([&](mqtt&, const std::any&, message_id mid) { r.add("unsuback " + std::to_string(mid)); });
+  m.init_app(config_for(broker));
+  m.subscribe("a");
+  m.subscribe("b");
+  m.subscribe("c");
+  EXPECT_EQ(m.unsubscribe("zzz"), (mqtt_result{MQTT_ERR_NOT_FOUND, 0}));
+  auto u = m.unsubscribe("a");
+  EXPECT_EQ(u.result, MQTT_ERR_SUCCESS);
+  EXPECT_TRUE(eventually([&] { return r.has("unsuback " + std::to_string(u.mid)); }));
+  EXPECT_TRUE(m.unsubscribe_all());
+  EXPECT_TRUE(m.topics().empty());
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(s.m);
+    return s.unsubscribed.size() == 3;
+  }));
+}
+
+TEST(WebMqtt, PublishResults) {
+  mqtt before;
+  EXPECT_EQ(before.publish("a", "x"), (mqtt_result{MQTT_ERR_NO_CONN, 0}));
+
+  scripted s;
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  m.on_publish([&](mqtt&, const std::any&, message_id mid) { r.add("published " + std::to_string(mid)); });
+  m.init_app(config_for(broker));
+  auto p = m.publish("home/mytopic", "hello world");
+  EXPECT_EQ(p.result, MQTT_ERR_SUCCESS);
+  EXPECT_TRUE(eventually([&] { return r.has("published " + std::to_string(p.mid)); }));
+  auto q1 = m.publish("n", 42, 1, false);
+  EXPECT_EQ(q1.result, MQTT_ERR_SUCCESS);
+  EXPECT_TRUE(eventually([&] { return r.has("published " + std::to_string(q1.mid)); }));
+  EXPECT_EQ(m.publish("a/+", "x").result, MQTT_ERR_INVAL);
+  EXPECT_EQ(m.publish("a", "x", 3).result, MQTT_ERR_INVAL);
+  EXPECT_EQ(m.publish("", "x").result, MQTT_ERR_INVAL);
+  EXPECT_TRUE(eventually([&] { return m.status().messages_out == 2; }));
+}
+
+TEST(WebMqtt, OfflinePublishIsQueuedUpToMaxQueued) {
+  std::uint16_t dead;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    dead = a.local_endpoint().port();
+  }
+  config_map cfg{{"MQTT_BROKER_URL", "127.0.0.1"}, {"MQTT_BROKER_PORT", dead}, {"MQTT_MAX_QUEUED", 2}};
+  mqtt m(mqtt_options{.connect_async = true});
+  m.init_app(cfg);
+  EXPECT_EQ(m.publish("a", "1", 1).result, MQTT_ERR_QUEUED);
+  EXPECT_EQ(m.publish("a", "2").result, MQTT_ERR_QUEUED);
+  EXPECT_TRUE(eventually([&] { return m.status().queued == 2; }));
+  EXPECT_EQ(m.publish("a", "3"), (mqtt_result{MQTT_ERR_QUEUE_SIZE, 0}));
+  EXPECT_FALSE(m.status().connected);
+}
+
+TEST(WebMqtt, SharedGroupPrefixesSubscriptionsButNotDispatch) {
+  scripted s;
+  s.on_suback = {"jobs/7"};
+  fake_broker broker(s.fn());
+  auto cfg = config_for(broker);
+  cfg.set("MQTT_SHARED_GROUP", "workers");
+  mqtt m;
+  recorder r;
+  m.on_topic("jobs/+", [&](mqtt&, const std::any&, const message& msg) { r.add(msg.topic); });
+  m.init_app(cfg);
+  m.subscribe("jobs/+");
+  m.subscribe("$share/other/x");  // already shared: sent as is
+  EXPECT_TRUE(eventually([&] { return r.has("jobs/7"); }));
+  EXPECT_TRUE(eventually([&] { return s.subs().size() == 2; }));
+  EXPECT_EQ(s.subs()[0].second, "$share/workers/jobs/+");
+  EXPECT_EQ(s.subs()[1].second, "$share/other/x");
+  EXPECT_TRUE(m.topics().count("jobs/+"));
+  m.unsubscribe("jobs/+");
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(s.m);
+    return s.unsubscribed.size() == 1 && s.unsubscribed[0] == "$share/workers/jobs/+";
+  }));
+}
+
+TEST(WebMqtt, BlockingHandlerCausesNoDisconnectAndLosesNoMessage) {
+  scripted s;
+  s.on_connack = {"slow", "next"};
+  fake_broker broker(s.fn());
+  auto cfg = config_for(broker);
+  cfg.set("MQTT_KEEPALIVE", 1);
+  mqtt m;
+  recorder r;
+  m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect " + std::to_string(rc)); });
+  m.on_message([&](mqtt&, const std::any&, const message& msg) {
+    if (msg.topic == "slow") std::this_thread::sleep_for(3500ms);  // 3.5 x keepalive
+    r.add(msg.topic);
+  });
+  m.init_app(cfg);
+  EXPECT_TRUE(eventually([&] { return r.get().size() >= 2; }, 10s));
+  EXPECT_EQ(r.get(), (std::vector<std::string>{"slow", "next"}));
+  EXPECT_TRUE(m.status().connected);
+  EXPECT_EQ(broker.connections(), 1);
+  std::lock_guard lock(s.m);
+  EXPECT_GE(s.pingreqs, 2);  // the network thread kept pinging meanwhile
+}
+
+TEST(WebMqtt, FullHandlerQueueDropsNewestAndWarns) {
+  scripted s;
+  for (int n = 0; n < 20; ++n) s.on_connack.push_back("m/" + std::to_string(n));
+  fake_broker broker(s.fn());
+  mqtt m(mqtt_options{.handler_queue_size = 3});
+  std::atomic<bool> release{false};
+  recorder r;
+  m.on_message([&](mqtt&, const std::any&, const message& msg) {
+    while (!release) std::this_thread::sleep_for(1ms);
+    r.add(msg.topic);
+  });
+  m.on_log([&](mqtt&, const std::any&, log_level level, const std::string& text) {
+    if (level == MQTT_LOG_WARNING && text.find("handler queue full") != std::string::npos) r.add("warning");
+  });
+  m.init_app(config_for(broker));
+  EXPECT_TRUE(eventually([&] { return m.status().messages_in == 20; }));
+  EXPECT_TRUE(eventually([&] { return m.status().dropped >= 16; }));
+  release = true;
+  EXPECT_TRUE(eventually([&] { return r.has("warning"); }));
+  // Drop-newest: what got into the queue first is handled, the last ones are gone.
+  EXPECT_GE(r.count_prefix("m/"), 1u);
+  EXPECT_FALSE(r.has("m/19"));
+}
+
+TEST(WebMqtt, HandlerWrapperAndUserdata) {
+  scripted s;
+  s.on_connack = {"t"};
+  fake_broker broker(s.fn());
+  mqtt m;
+  thread_local bool in_context = false;
+  std::atomic<int> wrapped{0};
+  m.set_handler_wrapper([&](const std::function<void()>& call) {
+    ++wrapped;
+    in_context = true;
+    call();
+    in_context = false;
+  });
+  m.set_userdata(std::string("ud"));
+  recorder r;
+  m.on_message([&](mqtt&, const std::any& ud, const message&) {
+    r.add(std::string(in_context ? "in " : "out ") + std::any_cast<std::string>(ud));
+  });
+  m.on_connect([&](mqtt&, const std::any&, connect_flags, int) {
+    r.add("connect");
+    throw std::runtime_error("boom");  // logged, the others still run
+  });
+  m.on_log([&](mqtt&, const std::any&, log_level level, const std::string& text) {
+    if (level == MQTT_LOG_ERR && text.find("boom") != std::string::npos) r.add("logged");
+  });
+  m.init_app(config_for(broker));
+  EXPECT_TRUE(eventually([&] { return r.has("in ud") && r.has("logged"); }));
+  EXPECT_GE(wrapped, 2);
+}
+
+TEST(WebMqtt, TyposInTheConfigAreLogged) {
+  scripted s;
+  fake_broker broker(s.fn());
+  auto cfg = config_for(broker);
+  cfg.set("MQTT_KEEPALIV", 5);
+  mqtt m(mqtt_options{.mqtt_logging = true});
+  recorder r;
+  m.on_log([&](mqtt&, const std::any&, log_level level, const std::string& text) {
+    if (level == MQTT_LOG_WARNING) r.add(text);
+  });
+  m.init_app(cfg);
+  EXPECT_TRUE(eventually(
+      [&] { return r.has("unknown configuration key MQTT_KEEPALIV is ignored; did you mean MQTT_KEEPALIVE?"); }));
+  cfg.set("MQTT_BROKER_PORT", "eighty");
+  mqtt bad;
+  try {
+    bad.init_app(cfg);
+    FAIL();
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("MQTT_BROKER_PORT"), std::string::npos);
+  }
+  EXPECT_THROW(m.init_app(config_for(broker)), std::logic_error);  // twice
+}
+
+TEST(WebMqtt, TwoInstancesTwoPrefixesTwoBrokers) {
+  scripted s1, s2;
+  fake_broker b1(s1.fn()), b2(s2.fn());
+  config_map cfg = config_for(b1, "MQTT");
+  auto second = config_for(b2, "MQTT2");
+  for (const auto& [k, v] : second.values()) cfg.set(k, v);
+  cfg.set("MQTT_CLIENT_ID", "one");
+  cfg.set("MQTT2_CLIENT_ID", "two");
+  mqtt one, two(mqtt_options{.config_prefix = "MQTT2"});
+  recorder r;
+  one.on_log([&](mqtt&, const std::any&, log_level level, const std::string& t) {
+    if (level == MQTT_LOG_WARNING) r.add(t);
+  });
+  one.init_app(cfg);
+  two.init_app(cfg);
+  EXPECT_TRUE(one.status().connected);
+  EXPECT_TRUE(two.status().connected);
+  EXPECT_EQ(s1.client_ids, std::vector<std::string>{"one"});
+  EXPECT_EQ(s2.client_ids, std::vector<std::string>{"two"});
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(r.get().empty());  // MQTT2_* keys are no typos of MQTT_*
+}
+
+TEST(WebMqtt, DisconnectReportsRcZero) {
+  scripted s;
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect " + std::to_string(rc)); });
+  m.init_app(config_for(broker));
+  m.disconnect();
+  EXPECT_TRUE(eventually([&] { return r.has("disconnect 0"); }));
+  EXPECT_FALSE(m.status().connected);
+}
+
+TEST(WebMqtt, UseAfterForkIsRefused) {
+  scripted s;
+  fake_broker broker(s.fn());
+  auto m = std::make_unique<mqtt>();
+  m->init_app(config_for(broker));
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 1;
+    try {
+      (void)m->publish("a", "x");
+    } catch (const std::logic_error& e) {
+      code = std::string(e.what()).find("fork") != std::string::npos ? 0 : 2;
+    }
+    m.reset();  // the child's copy is not torn down: this returns at once
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(m->publish("a", "x").result, MQTT_ERR_SUCCESS);  // the parent goes on
+}
+
+TEST(WebMqtt, PayloadConversions) {
+  EXPECT_EQ(payload_data(42).bytes(), "42");
+  EXPECT_EQ(payload_data(-1L).bytes(), "-1");
+  EXPECT_EQ(payload_data(2.5).bytes(), "2.5");
+  EXPECT_EQ(payload_data("text").bytes(), "text");
+  EXPECT_EQ(payload_data(std::string("s")).bytes(), "s");
+  std::vector<std::byte> b{std::byte{0}, std::byte{0xff}};
+  EXPECT_EQ(payload_data(b).bytes(), std::string("\0\xff", 2));
+  EXPECT_EQ(payload_data().bytes(), "");
+}
+
+}  // namespace
+}  // namespace tern::web
