@@ -10,6 +10,7 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <chrono>
 #include <cstddef>
@@ -278,6 +279,7 @@ class client {
 
  private:
   struct impl;
+  std::unique_ptr<asio::io_context> own_ctx_;  // declared first: destroyed after impl_ is released
   std::shared_ptr<impl> impl_;
 };
 

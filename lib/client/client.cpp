@@ -6,8 +6,8 @@
 
 namespace tern {
 
-client::impl::impl(asio::io_context::executor_type ex, client_options options, std::unique_ptr<asio::io_context> own)
-    : own_ctx_(std::move(own)),
+client::impl::impl(asio::io_context::executor_type ex, client_options options, asio::io_context* own)
+    : own_ctx_(own),
       strand_(asio::make_strand(ex)),
       options_(std::move(options)),
       session_([&] {
@@ -31,11 +31,9 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, s
   if (brokers_.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
 }
 
-client::client(client_options options) {
-  auto ctx = std::make_unique<asio::io_context>(1);
-  auto ex = ctx->get_executor();
-  impl_ = std::make_shared<impl>(ex, std::move(options), std::move(ctx));
-}
+client::client(client_options options)
+    : own_ctx_(std::make_unique<asio::io_context>(1)),
+      impl_(std::make_shared<impl>(own_ctx_->get_executor(), std::move(options), own_ctx_.get())) {}
 
 namespace {
 asio::io_context::executor_type io_context_executor(const asio::any_io_executor& ex) {
@@ -49,13 +47,19 @@ asio::io_context::executor_type io_context_executor(const asio::any_io_executor&
 client::client(asio::any_io_executor executor, client_options options)
     : impl_(std::make_shared<impl>(io_context_executor(executor), std::move(options), nullptr)) {}
 
-client::~client() { stop(); }
+client::~client() {
+  stop();
+  // Handlers still queued in our io_context hold the impl: dropping our
+  // reference first lets the io_context's destruction (which destroys those
+  // handlers) free it, while the io_context's services still exist.
+  impl_.reset();
+}
 
 void client::start() {
   auto& i = *impl_;
   if (!i.own_ctx_ || i.thread_.joinable()) return;
   i.work_.emplace(i.own_ctx_->get_executor());
-  i.thread_ = std::thread([ctx = i.own_ctx_.get()] { ctx->run(); });
+  i.thread_ = std::thread([ctx = i.own_ctx_] { ctx->run(); });
 }
 
 void client::stop() {
@@ -70,8 +74,15 @@ void client::stop() {
   if (i.own_ctx_) {
     if (i.thread_.joinable()) {
       done.wait_for(std::chrono::seconds(1));
-      // Let the DISCONNECT be written: the stream closes itself after the last write.
-      for (int n = 0; n < 100 && i.stream_open_; ++n) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      // Let the DISCONNECT be written: the stream closes itself after the
+      // last write. Asked on the strand, which owns stream_open_.
+      for (int n = 0; n < 100; ++n) {
+        auto open = std::make_shared<std::promise<bool>>();
+        auto answer = open->get_future();
+        i.post([open](impl& self) { open->set_value(self.stream_open_); });
+        if (answer.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready || !answer.get()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
       i.work_.reset();
       i.own_ctx_->stop();
       i.thread_.join();

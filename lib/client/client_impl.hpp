@@ -32,7 +32,7 @@ namespace tern {
 using detail::outbox_item;
 
 struct client::impl : std::enable_shared_from_this<impl> {
-  impl(asio::io_context::executor_type ex, client_options options, std::unique_ptr<asio::io_context> own);
+  impl(asio::io_context::executor_type ex, client_options options, asio::io_context* own);
 
   // ---- connection lifecycle (client_connection.cpp) ----
   void start_connect();
@@ -64,7 +64,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void flush_offline_requests();
 
   // ---- fixed at construction ----
-  std::unique_ptr<asio::io_context> own_ctx_;
+  asio::io_context* own_ctx_;  // owned by the client object, when it runs its own thread
   transport::strand_type strand_;
   client_options options_;
   std::vector<transport::broker_uri> brokers_;
