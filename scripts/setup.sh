@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           libasio-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-          mosquitto mosquitto-clients openssl python3)
+          mosquitto mosquitto-clients openssl python3 libcpp-httplib-dev)
 
 missing=()
 for p in "${packages[@]}"; do

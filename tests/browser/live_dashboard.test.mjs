@@ -1,0 +1,186 @@
+// The live dashboard in a real browser: headless Debian Chromium driven by
+// playwright-core. A private mosquitto and tern-live-dashboard on free
+// loopback ports; the page subscribes, a message published with tern-pub
+// appears in it within 2 s; the page publishes, mosquitto_sub receives it; a
+// screenshot is saved. Exits 0 on success, 1 on failure, 77 (skipped) when
+// Chromium or playwright-core is missing.
+//
+// Environment (meson sets them): TERN_DASHBOARD, TERN_PUB, TERN_SCREENSHOT.
+// Setup: scripts/test.sh installs chromium and runs `npm ci` in tests/browser.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const chromiumPath = '/usr/bin/chromium';
+const mosquittoPath = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+const dashboardPath = process.env.TERN_DASHBOARD;
+const pubPath = process.env.TERN_PUB;
+const screenshotPath = process.env.TERN_SCREENSHOT || path.join(here, '../../build/live_dashboard.png');
+
+function skip(why) {
+  console.log(`browser: skipped (${why})`);
+  process.exit(77);
+}
+
+if (!existsSync(chromiumPath)) skip(`${chromiumPath} is missing: apt-get install chromium`);
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  skip('playwright-core is missing: (cd tests/browser && npm ci)');
+}
+if (!dashboardPath || !pubPath) skip('TERN_DASHBOARD and TERN_PUB must name the built binaries');
+
+const cleanups = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+async function until(what, timeoutMs, pred) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pred()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Starts a child; its output is collected for failure messages; killed at the end. */
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.output = '';
+  child.stdout.on('data', (d) => { child.output += d; });
+  child.stderr.on('data', (d) => { child.output += d; });
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.once('error', (e) => { child.output += String(e); });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await child.exited;
+      clearTimeout(t);
+    }
+  });
+  return child;
+}
+
+async function run() {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tern-browser-'));
+  cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
+
+  // A private mosquitto (never the system one on 1883).
+  const brokerPort = await freePort();
+  const brokerLog = path.join(tmp, 'mosquitto.log');
+  writeFileSync(path.join(tmp, 'mosquitto.conf'), [
+    ...(process.getuid && process.getuid() === 0 ? ['user root'] : []),
+    `listener ${brokerPort} 127.0.0.1`, 'allow_anonymous true', 'persistence false',
+    `log_dest file ${brokerLog}`, 'log_type all', 'connection_messages true', '',
+  ].join('\n'));
+  const broker = start(mosquittoPath, ['-c', path.join(tmp, 'mosquitto.conf')]);
+  await until('mosquitto to listen', 5000, () => accepts(brokerPort));
+  const log = () => (existsSync(brokerLog) ? readFileSync(brokerLog, 'utf8') : '');
+
+  // The dashboard, configured through the environment as the demo is.
+  const webPort = await freePort();
+  const base = `http://127.0.0.1:${webPort}`;
+  const dashboard = start(dashboardPath, ['--listen', `127.0.0.1:${webPort}`],
+                          { MQTT_BROKER_URL: '127.0.0.1', MQTT_BROKER_PORT: String(brokerPort) });
+  await until('the dashboard to connect to the broker', 10000, async () => {
+    try {
+      return (await (await fetch(`${base}/mqtt/status`)).json()).connected === true;
+    } catch { return false; }
+  }).catch((e) => { throw new Error(`${e.message}\n${dashboard.output}`); });
+
+  const userDataDir = path.join(tmp, 'chromium-profile');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1200, height: 760 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+  cleanups.push(async () => context.close());
+  const page = context.pages()[0] || await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+
+  await page.goto(base + '/');
+  await page.waitForSelector('body[data-stream="open"]', { timeout: 10000 });
+  await page.waitForSelector('#conn.up', { timeout: 10000 });
+
+  // 1. Subscribe from the page; publish with tern-pub; the row appears within 2 s.
+  const run = Math.random().toString(36).slice(2, 8);
+  const filter = `tern/browser/${run}/#`;
+  await page.fill('#sub-topic', filter);
+  await page.click('#subscribe');
+  await page.waitForSelector(`body[data-subscribed="${filter}"]`, { timeout: 5000 });
+  await until('the broker to log the SUBSCRIBE', 5000, () => log().includes(filter));
+
+  const inTopic = `tern/browser/${run}/sensor`;
+  const inText = `21.5 °C from tern-pub ${run}`;
+  const t0 = Date.now();
+  const pub = start(pubPath, ['-h', '127.0.0.1', '-p', String(brokerPort), '-t', inTopic, '-m', inText, '-q', '1']);
+  const row = page.locator('tr.message', { hasText: inText });
+  await row.waitFor({ timeout: 2000 }).catch((e) => {
+    throw new Error(`the message published with tern-pub did not appear within 2 s: ${e.message}\n${pub.output}`);
+  });
+  const latency = Date.now() - t0;
+  const { code } = await pub.exited;
+  if (code !== 0) throw new Error(`tern-pub exited with ${code}: ${pub.output}`);
+  if ((await row.locator('td.topic').textContent()) !== inTopic) throw new Error('wrong topic in the row');
+
+  // 2. Publish from the page; mosquitto_sub receives it.
+  const outTopic = `tern/browser/${run}/from-page`;
+  const outText = `hello from the page ${run}`;
+  const sub = start('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(brokerPort), '-t', outTopic, '-C', '1', '-W', '10']);
+  await until('mosquitto_sub to subscribe', 5000, () => log().includes(outTopic));
+  await page.fill('#pub-topic', outTopic);
+  await page.fill('#pub-message', outText);
+  await page.selectOption('#pub-qos', '1');
+  await page.click('#publish');
+  const subExit = await sub.exited;
+  if (subExit.code !== 0 || sub.output.trim() !== outText)
+    throw new Error(`mosquitto_sub got ${JSON.stringify(sub.output)} (exit ${subExit.code}), wanted ${outText}`);
+  // The page's own subscription (tern/browser/<run>/#) brings it back into the list too.
+  await page.locator('tr.message', { hasText: outText }).waitFor({ timeout: 2000 });
+  await page.waitForSelector('#publish-note:has-text("published on")', { timeout: 2000 });
+
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+  if (pageErrors.length) throw new Error(`JavaScript errors in the page: ${pageErrors.join('; ')}`);
+  return { latency };
+}
+
+let status = 0;
+try {
+  const { latency } = await run();
+  console.log(`browser: ok (tern-pub to page: ${latency} ms; screenshot ${screenshotPath})`);
+} catch (e) {
+  console.log(`browser: FAILED: ${e.stack || e}`);
+  status = 1;
+}
+for (const c of cleanups.reverse()) {  // last started, first stopped
+  try { await c(); } catch { /* best effort */ }
+}
+process.exit(status);
