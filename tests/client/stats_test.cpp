@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "tern/client.hpp"
 
@@ -14,13 +15,6 @@ namespace {
 using namespace std::chrono_literals;
 using bytes = fake_broker::bytes;
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 5s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(5ms))
-    if (p()) return true;
-  return p();
-}
 
 TEST(ClientStats, StartAtZeroWithNoConnack) {
   client_options o;

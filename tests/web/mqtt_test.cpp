@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "tern/web/mqtt.hpp"
 
@@ -19,13 +20,7 @@ using namespace std::chrono_literals;
 using test::fake_broker;
 using bytes = fake_broker::bytes;
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 5s) {
-  for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;
-       std::this_thread::sleep_for(5ms))
-    if (p()) return true;
-  return p();
-}
+using test::eventually;
 
 void append(bytes& out, const bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
 bytes publish_wire(std::string_view topic, std::string_view payload) {
