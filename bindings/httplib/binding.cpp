@@ -469,7 +469,9 @@ binding::binding(::httplib::Server& server, web::mqtt& mqtt, options opts)
   server.Post(p + "/unsubscribe", [self](const auto& req, auto& res) { self->unsubscribe(req, res); });
   server.Post(p + "/unsubscribe_all", [self](const auto& req, auto& res) { self->unsubscribe_all(req, res); });
   server.Get(p + "/status", [self](const auto&, auto& res) { self->status(res); });
-  i.handler = mqtt.on_message([self](web::mqtt&, const std::any&, const web::message& msg) { self->on_message(msg); });
+  // Every message, also those an on_topic handler takes: a stream shows what its filter matches.
+  i.handler =
+      mqtt.on_every_message([self](web::mqtt&, const std::any&, const web::message& msg) { self->on_message(msg); });
 }
 
 binding::~binding() {

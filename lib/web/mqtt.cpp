@@ -117,14 +117,16 @@ struct mqtt::impl {
   }
 
   void dispatch_message(const message& msg) {
-    slots<message_handler> matched;
+    slots<message_handler> matched, observers;
     {
       std::lock_guard lock(m_);
       topic_handlers_.for_each_match(msg.topic, [&](const auto& s) { matched.push_back(s); });
       if (matched.empty()) matched = message_handlers_;
+      observers = observer_handlers_;
     }
     std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
     run_all(matched, msg);
+    run_all(observers, msg);
   }
 
   // ---- events (network thread, or any thread for log) ----
@@ -199,6 +201,7 @@ struct mqtt::impl {
   slots<connect_handler> connect_handlers_;
   slots<disconnect_handler> disconnect_handlers_;
   slots<message_handler> message_handlers_;
+  slots<message_handler> observer_handlers_;  // on_every_message
   slots<publish_handler> publish_handlers_;
   slots<subscribe_handler> subscribe_handlers_;
   slots<unsubscribe_handler> unsubscribe_handlers_;
@@ -303,6 +306,9 @@ handler_id mqtt::on_connect(connect_handler f) {
 }
 handler_id mqtt::on_disconnect(disconnect_handler f) { return impl_->add(&impl::disconnect_handlers_, std::move(f)); }
 handler_id mqtt::on_message(message_handler f) { return impl_->add(&impl::message_handlers_, std::move(f)); }
+handler_id mqtt::on_every_message(message_handler f) {
+  return impl_->add(&impl::observer_handlers_, std::move(f));
+}
 handler_id mqtt::on_publish(publish_handler f) { return impl_->add(&impl::publish_handlers_, std::move(f)); }
 handler_id mqtt::on_subscribe(subscribe_handler f) { return impl_->add(&impl::subscribe_handlers_, std::move(f)); }
 handler_id mqtt::on_unsubscribe(unsubscribe_handler f) {
@@ -337,7 +343,8 @@ bool mqtt::remove_handler(handler_id id) {
     return true;
   }
   return remove_from(i.connect_handlers_, id.value) || remove_from(i.disconnect_handlers_, id.value) ||
-         remove_from(i.message_handlers_, id.value) || remove_from(i.publish_handlers_, id.value) ||
+         remove_from(i.message_handlers_, id.value) || remove_from(i.observer_handlers_, id.value) ||
+         remove_from(i.publish_handlers_, id.value) ||
          remove_from(i.subscribe_handlers_, id.value) || remove_from(i.unsubscribe_handlers_, id.value) ||
          remove_from(i.log_handlers_, id.value);
 }

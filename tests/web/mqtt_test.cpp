@@ -155,6 +155,22 @@ TEST(WebMqtt, TopicHandlersTakePrecedenceInRegistrationOrder) {
   EXPECT_THROW(m.on_topic("a/#/b", [](mqtt&, const std::any&, const message&) {}), std::invalid_argument);
 }
 
+TEST(WebMqtt, EveryMessageObserversSeeAllAfterTheHandlers) {
+  scripted s;
+  s.on_connack = {"sensors/1/temp", "other"};
+  fake_broker broker(s.fn());
+  mqtt m;
+  recorder r;
+  m.on_message([&](mqtt&, const std::any&, const message& msg) { r.add("message " + msg.topic); });
+  m.on_topic("sensors/#", [&](mqtt&, const std::any&, const message& msg) { r.add("topic " + msg.topic); });
+  auto id = m.on_every_message([&](mqtt&, const std::any&, const message& msg) { r.add("every " + msg.topic); });
+  m.init_app(config_for(broker));
+  EXPECT_TRUE(eventually([&] { return r.get().size() == 4; }));
+  EXPECT_EQ(r.get(), (std::vector<std::string>{"topic sensors/1/temp", "every sensors/1/temp", "message other",
+                                               "every other"}));
+  EXPECT_TRUE(m.remove_handler(id));
+}
+
 TEST(WebMqtt, SeveralHandlersRunAndCanBeRemoved) {
   scripted s;
   s.on_suback = {"t"};

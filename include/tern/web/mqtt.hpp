@@ -247,6 +247,10 @@ class mqtt {
   /// allowed); they then skip `on_message`. Subscribing is still up to you.
   /// @throws std::invalid_argument for an invalid filter.
   handler_id on_topic(std::string_view filter, message_handler f);
+  /// Every message, whichever `on_topic` or `on_message` handlers take it,
+  /// after them: for observers such as an HTTP binding's event stream or
+  /// monitoring. Not part of Flask-MQTT's API.
+  handler_id on_every_message(message_handler f);
   /// Removes a handler; returns whether it was registered. A call of it
   /// already running finishes; no new one starts.
   bool remove_handler(handler_id id);
