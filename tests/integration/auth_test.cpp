@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "broker.hpp"
+#include "broker_suite.hpp"
 #include "harness.hpp"
 
 namespace tern::test {
@@ -20,7 +21,7 @@ std::vector<std::byte> bytes(std::string_view s) {
   return {b.begin(), b.end()};
 }
 
-class Auth : public testing::Test {
+class Auth : public broker_suite<Auth> {
  protected:
   static void SetUpTestSuite() {
     pw_dir_ = std::make_unique<temp_dir>("tern-passwd");
@@ -35,17 +36,12 @@ class Auth : public testing::Test {
     broker_config cfg;
     cfg.allow_anonymous = false;
     cfg.password_file = file.string();
-    broker_ = std::make_unique<broker>(cfg);
-    if (auto started = broker_->start(); !started) {
-      start_error_ = started.message();
-      broker_.reset();
-    }
+    start_broker(std::move(cfg));
   }
   static void TearDownTestSuite() {
-    broker_.reset();
+    broker_suite::TearDownTestSuite();
     pw_dir_.reset();
   }
-  void SetUp() override { ASSERT_TRUE(broker_) << start_error_; }
 
   static client_options options(const std::string& id, std::optional<std::string> user,
                                 std::optional<std::string> pass) {
@@ -85,8 +81,6 @@ class Auth : public testing::Test {
   }
 
   static inline std::unique_ptr<temp_dir> pw_dir_;
-  static inline std::unique_ptr<broker> broker_;
-  static inline std::string start_error_;
 };
 
 TEST_F(Auth, GoodCredentialsConnect) {

@@ -8,28 +8,17 @@
 #include <string>
 
 #include "broker.hpp"
+#include "broker_suite.hpp"
 #include "harness.hpp"
 
 namespace tern::test {
 namespace {
 
-class PlainTcp : public testing::Test {
+class PlainTcp : public broker_suite<PlainTcp> {
  protected:
-  static void SetUpTestSuite() {
-    broker_ = std::make_unique<broker>(broker_config{});
-    auto started = broker_->start();
-    if (!started) {
-      start_error_ = started.message();
-      broker_.reset();
-    }
-  }
-  static void TearDownTestSuite() { broker_.reset(); }
-  void SetUp() override { ASSERT_TRUE(broker_) << start_error_; }
+  static void SetUpTestSuite() { start_broker({}); }
 
   static client_options options(const std::string& id) { return make_options(broker_->url(), id); }
-
-  static inline std::unique_ptr<broker> broker_;
-  static inline std::string start_error_;
 };
 
 struct round_trip_case {

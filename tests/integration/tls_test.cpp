@@ -9,13 +9,14 @@
 #include <string>
 
 #include "broker.hpp"
+#include "broker_suite.hpp"
 #include "harness.hpp"
 #include "pki.hpp"
 
 namespace tern::test {
 namespace {
 
-class Tls : public testing::Test {
+class Tls : public broker_suite<Tls> {
  protected:
   // Listeners: 0 the right server certificate, 1 a certificate for
   // wrong.example, 2 the right one and require_certificate true.
@@ -31,18 +32,11 @@ class Tls : public testing::Test {
     listener_config mutual = good;
     mutual.require_certificate = true;
     cfg.listeners = {good, wrong, mutual};
-    broker_ = std::make_unique<broker>(cfg);
-    if (auto started = broker_->start(); !started) {
-      start_error_ = started.message();
-      broker_.reset();
-    }
+    start_broker(std::move(cfg));
   }
   static void TearDownTestSuite() {
-    broker_.reset();
+    broker_suite::TearDownTestSuite();
     pki_.reset();
-  }
-  void SetUp() override {
-    ASSERT_TRUE(broker_) << start_error_;
   }
 
   static client_options options(std::size_t listener, const std::string& host, const std::string& id) {
@@ -64,8 +58,6 @@ class Tls : public testing::Test {
   }
 
   static inline std::unique_ptr<pki> pki_;
-  static inline std::unique_ptr<broker> broker_;
-  static inline std::string start_error_;
 };
 
 TEST_F(Tls, VerifiedConnectionByHostName) {

@@ -9,23 +9,18 @@
 #include <string>
 
 #include "broker.hpp"
+#include "broker_suite.hpp"
 #include "harness.hpp"
 
 namespace tern::test {
 namespace {
 
-class Tools : public testing::Test {
+class Tools : public broker_suite<Tools> {
  protected:
-  static void SetUpTestSuite() {
-    broker_ = std::make_unique<broker>(broker_config{});
-    if (auto started = broker_->start(); !started) {
-      start_error_ = started.message();
-      broker_.reset();
-    }
-  }
-  static void TearDownTestSuite() { broker_.reset(); }
+  static void SetUpTestSuite() { start_broker({}); }
   void SetUp() override {
-    ASSERT_TRUE(broker_) << start_error_;
+    broker_suite::SetUp();
+    if (HasFatalFailure()) return;
     tern_pub_ = tool_path("TERN_PUB", "../../tools/tern-pub");
     tern_sub_ = tool_path("TERN_SUB", "../../tools/tern-sub");
     ASSERT_EQ(::access(tern_pub_.c_str(), X_OK), 0) << tern_pub_ << " missing: build tools/tern-pub";
@@ -72,8 +67,6 @@ class Tools : public testing::Test {
     return p.out();
   }
 
-  static inline std::unique_ptr<broker> broker_;
-  static inline std::string start_error_;
   std::string tern_pub_, tern_sub_;
   const std::string mosquitto_pub_ = "/usr/bin/mosquitto_pub";
   const std::string mosquitto_sub_ = "/usr/bin/mosquitto_sub";

@@ -7,25 +7,15 @@
 #include <string>
 
 #include "broker.hpp"
+#include "broker_suite.hpp"
 #include "harness.hpp"
 
 namespace tern::test {
 namespace {
 
-class Will : public testing::Test {
+class Will : public broker_suite<Will> {
  protected:
-  static void SetUpTestSuite() {
-    broker_ = std::make_unique<broker>(broker_config{});
-    if (auto started = broker_->start(); !started) {
-      start_error_ = started.message();
-      broker_.reset();
-    }
-  }
-  static void TearDownTestSuite() { broker_.reset(); }
-  void SetUp() override { ASSERT_TRUE(broker_) << start_error_; }
-
-  static inline std::unique_ptr<broker> broker_;
-  static inline std::string start_error_;
+  static void SetUpTestSuite() { start_broker({}); }
 };
 
 TEST_F(Will, PublishedWhenTheSocketIsCut) {
