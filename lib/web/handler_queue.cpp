@@ -1,15 +1,39 @@
 #include "web/handler_queue.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace tern::web::detail {
 
-handler_queue::handler_queue(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {
+handler_queue::handler_queue(std::size_t capacity, mode m) : capacity_(capacity == 0 ? 1 : capacity) {
+  if (m == mode::external) {
+    fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error(std::string("tern::web: eventfd: ") + std::strerror(errno));
+    return;
+  }
   thread_ = std::thread([this] { run(); });
   thread_id_ = thread_.get_id();
 }
 
-handler_queue::~handler_queue() { stop(); }
+handler_queue::~handler_queue() {
+  stop();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void handler_queue::signal_fd(bool readable) {
+  if (fd_ < 0 || readable == fd_readable_) return;
+  fd_readable_ = readable;
+  std::uint64_t v = 1;
+  // Nonblocking: a full counter or an empty one is fine, the state is what matters.
+  if (readable) (void)!::write(fd_, &v, sizeof v);
+  else (void)!::read(fd_, &v, sizeof v);
+}
 
 handler_queue::push_result handler_queue::push(std::function<void()> task, bool droppable) {
   std::lock_guard lock(m_);
@@ -21,6 +45,7 @@ handler_queue::push_result handler_queue::push(std::function<void()> task, bool 
     return push_result::dropped_first;
   }
   tasks_.push_back(std::move(task));
+  signal_fd(true);
   cv_.notify_one();
   return push_result::queued;
 }
@@ -30,9 +55,21 @@ void handler_queue::stop() {
     std::lock_guard lock(m_);
     stopping_ = true;
     tasks_.clear();
+    // Readable for good: a poller wakes, finds nothing, and sees `stopped()`.
+    signal_fd(true);
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // External mode: wait for a task running on another thread to finish
+  // (not for our own: a task that stops the queue must not wait for itself).
+  if (on_handler_thread()) return;
+  std::unique_lock lock(m_);
+  idle_cv_.wait(lock, [this] { return !running_task_; });
+}
+
+bool handler_queue::stopped() const {
+  std::lock_guard lock(m_);
+  return stopping_;
 }
 
 std::size_t handler_queue::size() const {
@@ -46,21 +83,46 @@ bool handler_queue::wait_idle(int timeout_ms) const {
                            [this] { return tasks_.empty() && !running_task_; });
 }
 
+void handler_queue::run_front(std::unique_lock<std::mutex>& lock) {
+  auto task = std::move(tasks_.front());
+  tasks_.pop_front();
+  if (tasks_.size() <= capacity_ / 2) overflowing_ = false;
+  if (tasks_.empty() && !stopping_) signal_fd(false);
+  running_task_ = true;
+  lock.unlock();
+  task();          // callers wrap their handlers: nothing here throws
+  task = nullptr;  // destroy captures outside the lock
+  lock.lock();
+  running_task_ = false;
+  if (tasks_.empty() || stopping_) idle_cv_.notify_all();
+}
+
+std::size_t handler_queue::run_pending(std::size_t max) {
+  std::unique_lock lock(m_);
+  thread_id_ = std::this_thread::get_id();
+  std::size_t ran = 0;
+  while (ran < max && !stopping_ && !tasks_.empty()) {
+    run_front(lock);
+    ++ran;
+  }
+  thread_id_ = std::thread::id{};
+  return ran;
+}
+
+bool handler_queue::wait_pending(int timeout_ms) {
+  std::unique_lock lock(m_);
+  auto ready = [this] { return stopping_ || !tasks_.empty(); };
+  if (timeout_ms < 0) cv_.wait(lock, ready);
+  else cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready);
+  return !stopping_ && !tasks_.empty();
+}
+
 void handler_queue::run() {
   std::unique_lock lock(m_);
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
     if (stopping_) break;
-    auto task = std::move(tasks_.front());
-    tasks_.pop_front();
-    if (tasks_.size() <= capacity_ / 2) overflowing_ = false;
-    running_task_ = true;
-    lock.unlock();
-    task();  // callers wrap their handlers: nothing here throws
-    task = nullptr;  // destroy captures outside the lock
-    lock.lock();
-    running_task_ = false;
-    if (tasks_.empty()) idle_cv_.notify_all();
+    run_front(lock);
   }
   running_task_ = false;
   idle_cv_.notify_all();

@@ -12,7 +12,11 @@
 
 namespace tern::web::detail {
 
-/// A FIFO of tasks run one at a time, in order, on one dedicated thread.
+/// A FIFO of tasks run one at a time, in order: on one dedicated thread, or
+/// (external mode) on whichever thread calls `run_pending`, for a language
+/// runtime that must own the thread handlers run on (Python's GIL,
+/// eventlet's hub). In external mode `fd()` is an eventfd that is readable
+/// while tasks wait, so an event loop can poll it.
 ///
 /// Bounded for droppable tasks: a droppable task pushed while `capacity`
 /// tasks wait is discarded (drop-newest) and counted. Other tasks are always
@@ -30,24 +34,39 @@ class handler_queue {
     dropped_first,  ///< the first drop since the queue was last at most half full
   };
 
-  explicit handler_queue(std::size_t capacity);
+  enum class mode : std::uint8_t { own_thread, external };
+
+  explicit handler_queue(std::size_t capacity, mode m = mode::own_thread);
   ~handler_queue();
   handler_queue(const handler_queue&) = delete;
   handler_queue& operator=(const handler_queue&) = delete;
 
   push_result push(std::function<void()> task, bool droppable);
-  /// Discards waiting tasks, waits for the running one, joins the thread.
+  /// Discards waiting tasks, waits for the running one, joins the thread;
+  /// in external mode wakes `wait_pending` and makes `fd()` readable for good.
   void stop();
+  /// External mode: runs up to `max` waiting tasks on the calling thread, in
+  /// order; returns how many ran. One caller at a time. 0 after `stop`.
+  std::size_t run_pending(std::size_t max);
+  /// External mode: blocks until a task waits, `stop`, or `timeout_ms`
+  /// (negative: no limit); returns whether a task waits.
+  bool wait_pending(int timeout_ms);
+  /// External mode: the eventfd; -1 in own-thread mode.
+  int fd() const noexcept { return fd_; }
+  bool stopped() const;
   /// Tasks discarded because the queue was full.
   std::uint64_t dropped() const noexcept { return dropped_.load(); }
   /// Tasks waiting (not the running one).
   std::size_t size() const;
   /// Blocks until no task waits or runs, or until `timeout_ms`; returns whether idle.
   bool wait_idle(int timeout_ms) const;
-  bool on_handler_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
+  bool on_handler_thread() const noexcept { return std::this_thread::get_id() == thread_id_.load(); }
 
  private:
   void run();
+  /// Pops the front task (lock held) and runs it unlocked; returns with the lock held.
+  void run_front(std::unique_lock<std::mutex>& lock);
+  void signal_fd(bool readable);  // lock held
 
   const std::size_t capacity_;
   mutable std::mutex m_;
@@ -59,7 +78,9 @@ class handler_queue {
   bool overflowing_ = false;  // dropping since the queue was last at most half full
   std::atomic<std::uint64_t> dropped_{0};
   std::thread thread_;
-  std::thread::id thread_id_;
+  std::atomic<std::thread::id> thread_id_;
+  int fd_ = -1;
+  bool fd_readable_ = false;
 };
 
 }  // namespace tern::web::detail

@@ -65,7 +65,8 @@ std::mutex& clog_mutex() {
 
 struct mqtt::impl {
   impl(mqtt& owner, mqtt_options options)
-      : owner_(owner), options_(std::move(options)), queue_(options_.handler_queue_size) {}
+      : owner_(owner), options_(std::move(options)), queue_(options_.handler_queue_size, options_.external_dispatch ? detail::handler_queue::mode::external
+                                                                         : detail::handler_queue::mode::own_thread) {}
 
   void check_fork() const {
     if (pid_ != 0 && ::getpid() != pid_)
@@ -422,6 +423,22 @@ std::map<std::string, topic_qos> mqtt::topics() const {
   std::lock_guard lock(impl_->m_);
   return impl_->topics_;
 }
+
+std::size_t mqtt::run_pending(std::size_t max) {
+  impl_->check_fork();
+  if (!impl_->options_.external_dispatch) return 0;
+  return impl_->queue_.run_pending(max);
+}
+
+bool mqtt::wait_pending(int timeout_ms) {
+  impl_->check_fork();
+  if (!impl_->options_.external_dispatch) return false;
+  return impl_->queue_.wait_pending(timeout_ms);
+}
+
+int mqtt::dispatch_fd() const noexcept { return impl_->queue_.fd(); }
+
+bool mqtt::wait_idle(int timeout_ms) const { return impl_->queue_.wait_idle(timeout_ms); }
 
 status_info mqtt::status() const {
   auto& i = *impl_;

@@ -1,6 +1,7 @@
 // The facade's helpers: closest-key suggestions, client id templates, the handler queue.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -103,6 +104,73 @@ TEST(HandlerQueue, StopDiscardsWaitingTasks) {
     EXPECT_EQ(q.push([&] { ++ran; }, false), handler_queue::push_result::dropped);
   }
   EXPECT_EQ(ran, 0);
+}
+
+bool fd_readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+TEST(HandlerQueue, ExternalModeRunsTasksOnTheCallerAndSignalsTheFd) {
+  handler_queue q(100, handler_queue::mode::external);
+  ASSERT_GE(q.fd(), 0);
+  EXPECT_FALSE(fd_readable(q.fd()));
+  EXPECT_FALSE(q.wait_pending(0));
+  std::vector<int> seen;
+  std::thread::id tid;
+  for (int n = 0; n < 5; ++n) q.push([&, n] { seen.push_back(n); tid = std::this_thread::get_id(); }, true);
+  EXPECT_TRUE(fd_readable(q.fd()));
+  EXPECT_TRUE(q.wait_pending(0));
+  EXPECT_TRUE(seen.empty()) << "no thread of its own runs them";
+  EXPECT_EQ(q.run_pending(3), 3u);
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(tid, std::this_thread::get_id());
+  EXPECT_TRUE(fd_readable(q.fd())) << "two still wait";
+  EXPECT_EQ(q.run_pending(100), 2u);
+  EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_FALSE(fd_readable(q.fd())) << "drained: the fd must not wake a poller for nothing";
+  EXPECT_TRUE(q.wait_idle(0));
+}
+
+TEST(HandlerQueue, ExternalModeWaitWakesOnPushAndOnStop) {
+  handler_queue q(100, handler_queue::mode::external);
+  std::thread pusher([&] {
+    std::this_thread::sleep_for(20ms);
+    q.push([] {}, false);
+  });
+  EXPECT_TRUE(q.wait_pending(10000));
+  pusher.join();
+  EXPECT_EQ(q.run_pending(10), 1u);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(20ms);
+    q.stop();
+  });
+  EXPECT_FALSE(q.wait_pending(10000)) << "stop wakes a waiter, with nothing to run";
+  stopper.join();
+  EXPECT_TRUE(q.stopped());
+  EXPECT_TRUE(fd_readable(q.fd())) << "a poller must wake to see the stop";
+  EXPECT_EQ(q.push([] {}, false), handler_queue::push_result::dropped);
+  EXPECT_EQ(q.run_pending(10), 0u);
+}
+
+TEST(HandlerQueue, ExternalModeStopWaitsForARunningTaskButNotFromInsideOne) {
+  handler_queue q(100, handler_queue::mode::external);
+  std::atomic<bool> in_task{false}, finished{false};
+  q.push([&] {
+    in_task = true;
+    std::this_thread::sleep_for(50ms);
+    finished = true;
+  }, false);
+  std::thread runner([&] { q.run_pending(1); });
+  while (!in_task) std::this_thread::sleep_for(1ms);
+  q.stop();
+  EXPECT_TRUE(finished) << "stop returned while a task still ran";
+  runner.join();
+
+  handler_queue q2(100, handler_queue::mode::external);
+  q2.push([&] { q2.stop(); }, false);  // must not deadlock waiting for itself
+  EXPECT_EQ(q2.run_pending(10), 1u);
+  EXPECT_TRUE(q2.stopped());
 }
 
 }  // namespace

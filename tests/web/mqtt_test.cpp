@@ -171,6 +171,33 @@ TEST(WebMqtt, EveryMessageObserversSeeAllAfterTheHandlers) {
   EXPECT_TRUE(m.remove_handler(id));
 }
 
+TEST(WebMqtt, ExternalDispatchRunsHandlersOnlyWhereRunPendingIsCalled) {
+  scripted s;
+  s.on_connack = {"a", "b"};
+  fake_broker broker(s.fn());
+  mqtt_options o;
+  o.external_dispatch = true;
+  mqtt m(o);
+  ASSERT_GE(m.dispatch_fd(), 0);
+  std::vector<std::string> seen;  // only this thread touches it: no lock, on purpose
+  m.on_connect([&](mqtt&, const std::any&, connect_flags, int) { seen.push_back("connect"); });
+  m.on_message([&](mqtt&, const std::any&, const message& msg) { seen.push_back(msg.topic); });
+  m.init_app(config_for(broker));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (seen.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    if (m.wait_pending(100)) m.run_pending();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"connect", "a", "b"}));
+  EXPECT_EQ(m.run_pending(), 0u);
+}
+
+TEST(WebMqtt, OwnThreadModeHasNoDispatchFd) {
+  mqtt m;
+  EXPECT_EQ(m.dispatch_fd(), -1);
+  EXPECT_EQ(m.run_pending(), 0u);
+  EXPECT_FALSE(m.wait_pending(0));
+}
+
 TEST(WebMqtt, SeveralHandlersRunAndCanBeRemoved) {
   scripted s;
   s.on_suback = {"t"};

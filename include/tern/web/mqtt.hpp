@@ -145,6 +145,12 @@ struct mqtt_options {
   /// Handler events (messages, log lines) that may wait for the handler
   /// thread; beyond this, new ones are dropped (see `status().dropped`).
   std::size_t handler_queue_size = 10000;
+  /// false (the default): handlers run on the facade's own handler thread.
+  /// true: no handler thread; handlers run on whichever thread calls
+  /// `run_pending`, for a runtime that must own that thread (a language
+  /// binding holding Python's GIL, an event loop). Poll `dispatch_fd()` or
+  /// block in `wait_pending` to learn when events wait.
+  bool external_dispatch = false;
 };
 
 class mqtt;
@@ -286,6 +292,21 @@ class mqtt {
   bool unsubscribe_all();
   /// The subscriptions, by filter as given to `subscribe`.
   std::map<std::string, topic_qos> topics() const;
+
+  // ---- external dispatch (mqtt_options::external_dispatch) ----
+
+  /// Runs up to `max` waiting handler events on the calling thread, in
+  /// order; returns how many ran. One thread at a time. Own-thread mode: 0.
+  std::size_t run_pending(std::size_t max = static_cast<std::size_t>(-1));
+  /// Blocks until a handler event waits, the object is being destroyed, or
+  /// `timeout_ms` passes (negative: no limit); returns whether one waits.
+  bool wait_pending(int timeout_ms);
+  /// A file descriptor that polls readable while handler events wait (and
+  /// for good once the object is being destroyed); -1 in own-thread mode.
+  int dispatch_fd() const noexcept;
+  /// Blocks until no handler event waits or runs, or `timeout_ms` passes;
+  /// returns whether idle.
+  bool wait_idle(int timeout_ms) const;
 
   /// Counters; see `status_info`.
   status_info status() const;

@@ -1,0 +1,33 @@
+#pragma once
+// Python handlers on a tern::web::mqtt: each Python callable is wrapped in a
+// C++ handler that builds paho-shaped arguments and calls it. They only ever
+// run inside run_pending, with the GIL held.
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+#include <string>
+
+#include "tern/web/mqtt.hpp"
+
+namespace tern::python {
+
+/// What every handler is called with besides the event: Flask-MQTT's
+/// `client` (the Python Mqtt object, held weakly: it owns us) and `userdata`.
+struct handler_context {
+  pybind11::weakref owner;
+  pybind11::object userdata = pybind11::none();
+};
+
+/// `kind`: connect, disconnect, message, publish, subscribe, unsubscribe, log.
+/// @throws std::invalid_argument for another kind.
+web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
+                                 pybind11::object fn);
+/// on_topic(filter). @throws std::invalid_argument for an invalid filter.
+web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
+                                       const std::string& filter, pybind11::object fn);
+
+/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup).
+void define_message_type(pybind11::module_& mod);
+
+}  // namespace tern::python

@@ -1,0 +1,31 @@
+"""Reading a Flask app's configuration for tern_flask."""
+
+import re
+
+_TEMPLATE_UNIQUE = re.compile(r"\{(pid|random)\}")
+
+
+def snapshot(config, prefix):
+    """The entries of ``config`` under ``prefix`` (any case, so typos reach
+    the typo report), copied: later changes to app.config are not seen."""
+    upper = prefix.upper()
+    return {k: v for k, v in config.items() if isinstance(k, str) and k.upper().startswith(upper)}
+
+
+def client_id_is_per_process(cfg, prefix):
+    """Whether a new process gets a client id of its own from this
+    configuration: none set (random), or a template with {pid} or {random}."""
+    cid = cfg.get(prefix + "_CLIENT_ID")
+    if cid is None or cid == "":
+        return True
+    return isinstance(cid, str) and _TEMPLATE_UNIQUE.search(cid) is not None
+
+
+def broker_text(cfg, prefix):
+    """Where the configuration says the broker is, for messages."""
+    urls = cfg.get(prefix + "_BROKER_URLS")
+    if urls:
+        return ", ".join(urls) if isinstance(urls, (list, tuple)) else str(urls)
+    host = cfg.get(prefix + "_BROKER_URL") or "localhost"
+    port = cfg.get(prefix + "_BROKER_PORT") or 1883
+    return "%s:%s" % (host, port)

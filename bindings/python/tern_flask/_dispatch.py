@@ -1,0 +1,78 @@
+"""Running handlers: where Python code meets tern's C++ client.
+
+The C++ client never calls Python on its network thread: received messages
+and other events wait in a bounded queue, and a dispatcher takes them in
+batches. With plain threads the dispatcher is a daemon thread that waits
+without the GIL. Under eventlet's monkey patching it is a green thread that
+waits for the queue's file descriptor through the hub, so handlers run in
+the hub's thread and may call ``socketio.emit``.
+
+Each batch runs inside ``app.app_context()`` (Flask-MQTT's #86) and holds
+the GIL for at most ``BATCH`` handler events.
+"""
+
+import sys
+import threading
+
+BATCH = 64
+
+
+def eventlet_patched():
+    """Whether eventlet has monkey-patched threads in this process."""
+    eventlet = sys.modules.get("eventlet")
+    if eventlet is None:
+        return False
+    try:
+        return eventlet.patcher.is_monkey_patched("thread")
+    except Exception:  # an eventlet without patcher: not patched by it
+        return False
+
+
+class Dispatcher:
+    def __init__(self, core, app):
+        self._core = core
+        self._app = app
+        self.green = eventlet_patched()
+        self._thread = threading.Thread(
+            target=self._run_green if self.green else self._run,
+            name="tern-flask-handlers",
+            daemon=True,
+        )
+
+    def start(self):
+        self._thread.start()
+
+    def join(self, timeout=None):
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _batch(self):
+        app = self._app
+        if app is None:
+            self._core.run_pending(BATCH)
+        else:
+            with app.app_context():
+                self._core.run_pending(BATCH)
+
+    def _run(self):
+        core = self._core
+        while core.wait_pending(-1):
+            self._batch()
+
+    def _run_green(self):
+        from eventlet.hubs import trampoline
+
+        core = self._core
+        fd = core.dispatch_fd()
+        while not core.closed:
+            try:
+                # A timeout, so that a closed core is noticed even if its
+                # descriptor went away under the hub.
+                trampoline(fd, read=True, timeout=1.0, timeout_exc=TimeoutError)
+            except TimeoutError:
+                continue
+            except (OSError, ValueError):
+                break
+            if core.closed:
+                break
+            self._batch()
