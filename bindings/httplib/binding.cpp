@@ -24,9 +24,10 @@ namespace {
 using detail::json_object;
 using clock_type = std::chrono::steady_clock;
 
-// How long a stream's content provider waits for messages before it returns
-// to cpp-httplib, which then checks whether the server is stopping and the
-// socket still writable: `server.stop()` alone ends every stream this fast.
+// How long an idle stream's content provider waits for messages before it
+// checks that its client is still there and returns to cpp-httplib, which
+// then checks whether the server is stopping: a client closing its socket,
+// and `server.stop()` alone, end a stream this fast.
 constexpr std::chrono::milliseconds poll_slice{250};
 
 /// One open event stream: its filters and the messages waiting for it.
@@ -280,8 +281,9 @@ struct binding::impl {
         [self, st](bool) { self->remove_stream(st); });
   }
 
-  // cpp-httplib calls this in a loop for as long as it returns true and the
-  // socket is writable; each call waits at most `poll_slice`.
+  // cpp-httplib calls this in a loop for as long as it returns true and no
+  // write has failed; each call waits at most `poll_slice`. Returning false
+  // ends the response and closes the connection.
   bool pump(stream_state& st, ::httplib::DataSink& sink) {
     std::string out;
     std::uint64_t n_events = 0;
@@ -304,7 +306,16 @@ struct binding::impl {
       }
     }
     auto now = clock_type::now();
-    if (out.empty() && !end && now - st.last_write >= opts.keepalive_interval) out = ": keep-alive\n\n";
+    if (out.empty() && !end) {
+      // A client that closed its socket (a closed browser tab) sends nothing
+      // more, and cpp-httplib only finds out when a write fails: without this
+      // check an idle stream held its server thread and its max_streams slot
+      // until the next keep-alive. is_writable() is the check cpp-httplib's
+      // own writes make (select, then a MSG_PEEK that sees the end of stream),
+      // so it refuses nothing a write would accept.
+      if (sink.is_writable && !sink.is_writable()) return false;
+      if (now - st.last_write >= opts.keepalive_interval) out = ": keep-alive\n\n";
+    }
     if (!out.empty()) {
       if (!sink.write(out.data(), out.size())) return false;
       st.last_write = now;

@@ -3,8 +3,13 @@
 
 #include "tern/httplib/binding.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -85,6 +90,53 @@ class sse_reader {
   int status_ = -1;
   bool abort_ = false, ended_ = false, ended_ok_ = false;
   std::thread thread_;
+};
+
+/// A bare TCP client that sends one GET and reads what comes back, so that a
+/// test can drop the connection the way a browser closing its tab does:
+/// close() with no further bytes (httplib::Client cannot be cut that way).
+class raw_stream {
+ public:
+  raw_stream(int port, const std::string& path) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) return;
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+    connected_ = ::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
+  }
+  ~raw_stream() { close(); }
+  raw_stream(const raw_stream&) = delete;
+  raw_stream& operator=(const raw_stream&) = delete;
+
+  bool connected() const { return connected_; }
+  /// Reads until `needle` has arrived, at most `timeout`.
+  bool wait_for(const std::string& needle, std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (text_.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || fd_ < 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      text_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  const std::string& text() const { return text_; }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string text_;
 };
 
 class httplib_binding : public ::testing::Test {
@@ -266,6 +318,31 @@ TEST_F(httplib_binding, StreamsBeyondTheLimitAre503) {
   EXPECT_NE(r->body.find("too many event streams"), std::string::npos) << r->body;
   // The other endpoints still answer.
   EXPECT_EQ(get("/mqtt/status")->status, 200);
+}
+
+// A closed browser tab: the client closes its socket and sends nothing more.
+// Its stream must give back its server thread and its max_streams slot long
+// before the next keep-alive (15 s by default) would have found the socket
+// dead, so that closed tabs cannot starve the server.
+TEST_F(httplib_binding, ClosedClientReleasesItsStreamPromptly) {
+  std::vector<std::unique_ptr<raw_stream>> tabs;
+  for (int i = 0; i < 4; ++i) {  // every slot (options::max_streams is 4)
+    tabs.push_back(std::make_unique<raw_stream>(port_, "/mqtt/events?topic=gone/%23"));
+    ASSERT_TRUE(tabs.back()->connected());
+    ASSERT_TRUE(tabs.back()->wait_for(": tern event stream", 5s)) << tabs.back()->text();
+    EXPECT_EQ(tabs.back()->text().rfind("HTTP/1.1 200", 0), 0u) << tabs.back()->text();
+  }
+  EXPECT_EQ(binding_->stats().open_streams, 4u);
+  EXPECT_EQ(get("/mqtt/events")->status, 503) << "all slots are taken";
+
+  for (auto& t : tabs) t->close();
+  EXPECT_TRUE(poll_until(5s, [&] { return binding_->stats().open_streams == 0; }))
+      << binding_->stats().open_streams << " streams still open 5 s after their clients closed";
+  // The slots are free again: a new stream is served, not refused.
+  sse_reader again(port_, "/mqtt/events");
+  EXPECT_TRUE(again.wait_for(": tern event stream", 5s)) << again.text();
+  EXPECT_EQ(again.status(), 200);
+  EXPECT_EQ(binding_->stats().streams_served, 5u);
 }
 
 class httplib_binding_small_queue : public httplib_binding {

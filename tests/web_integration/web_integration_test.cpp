@@ -1,13 +1,16 @@
 // tern::web::mqtt (the Flask-MQTT facade) against a real, private mosquitto
 // (issue 6, Tests, second bullet): subscriptions survive a broker restart,
-// three workers share a `$share` group without losing or duplicating a
-// message, the reference's usage example works as written, and a handler
-// that blocks for longer than the keep-alive does not cost the connection.
+// three worker processes share a `$share` group without losing or
+// duplicating a message, the reference's usage examples (connect, subscribe,
+// on_message, on_topic, publish, unsubscribe, unsubscribe_all, on_log) work
+// as written, and a handler that blocks for longer than the keep-alive does
+// not cost the connection.
 // The unit tests (tests/web) use a fake broker; these check the same promises
 // against mosquitto's real behaviour (clean sessions, $share, keep-alive).
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <any>
 #include <atomic>
 #include <charconv>
@@ -20,11 +23,13 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "broker.hpp"
 #include "harness.hpp"
+#include "process.hpp"
 #include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
@@ -45,6 +50,8 @@ struct events {
   int connects = 0;
   std::vector<int> disconnects;  ///< rc of each on_disconnect
   std::vector<message_id> subacks;
+  std::vector<std::vector<int>> granted;  ///< granted_qos of each on_subscribe
+  std::vector<message_id> unsubacks;
   std::vector<message_id> published;
 
   /// Registers every handler except on_topic on `q`.
@@ -52,9 +59,13 @@ struct events {
     q.on_connect([this](mqtt&, const std::any&, web::connect_flags, int) { note([&] { ++connects; }); });
     q.on_disconnect([this](mqtt&, const std::any&, int rc) { note([&] { disconnects.push_back(rc); }); });
     q.on_message([this](mqtt&, const std::any&, const message& msg) { note([&] { messages.push_back(msg); }); });
-    q.on_subscribe([this](mqtt&, const std::any&, message_id mid, const std::vector<int>&) {
-      note([&] { subacks.push_back(mid); });
+    q.on_subscribe([this](mqtt&, const std::any&, message_id mid, const std::vector<int>& g) {
+      note([&] {
+        subacks.push_back(mid);
+        granted.push_back(g);
+      });
     });
+    q.on_unsubscribe([this](mqtt&, const std::any&, message_id mid) { note([&] { unsubacks.push_back(mid); }); });
     q.on_publish([this](mqtt&, const std::any&, message_id mid) { note([&] { published.push_back(mid); }); });
   }
   void note(const std::function<void()>& f) {
@@ -113,87 +124,127 @@ TEST(WebIntegration, SubscriptionSurvivesBrokerRestart) {
   EXPECT_EQ(ev.messages[0].qos, 1);
 }
 
-// Three facades stand in for three worker processes (one broker connection
-// each, as separate processes would have). mosquitto hands each message of a
-// shared subscription to exactly one member of the group.
-TEST(WebIntegration, ThreeWorkersShareGroupExactlyOnce) {
+/// A worker's stdout, parsed (web_worker.cpp lists its lines).
+struct worker_output {
+  std::string ready_id;  ///< from "ready CLIENT_ID"
+  std::vector<int> seqs;
+  std::vector<std::string> other;  ///< anything else: "bad ...", "unexpected ...", "refused ..."
+};
+
+worker_output parse_worker_output(const std::string& text) {
+  worker_output w;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;  // a line still being written
+    std::string_view line(text.data() + pos, nl - pos);
+    pos = nl + 1;
+    int seq = -1;
+    auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), seq);
+    if (!line.empty() && ec == std::errc{} && end == line.data() + line.size()) w.seqs.push_back(seq);
+    else if (line.starts_with("ready ")) w.ready_id = line.substr(6);
+    else w.other.emplace_back(line);
+  }
+  return w;
+}
+
+// The issue's promise, with real processes: three worker processes, each its
+// own tern::web::mqtt from the same configuration (client id `worker-{pid}`,
+// MQTT_SHARED_GROUP=g), subscribe to jobs/#; the facade sends
+// `$share/g/jobs/#`, and mosquitto hands each of 3,000 QoS 1 messages to
+// exactly one member of the group. Every sequence number must be handled
+// exactly once in total, and by on_topic("jobs/#") (the plain filter).
+TEST(WebIntegration, ThreeWorkerProcessesShareGroupExactlyOnce) {
   constexpr int total = 3000;
+  constexpr int n_workers = 3;
   broker b{broker_config{}};
   ASSERT_TRUE(b.start());
+  auto ini = b.dir() / "worker.ini";
+  write_file(ini,
+             "# every worker reads this file\n"
+             "MQTT_BROKER_URL = 127.0.0.1\n"
+             "MQTT_BROKER_PORT = " + std::to_string(b.port()) + "\n"
+             "MQTT_CLIENT_ID = worker-{pid}\n"
+             "MQTT_SHARED_GROUP = g\n"
+             "MQTT_CONNECTION_TIMEOUT = 5\n"
+             "MQTT_RECONNECT_DELAY_MIN = 0.1\n"
+             "MQTT_RECONNECT_DELAY_MAX = 0.5\n");
 
-  struct worker {
-    events ev;
-    std::mutex m;
-    std::vector<int> seqs;  ///< the sequence numbers this worker handled
-    int bad = 0;
-    std::unique_ptr<mqtt> q;
-  };
-  std::vector<std::unique_ptr<worker>> workers;
-  std::atomic<int> handled{0};
-  for (int i = 0; i < 3; ++i) {
-    auto w = std::make_unique<worker>();
-    w->q = std::make_unique<mqtt>();
-    w->ev.attach(*w->q);
-    // on_topic so that the counting stays cheap (no copies into ev.messages).
-    w->q->on_topic("jobs/#", [wp = w.get(), &handled](mqtt&, const std::any&, const message& msg) {
-      int seq = -1;
-      auto [end, ec] = std::from_chars(msg.payload.data(), msg.payload.data() + msg.payload.size(), seq);
-      std::lock_guard l(wp->m);
-      if (ec != std::errc{} || end != msg.payload.data() + msg.payload.size() || seq < 0 || seq >= total) ++wp->bad;
-      else wp->seqs.push_back(seq);
-      ++handled;
-    });
-    auto cfg = base_config(b, "worker-{random}");
-    cfg.set("MQTT_SHARED_GROUP", "g");
-    w->q->init_app(cfg);
-    ASSERT_TRUE(w->q->status().connected) << w->q->last_error().message();
-    EXPECT_EQ(w->q->subscribe("jobs/#", 1).result, web::MQTT_ERR_SUCCESS);
+  auto exe = tool_path("TERN_WEB_WORKER", "web_worker");
+  std::vector<std::unique_ptr<process>> workers;
+  for (int i = 0; i < n_workers; ++i) {
+    auto w = std::make_unique<process>();
+    auto name = "worker" + std::to_string(i);
+    ASSERT_TRUE(
+        w->spawn({{exe, "jobs/#", ini.string(), "60"}, b.dir() / (name + ".out"), b.dir() / (name + ".err"), {}}))
+        << w->error();
     workers.push_back(std::move(w));
   }
+  // Publishing before every worker holds its SUBACK would hand the first
+  // messages to fewer workers (or none): wait for all three "ready" lines.
+  auto all_ready = [&] {
+    for (auto& w : workers)
+      if (parse_worker_output(w->out()).ready_id.empty() && w->running()) return false;
+    return true;
+  };
+  ASSERT_TRUE(poll_until(15s, all_ready)) << b.log();
   std::set<std::string> ids;
   for (auto& w : workers) {
-    ASSERT_TRUE(w->ev.wait(5s, [&] { return w->ev.subacks.size() == 1; }));
-    ids.insert(w->q->client_id());
+    ASSERT_TRUE(w->running()) << w->command_line() << " exited: " << w->err();
+    auto id = parse_worker_output(w->out()).ready_id;
+    // {pid} expands to the worker's own pid: distinct processes, distinct ids.
+    EXPECT_EQ(id, "worker-" + std::to_string(w->pid()));
+    ids.insert(id);
+    // The broker got the group filter from this worker, not the plain one.
+    EXPECT_NE(b.log().find(id + " 1 $share/g/jobs/#"), std::string::npos) << b.log();
   }
-  EXPECT_EQ(ids.size(), 3u) << "{random} must give each worker its own id";
-  for (auto& id : ids) EXPECT_EQ(id.rfind("worker-", 0), 0u) << id;
-  // The broker saw the group filter, not the plain one.
-  EXPECT_NE(b.log().find("$share/g/jobs/#"), std::string::npos) << b.log();
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(n_workers));
 
   test_client pub(make_options(b.url(), "jobs-pub"));
   ASSERT_TRUE(pub.connect());
   for (int i = 0; i < total; ++i)
     ASSERT_TRUE(pub.publish("jobs/" + std::to_string(i % 10), std::to_string(i), qos::at_least_once));
 
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (handled.load() < total && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  auto handled = [&] {
+    std::size_t n = 0;
+    for (auto& w : workers) n += parse_worker_output(w->out()).seqs.size();
+    return n;
+  };
+  EXPECT_TRUE(poll_until(30s, [&] { return handled() >= total; })) << "handled " << handled();
   // A little longer, so that a duplicate arriving late is seen too.
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(500ms);
+  for (auto& w : workers) {
+    w->terminate(10s);
+    EXPECT_EQ(w->exit_status(), 0) << w->command_line() << ": " << w->err();
+  }
 
   std::vector<int> seen(total, 0);
   int sum = 0, dups = 0, missing = 0;
   std::string counts;
   for (std::size_t i = 0; i < workers.size(); ++i) {
-    auto& w = *workers[i];
-    std::lock_guard l(w.m);
-    EXPECT_EQ(w.bad, 0);
-    EXPECT_GT(w.seqs.size(), 0u) << "worker " << i << " handled nothing";
-    counts += " worker" + std::to_string(i) + "=" + std::to_string(w.seqs.size());
-    sum += static_cast<int>(w.seqs.size());
-    for (int s : w.seqs)
+    auto out = parse_worker_output(workers[i]->out());
+    auto err = workers[i]->err();
+    EXPECT_TRUE(out.other.empty()) << "worker " << i << ": " << out.other.front();
+    EXPECT_GT(out.seqs.size(), 0u) << "worker " << i << " handled nothing";
+    EXPECT_NE(err.find("handled " + std::to_string(out.seqs.size()) + "\n"), std::string::npos)
+        << "worker " << i << " handled a different number than it printed: " << err;
+    EXPECT_EQ(err.find("connection lost"), std::string::npos) << "worker " << i << ": " << err;
+    counts += " worker" + std::to_string(i) + "=" + std::to_string(out.seqs.size());
+    sum += static_cast<int>(out.seqs.size());
+    for (int s : out.seqs) {
+      if (s < 0 || s >= total) {
+        ADD_FAILURE() << "worker " << i << " handled sequence number " << s;
+        continue;
+      }
       if (seen[static_cast<std::size_t>(s)]++ > 0) ++dups;
+    }
   }
   for (int n : seen)
     if (n == 0) ++missing;
-  std::printf("shared group g, %d QoS 1 messages:%s (total %d)\n", total, counts.c_str(), sum);
+  std::printf("shared group g, %d QoS 1 messages, %d processes:%s (total %d)\n", total, n_workers, counts.c_str(), sum);
   EXPECT_EQ(sum, total) << counts;
   EXPECT_EQ(dups, 0) << counts;
   EXPECT_EQ(missing, 0) << counts;
-  for (auto& w : workers) {
-    std::lock_guard l(w->ev.m);
-    EXPECT_TRUE(w->ev.messages.empty()) << "on_topic took jobs/#: on_message must get nothing";
-    EXPECT_TRUE(w->ev.disconnects.empty());
-  }
 }
 
 /// Flask's `app`: an object with `config()` (the facade's app_with_config).
@@ -254,6 +305,180 @@ TEST(WebIntegration, ReferenceUsageExample) {
   EXPECT_EQ(specific[0].qos, 0);
   // on_publish reports the mids publish returned.
   EXPECT_EQ(std::set<message_id>(ev.published.begin(), ev.published.end()), (std::set<message_id>{r.mid, r2.mid}));
+}
+
+/// The payloads received on `topic`, under the lock.
+std::vector<std::string> payloads_on(events& ev, const std::string& topic) {
+  std::lock_guard l(ev.m);
+  std::vector<std::string> out;
+  for (const auto& m : ev.messages)
+    if (m.topic == topic) out.push_back(m.payload);
+  return out;
+}
+
+// The reference's "To unsubscribe use unsubscribe()" example, with its
+// `mqtt = Mqtt(app)` construction and its on_subscribe / on_unsubscribe
+// examples (mid, granted_qos): after the UNSUBACK, messages on the topic no
+// longer arrive and topics() no longer lists it; the other subscription
+// goes on. Messages published after the UNSUBACK cannot be in flight
+// ([MQTT-3.10.4-2]/[MQTT-3.10.4-3] only cover earlier ones).
+TEST(WebIntegration, ReferenceUnsubscribeExample) {
+  broker b{broker_config{}};
+  ASSERT_TRUE(b.start());
+  flask_app app;
+  app.cfg = base_config(b, "web-unsub");
+  mqtt q(app);  // mqtt = Mqtt(app): init_app in the constructor
+  ASSERT_TRUE(q.status().connected) << q.last_error().message();
+  events ev;
+  ev.attach(q);
+
+  auto s1 = q.subscribe("home/mytopic", 1);
+  auto s2 = q.subscribe("home/other", 1);
+  EXPECT_EQ(s1.result, web::MQTT_ERR_SUCCESS);
+  EXPECT_EQ(s2.result, web::MQTT_ERR_SUCCESS);
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.subacks.size() == 2; }));
+  {
+    std::lock_guard l(ev.m);
+    EXPECT_EQ(std::set<message_id>(ev.subacks.begin(), ev.subacks.end()), (std::set<message_id>{s1.mid, s2.mid}));
+    for (const auto& g : ev.granted) EXPECT_EQ(g, std::vector<int>{1}) << "granted_qos, one per filter";
+  }
+
+  test_client pub(make_options(b.url(), "web-unsub-pub"));
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(pub.publish("home/mytopic", "before", qos::at_least_once));
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.messages.size() == 1; }));
+
+  auto u = q.unsubscribe("home/mytopic");  // mqtt.unsubscribe('home/mytopic')
+  EXPECT_EQ(u.result, web::MQTT_ERR_SUCCESS);
+  EXPECT_NE(u.mid, 0u);
+  EXPECT_NE(u.mid, s2.mid);
+  // on_unsubscribe gets the mid that unsubscribe returned, once the UNSUBACK
+  // for it arrives [MQTT-3.10.4-4] [MQTT-2.3.1-7].
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.unsubacks.size() == 1; })) << b.log();
+  {
+    std::lock_guard l(ev.m);
+    EXPECT_EQ(ev.unsubacks[0], u.mid);
+  }
+  auto t = q.topics();
+  EXPECT_EQ(t.count("home/mytopic"), 0u);
+  EXPECT_EQ(t.count("home/other"), 1u);
+  EXPECT_EQ(q.unsubscribe("home/mytopic"), (web::mqtt_result{web::MQTT_ERR_NOT_FOUND, 0})) << "already gone";
+
+  // Published after the UNSUBACK; then a message on the topic still
+  // subscribed, from the same publisher at the same QoS: mosquitto delivers
+  // a publisher's messages in order, so once it is here the first one would
+  // be too.
+  ASSERT_TRUE(pub.publish("home/mytopic", "after", qos::at_least_once));
+  ASSERT_TRUE(pub.publish("home/other", "sentinel", qos::at_least_once));
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.messages.size() >= 2; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(payloads_on(ev, "home/mytopic"), std::vector<std::string>{"before"});
+  EXPECT_EQ(payloads_on(ev, "home/other"), std::vector<std::string>{"sentinel"});
+  EXPECT_TRUE(q.status().connected);
+}
+
+// The reference's `mqtt.unsubscribe_all()` (its SocketIO example binds it to
+// a button): every subscription goes, one UNSUBSCRIBE each, it returns true,
+// topics() is empty, and no message on those filters arrives any more.
+TEST(WebIntegration, ReferenceUnsubscribeAllExample) {
+  broker b{broker_config{}};
+  ASSERT_TRUE(b.start());
+  mqtt q;
+  events ev;
+  ev.attach(q);
+  const std::vector<std::string> filters{"home/a", "home/b/#", "home/+/c"};
+  q.on_connect([&](mqtt& client, const std::any&, web::connect_flags, int) {
+    for (const auto& f : filters) client.subscribe(f, 1);
+  });
+  q.init_app(base_config(b, "web-unsub-all"));
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.subacks.size() == filters.size(); })) << q.last_error().message();
+  EXPECT_EQ(q.topics().size(), filters.size());
+
+  test_client pub(make_options(b.url(), "web-unsub-all-pub"));
+  ASSERT_TRUE(pub.connect());
+  ASSERT_TRUE(pub.publish("home/b/x", "before", qos::at_least_once));
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.messages.size() == 1; }));
+
+  EXPECT_TRUE(q.unsubscribe_all());
+  EXPECT_TRUE(q.topics().empty());
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.unsubacks.size() == filters.size(); })) << b.log();
+  for (const auto& f : filters)
+    EXPECT_TRUE(b.wait_log("web-unsub-all " + f, 5s)) << "no UNSUBSCRIBE for " << f << "\n" << b.log();
+  EXPECT_TRUE(q.unsubscribe_all()) << "nothing left to unsubscribe is not a failure";
+
+  // A fresh subscription as the sentinel (see ReferenceUnsubscribeExample).
+  ASSERT_EQ(q.subscribe("sentinel", 1).result, web::MQTT_ERR_SUCCESS);
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.subacks.size() == filters.size() + 1; }));
+  for (const auto* topic : {"home/a", "home/b/x", "home/x/c"})
+    ASSERT_TRUE(pub.publish(topic, "after", qos::at_least_once));
+  ASSERT_TRUE(pub.publish("sentinel", "last", qos::at_least_once));
+  ASSERT_TRUE(ev.wait(5s, [&] { return ev.messages.size() >= 2; }));
+  std::this_thread::sleep_for(200ms);
+  std::lock_guard l(ev.m);
+  ASSERT_EQ(ev.messages.size(), 2u) << ev.messages.back().topic;
+  EXPECT_EQ(ev.messages[0].payload, "before");
+  EXPECT_EQ(ev.messages[1].topic, "sentinel");
+  EXPECT_TRUE(ev.disconnects.empty());
+}
+
+// The reference's Logging example: an on_log handler gets (client, userdata,
+// level, buf) with level one of MQTT_LOG_INFO 0x01, NOTICE 0x02, WARNING 0x04,
+// ERR 0x08, DEBUG 0x10, and its `if level == MQTT_LOG_ERR` branch sees the
+// errors. Real events produce each level: a typo in the configuration
+// (WARNING), connecting (INFO), the broker going away (NOTICE), and the
+// reconnects it then refuses (ERR).
+TEST(WebIntegration, ReferenceLoggingExample) {
+  broker b{broker_config{}};
+  ASSERT_TRUE(b.start());
+  static_assert(static_cast<int>(web::MQTT_LOG_INFO) == 0x01 && static_cast<int>(web::MQTT_LOG_NOTICE) == 0x02 &&
+                static_cast<int>(web::MQTT_LOG_WARNING) == 0x04 && static_cast<int>(web::MQTT_LOG_ERR) == 0x08 &&
+                static_cast<int>(web::MQTT_LOG_DEBUG) == 0x10);
+  mqtt q;
+  events ev;
+  ev.attach(q);
+  std::vector<std::pair<log_level, std::string>> lines;  // print(level, buf)
+  std::vector<std::string> errors;                        // print('Error: {}'.format(buf))
+  q.on_log([&](mqtt& client, const std::any& userdata, log_level level, const std::string& buf) {
+    EXPECT_EQ(&client, &q);
+    EXPECT_EQ(std::any_cast<std::string>(userdata), "my userdata");
+    ev.note([&] {
+      lines.emplace_back(level, buf);
+      if (level == web::MQTT_LOG_ERR) errors.push_back(buf);
+    });
+  });
+  q.set_userdata(std::string("my userdata"));
+  auto cfg = base_config(b, "web-log");
+  cfg.set("MQTT_KEEPALIV", 5);  // a typo: reported, not silently ignored
+  q.init_app(cfg);
+  ASSERT_TRUE(q.status().connected) << q.last_error().message();
+
+  auto has = [&](log_level level, std::string_view text) {
+    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) {
+      return l.first == level && l.second.find(text) != std::string::npos;
+    });
+  };
+  ASSERT_TRUE(ev.wait(5s, [&] {
+    return has(web::MQTT_LOG_WARNING, "MQTT_KEEPALIV") && has(web::MQTT_LOG_INFO, "connecting to") &&
+           has(web::MQTT_LOG_INFO, "Connected");
+  }));
+  {
+    std::lock_guard l(ev.m);
+    EXPECT_TRUE(has(web::MQTT_LOG_WARNING, "did you mean MQTT_KEEPALIVE?"));
+    EXPECT_TRUE(errors.empty()) << errors.front();
+  }
+
+  b.stop();
+  ASSERT_TRUE(ev.wait(10s, [&] { return !ev.disconnects.empty() && !errors.empty(); }));
+  std::lock_guard l(ev.m);
+  EXPECT_EQ(ev.disconnects[0], web::MQTT_ERR_CONN_LOST);
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const auto& l) { return l.first == web::MQTT_LOG_NOTICE; }))
+      << "the lost connection";
+  EXPECT_NE(errors.front().find("connection failed"), std::string::npos) << errors.front();
+  for (const auto& [level, buf] : lines) {
+    auto v = static_cast<int>(level);
+    EXPECT_TRUE(v == 0x01 || v == 0x02 || v == 0x04 || v == 0x08 || v == 0x10) << v << " " << buf;
+    EXPECT_FALSE(buf.empty());
+  }
 }
 
 // Handlers run on their own thread, so a handler blocking for 3 x the

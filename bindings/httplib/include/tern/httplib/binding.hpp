@@ -46,7 +46,9 @@ struct options {
   /// keep this below that number or the other endpoints starve.
   std::size_t max_streams = 4;
   /// A comment line (`: keep-alive`) is written to an idle stream this
-  /// often, so that proxies keep it open and a vanished client is noticed.
+  /// often, so that proxies keep it open and a client that vanished without
+  /// closing the connection is noticed (the write fails). A client that
+  /// closes the connection is noticed within about 0.25 s either way.
   std::chrono::milliseconds keepalive_interval{15'000};
 };
 
@@ -70,9 +72,9 @@ struct stream_stats {
 /// A malformed body, a missing or wrongly typed field, an unknown field or an
 /// invalid topic is answered with 400 and `{"error": "..."}` naming it.
 ///
-/// Messages reach the streams through an `on_message` handler of the facade,
-/// so messages that the application's `on_topic` handlers take (they have
-/// precedence over `on_message`) are not streamed.
+/// Messages reach the streams through an `on_every_message` handler of the
+/// facade, after the application's `on_topic` and `on_message` handlers, so
+/// a stream shows every message its filters match.
 ///
 /// **Lifetime:** the server and the facade must outlive the binding. The
 /// routes stay registered on the server after the binding is destroyed; they
@@ -82,7 +84,7 @@ struct stream_stats {
 /// called from a signal-handling thread.
 class binding {
  public:
-  /// Registers the routes on `server` and an `on_message` handler on `mqtt`.
+  /// Registers the routes on `server` and an `on_every_message` handler on `mqtt`.
   /// Neither connects nor listens.
   binding(::httplib::Server& server, web::mqtt& mqtt, options opts = {});
   /// Ends every event stream and removes the facade handler; does not stop
