@@ -5,6 +5,7 @@
 # paced at 5,000 msgs/s, REPS (3) repetitions with the peers alternating.
 # Prints a table of medians with the tern/peer ratio per row.
 #   REPS=3 COUNT=20000 PACED_COUNT=5000 ./scripts/bench-e2e.sh
+# TERN_BENCH=path/to/tern-bench runs that binary instead of building one in build/.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-3}
@@ -17,8 +18,11 @@ for p in libmosquitto-dev libpaho-mqtt-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
     apt-get install -y -qq "$p" >/dev/null 2>&1 || echo "bench-e2e: $p not installed, its peer is skipped" >&2
 done
-configure_release && ninja -C "$top/build" -j "$jobs" bench/e2e/tern-bench || exit 1
-bench="$top/build/bench/e2e/tern-bench"
+bench=${TERN_BENCH:-}
+if [ -z "$bench" ]; then
+  configure_release && ninja -C "$top/build" -j "$jobs" bench/e2e/tern-bench || exit 1
+  bench="$top/build/bench/e2e/tern-bench"
+fi
 
 dir=$(mktemp -d)
 port=$(free_port)

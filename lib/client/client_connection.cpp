@@ -61,6 +61,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     return schedule_reconnect();
   }
   stream_open_ = true;
+  read_ready_ = clock::now();
   writes_.clear();
   if (auto err = session_.connect(options_.connect, clock::now(), actions_)) {
     set_error(err, "cannot connect: " + err.message());
@@ -79,12 +80,17 @@ void client::impl::start_read() {
   auto buf = session_.receive_buffer(16 * 1024);
   stream_->async_read_some(
       asio::buffer(buf.data(), buf.size()),
-      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec,
-                                                                                              std::size_t n) {
+      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_,
+                                    capacity = buf.size()](std::error_code ec, std::size_t n) {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
-        self->session_.on_received(n, clock::now(), self->actions_);
-        self->run_actions();
+        auto now = clock::now();
+        self->session_.on_received(n, now, self->actions_);
+        self->run_actions();  // acknowledgements leave before any pause
+        bool pause = self->own_ctx_ && self->options_.read_pause.count() > 0 &&
+                     self->read_pacer_.pause_before_next(self->read_ready_, now, n, capacity);
+        self->read_ready_ = clock::now();
+        if (pause) std::this_thread::sleep_for(self->options_.read_pause);
         self->start_read();
       }));
 }

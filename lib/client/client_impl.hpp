@@ -21,6 +21,7 @@
 
 #include "client/backoff.hpp"
 #include "client/outbox.hpp"
+#include "client/read_pacer.hpp"
 #include "client/write_queue.hpp"
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
@@ -102,6 +103,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool renew_subscriptions_ = false;  // CONNACK seen: renew subscriptions after the batch
   bool renew_session_present_ = false;
   bool permanent_failure_ = false;
+  detail::read_pacer read_pacer_{options_.read_pause};
+  clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
   transport::steady_timer transport_timer_;
