@@ -84,12 +84,13 @@ void client::stop() {
   if (i.own_ctx_) {
     if (i.thread_.joinable()) {
       done.wait_for(std::chrono::seconds(1));
-      // Let the DISCONNECT be written: the stream closes itself after the
-      // last write. Asked on the strand, which owns stream_open_.
+      // Let the DISCONNECT be written and read: the stream closes itself
+      // after the last write, then lingers until the broker closes (at most
+      // a second). Asked on the strand, which owns both flags.
       for (int n = 0; n < 100; ++n) {
         auto open = std::make_shared<std::promise<bool>>();
         auto answer = open->get_future();
-        i.post([open](impl& self) { open->set_value(self.stream_open_); });
+        i.post([open](impl& self) { open->set_value(self.stream_open_ || self.lingering_ > 0); });
         if (answer.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready || !answer.get()) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -131,7 +132,7 @@ result<message_id> client::publish(std::string topic, std::vector<std::byte> pay
   if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   message_id mid = impl_->next_mid_.fetch_add(1);
   if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
-  impl_->outbox_.push({mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done)},
+  impl_->outbox_.push({mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done), {}},
                       [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
   return mid;
 }
@@ -154,7 +155,7 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
     if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   }
   message_id mid = impl_->next_mid_.fetch_add(1);
-  impl_->post([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+  impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.subscribe_done_.emplace(mid, std::move(done));
     for (const auto& [f, q] : filters) self.subscriptions_[f] = q;
     if (self.session_.is_connected()) {
@@ -182,7 +183,7 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
   for (const auto& f : filters)
     if (auto ec = validate_topic_filter(f)) return ec;
   message_id mid = impl_->next_mid_.fetch_add(1);
-  impl_->post([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+  impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.unsubscribe_done_.emplace(mid, std::move(done));
     for (const auto& f : filters) self.subscriptions_.erase(f);
     if (self.session_.is_connected()) {

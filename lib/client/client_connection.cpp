@@ -110,7 +110,7 @@ void client::impl::queue_write(const send_bytes& s) {
 void client::impl::flush_writes() {
   if (writes_.in_flight() || !stream_open_) return;
   if (!writes_.has_pending()) {
-    if (close_after_write_) close_stream();
+    if (close_after_write_) close_stream(close_gracefully_);
     return;
   }
   stream_->async_write(
@@ -135,12 +135,19 @@ void client::impl::link_lost(std::error_code ec) {
   }
 }
 
-void client::impl::close_stream() {
+void client::impl::close_stream(bool after_disconnect) {
   close_after_write_ = false;
   stream_open_ = false;
   writes_.clear();
   ++attempt_;  // completion handlers of the old stream now do nothing
-  if (stream_) stream_->close();
+  if (stream_ && after_disconnect) {
+    // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT; a
+    // linger lets the broker read it first (see linger_close).
+    ++lingering_;
+    transport::stream::linger_close(stream_, std::chrono::seconds(1), [self = shared_from_this()] { --self->lingering_; });
+  } else if (stream_) {
+    stream_->close();
+  }
   stream_.reset();
   connected_ = false;
 }

@@ -104,6 +104,10 @@ void client::impl::on_session_timer(std::error_code ec) {
 void client::impl::drain_outbox() {
   // One wake-up of the strand for every publish made since the last one.
   outbox_.drain([this](outbox_item& item) {
+    if (item.command) {
+      item.command();
+      return;
+    }
     auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
     if (!r) {
       log(log_level::err, "publish failed: " + r.error().message());
@@ -183,8 +187,9 @@ void client::impl::on_closed(const connection_closed& c) {
   bool requested = c.reason == errc::disconnected;
   if (!requested) set_error(c.reason, c.reason.message());
   // [MQTT-3.14.4-1] after DISCONNECT the client closes the connection: once it is written.
+  close_gracefully_ = requested;
   if (writes_.in_flight() || writes_.has_pending()) close_after_write_ = true;
-  else close_stream();
+  else close_stream(requested);
   connected_ = false;
   if (on_disconnect_) on_disconnect_(c.reason);
   if (!requested) schedule_reconnect();

@@ -43,7 +43,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void queue_write(const send_bytes& s);
   void flush_writes();
   void link_lost(std::error_code ec);
-  void close_stream();
+  /// `after_disconnect`: linger until the broker has read the DISCONNECT.
+  void close_stream(bool after_disconnect = false);
   void schedule_reconnect();
   void user_disconnect();
 
@@ -113,6 +114,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
 
   detail::write_queue writes_;
   bool close_after_write_ = false;
+  bool close_gracefully_ = false;  // the close after the last write follows a DISCONNECT
+  int lingering_ = 0;              // closed streams still waiting for the broker to close
 
   // Subscriptions, renewed after a reconnect that did not resume the session.
   std::map<std::string, qos, std::less<>> subscriptions_;
@@ -147,6 +150,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
   template <class F>
   void post(F&& f) {
     asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+  }
+  /// Queues `f(*this)` behind the publishes made so far and before later
+  /// ones: subscribe and unsubscribe keep their place among publishes.
+  template <class F>
+  void push_command(F&& f) {
+    // std::function needs a copyable target: the request lives in a shared_ptr.
+    auto fn = std::make_shared<std::decay_t<F>>(std::forward<F>(f));
+    outbox_.push(outbox_item{0, {}, nullptr, [this, fn] { (*fn)(*this); }},
+                 [this] { post([](impl& self) { self.drain_outbox(); }); });
   }
 };
 

@@ -2,7 +2,8 @@
 // Publishes made on any thread, on their way to the client's strand. The
 // first publish into an empty outbox posts one drain task; those that follow
 // before it runs ride along. So a burst of publishes costs one wake-up of the
-// I/O thread instead of one each.
+// I/O thread instead of one each. Subscribes and unsubscribes travel the same
+// queue, so that every request leaves in the order of the calls.
 
 #include <functional>
 #include <mutex>
@@ -18,6 +19,9 @@ struct outbox_item {
   message_id mid = 0;
   message msg;
   std::function<void(std::error_code, message_id)> done;
+  /// Set for a request that is not a publish (subscribe, unsubscribe): run
+  /// on the strand in its turn instead of publishing `msg`.
+  std::function<void()> command;
 };
 
 /// **Thread safety:** `push` from any thread; `drain` from the strand.

@@ -1,5 +1,8 @@
 #include "transport/stream.hpp"
 
+#include <array>
+#include <asio/steady_timer.hpp>
+
 #include "transport/tls_context.hpp"
 
 #if TERN_HAS_TLS
@@ -133,6 +136,47 @@ void stream::flush_control() {
     }
     flush_control();
   });
+}
+
+void stream::linger_close(std::shared_ptr<stream> self, std::chrono::milliseconds timeout,
+                          std::function<void()> done) {
+  struct linger : std::enable_shared_from_this<linger> {
+    linger(std::shared_ptr<stream> s, std::function<void()> d)
+        : owner(std::move(s)), timer(owner->ex_), done(std::move(d)) {}
+    std::shared_ptr<transport::stream> owner;
+    asio::steady_timer timer;
+    std::array<char, 4096> sink{};
+    std::function<void()> done;
+    bool finished = false;
+
+    void finish() {
+      if (finished) return;
+      finished = true;
+      timer.cancel();
+      owner->close();
+      if (done) done();
+    }
+    // Raw TCP, under any TLS or WebSocket layer: the bytes are thrown away.
+    void read() {
+      owner->tcp_.async_read_some(asio::buffer(sink), [l = shared_from_this()](std::error_code e, std::size_t) {
+        if (e) return l->finish();  // the peer closed too (eof), or the timer closed the socket
+        l->read();
+      });
+    }
+  };
+  auto l = std::make_shared<linger>(std::move(self), std::move(done));
+  std::error_code ec;
+  l->owner->resolver_.cancel();
+  // The client's own read is still pending: cancel it, or it would take the
+  // broker's end-of-stream and the linger would wait for its timeout.
+  l->owner->tcp_.cancel(ec);
+  l->owner->tcp_.shutdown(tcp_socket::shutdown_send, ec);
+  if (ec) return l->finish();
+  l->timer.expires_after(timeout);
+  l->timer.async_wait([l](std::error_code e) {
+    if (!e) l->finish();
+  });
+  l->read();
 }
 
 void stream::close() noexcept {

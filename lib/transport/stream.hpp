@@ -7,6 +7,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -91,6 +92,14 @@ class stream {
 
   /// Closes at once; pending operations complete with operation_aborted.
   void close() noexcept;
+  /// Closes after the peer has read what was written: sends FIN, reads and
+  /// discards until the peer closes too or `timeout` passes, then closes and
+  /// calls `done` (on the stream's strand). Closing at once with unread bytes
+  /// in the socket would send a reset, and a reset can make the peer drop
+  /// data it has not read yet: the DISCONNECT just written, so the broker
+  /// would publish the Will [MQTT-3.14.4-3]. `self` keeps the stream alive.
+  static void linger_close(std::shared_ptr<stream> self, std::chrono::milliseconds timeout,
+                           std::function<void()> done);
   const std::string& detail() const noexcept { return detail_; }
 
  private:

@@ -1,15 +1,23 @@
 // tern::client against the in-process fake broker: completions, dispatch,
 // refusals and protocol violations (the client survives them).
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "fake_broker.hpp"
 #include "tern/client.hpp"
@@ -85,6 +93,158 @@ TEST(Client, SubscribeCompletesWithGrantedCodes) {
   auto u = c.async_unsubscribe({"a/#"}, asio::use_future);
   ASSERT_EQ(u.wait_for(5s), std::future_status::ready);
   EXPECT_NO_THROW(u.get());
+}
+
+TEST(Client, RequestsLeaveInTheOrderOfTheCalls) {
+  // Publishes ride a batched outbox; a subscribe or unsubscribe made between
+  // two publishes must not be overtaken by the second one (found through
+  // tern_flask: publish, subscribe, publish put the second PUBLISH first).
+  std::mutex m;
+  std::vector<std::string> seen;
+  fake_broker broker([&](const packet_view& p) -> bytes {
+    std::lock_guard lock(m);
+    if (auto* pub = std::get_if<publish_view>(&p)) seen.push_back("P " + std::string(pub->topic));
+    if (auto* sub = std::get_if<subscribe_view>(&p)) seen.push_back("S " + std::string((*sub->entries.begin()).filter));
+    if (auto* un = std::get_if<unsubscribe_view>(&p)) seen.push_back("U " + std::string(*un->filters.begin()));
+    return cooperative(p);
+  });
+  client c(options_for(broker));
+  std::promise<void> up;
+  c.on_connect([&](bool, int) { up.set_value(); });
+  c.start();
+  c.connect();
+  ASSERT_EQ(up.get_future().wait_for(5s), std::future_status::ready);
+  std::vector<std::string> expected;
+  for (int n = 0; n < 50; ++n) {
+    auto k = std::to_string(n);
+    ASSERT_TRUE(c.publish("a/" + k, "x"));
+    ASSERT_TRUE(c.subscribe("s/" + k, qos::at_most_once));
+    ASSERT_TRUE(c.publish("b/" + k, "x"));
+    ASSERT_TRUE(c.unsubscribe("s/" + k));
+    expected.insert(expected.end(), {"P a/" + k, "S s/" + k, "P b/" + k, "U s/" + k});
+  }
+  auto done = [&] {
+    std::lock_guard lock(m);
+    return seen.size() >= expected.size();
+  };
+  for (int n = 0; n < 500 && !done(); ++n) std::this_thread::sleep_for(10ms);
+  std::lock_guard lock(m);
+  EXPECT_EQ(seen, expected);
+}
+
+// A broker on a raw socket: accepts one client, answers its CONNECT, waits
+// for its DISCONNECT, then runs `after` on the socket and closes it. The
+// verdict is `after`'s.
+class raw_broker {
+ public:
+  explicit raw_broker(std::function<std::string(int fd)> after) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener_, 1);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, after = std::move(after)] { verdict_.set_value(serve(after)); });
+  }
+  ~raw_broker() {
+    if (thread_.joinable()) thread_.join();
+    ::close(listener_);
+  }
+  std::uint16_t port() const { return port_; }
+  std::string verdict() {
+    auto f = verdict_.get_future();
+    if (f.wait_for(10s) != std::future_status::ready) return "no verdict";
+    thread_.join();
+    return f.get();
+  }
+
+ private:
+  std::string serve(const std::function<std::string(int)>& after) {
+    int fd = ::accept(listener_, nullptr, nullptr);
+    std::vector<unsigned char> in;
+    unsigned char buf[512];
+    auto read_until = [&](auto&& done) {
+      while (!done()) {
+        auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return false;
+        in.insert(in.end(), buf, buf + n);
+      }
+      return true;
+    };
+    std::string result;
+    const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
+    if (!read_until([&] { return in.size() >= 2 && in.size() >= 2u + in[1]; })) result = "no CONNECT";
+    else if (::send(fd, connack, sizeof connack, MSG_NOSIGNAL) < 0) result = "CONNACK not sent";
+    else if (in.clear(); !read_until([&] { return in.size() >= 2 && in[0] == 0xE0 && in[1] == 0x00; }))
+      result = "no DISCONNECT";
+    else result = after(fd);
+    ::close(fd);
+    return result;
+  }
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::promise<std::string> verdict_;
+  std::thread thread_;
+};
+
+client_options raw_options(std::uint16_t port) {
+  client_options o;
+  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(port)};
+  o.reconnect.enabled = false;
+  o.transport_timeout = 5s;
+  return o;
+}
+
+TEST(Client, DisconnectLingersUntilTheBrokerHasClosed) {
+  // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT. It
+  // must not close with unread bytes in its socket: the kernel would send a
+  // reset, which can make the broker drop the DISCONNECT it has not read yet
+  // and publish the Will (seen with mosquitto, 6 times in 500). So after
+  // DISCONNECT it half-closes and keeps reading until the broker closes: here
+  // the broker's writes after the DISCONNECT must keep succeeding.
+  raw_broker broker([](int fd) -> std::string {
+    std::vector<unsigned char> junk(64 * 1024, 0x30);
+    for (int round = 0; round < 2; ++round) {
+      if (::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) < 0)
+        return std::string("write failed: ") + std::strerror(errno);
+      std::this_thread::sleep_for(100ms);  // time for a reset to come back
+    }
+    return "ok";
+  });
+  client c(raw_options(broker.port()));
+  std::promise<void> up;
+  c.on_connect([&](bool, int) { up.set_value(); });
+  c.start();
+  c.connect();
+  ASSERT_EQ(up.get_future().wait_for(5s), std::future_status::ready);
+  c.disconnect();
+  EXPECT_EQ(broker.verdict(), "ok");
+  c.stop();
+}
+
+TEST(Client, DisconnectLingerEndsWhenTheBrokerCloses) {
+  // The linger's end is the broker's end-of-stream, not its one-second
+  // timeout: once the broker has closed, stop() is quick. (The client's own
+  // pending read once took that end-of-stream, and stop() waited 1 s.)
+  raw_broker broker([](int) -> std::string {
+    std::this_thread::sleep_for(50ms);
+    return "ok";
+  });
+  client c(raw_options(broker.port()));
+  std::promise<void> up;
+  c.on_connect([&](bool, int) { up.set_value(); });
+  c.start();
+  c.connect();
+  ASSERT_EQ(up.get_future().wait_for(5s), std::future_status::ready);
+  c.disconnect();
+  EXPECT_EQ(broker.verdict(), "ok");
+  auto t0 = std::chrono::steady_clock::now();
+  c.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 800ms);
 }
 
 TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {
