@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds tern and runs every test: the unit tests and corpus replays of the
-# release build, the parsing layers (codec, topic, session, WebSocket) again
+# release build, tern_flask's pytest suite, the parsing layers (codec, topic, session, WebSocket) again
 # under ASan+UBSan, then each fuzzer for
 # FUZZ_SECONDS (20) seconds. Installs what is missing first. A private
 # mosquitto runs on a free loopback port for the tests that need a broker.
@@ -66,6 +66,18 @@ if configure_release && build build; then
   meson_tests build
   # browser test (issue 6): its one-line verdict, from the meson log.
   grep -h '^browser: ' "$top/build/meson-logs/testlog.txt" 2>/dev/null | tail -1 | cut -c1-200
+
+  echo "== tern_flask (pytest, Debian's python3)"
+  if [ -d "$top/build/bindings/python/tern_flask" ]; then
+    rm -f "$top/build/pytest.junit.xml"
+    PYTHONPATH="$top/build/bindings/python" /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+      --junitxml="$top/build/pytest.junit.xml" "$top/tests/python"
+    counts=$(junit_counts "$top/build/pytest.junit.xml")
+    add ${counts% *} ${counts#* }
+  else
+    echo "tern_flask was not built (pybind11 or python3-dev missing)" >&2
+    add 0 1
+  fi
 fi
 
 echo "== ASan+UBSan: the parsing layers (tern_core, WebSocket)"

@@ -56,6 +56,7 @@ class core {
   /// until it returns (it notices `closing_` within one wait slice).
   void close() {
     if (closing_.exchange(true)) return;
+    ctx_->closing = true;
     auto m = std::move(m_);
     py::gil_scoped_release release;
     m.reset();
@@ -132,8 +133,11 @@ class core {
     return d;
   }
   bool connected() const { return m_ && !closing_ && m_->status().connected; }
+  /// In words, with the details (file, OpenSSL's reason) when there are some.
   std::string last_error() const {
-    auto ec = facade().last_error();
+    auto& m = facade();
+    if (auto detail = m.last_error_detail(); !detail.empty()) return detail;
+    auto ec = m.last_error();
     return ec ? ec.message() : std::string();
   }
   std::string client_id() const { return facade().client_id(); }
@@ -146,12 +150,12 @@ class core {
   // ---- dispatch ----
 
   /// Runs up to `max` handler events with the GIL held (they are Python
-  /// calls), stopping early once closed.
+  /// calls). One call into the facade per batch: a handler still queued when
+  /// `close` runs is skipped without calling Python (handler_context::closing).
   std::size_t run_pending(std::size_t max) {
     auto m = m_;
-    std::size_t ran = 0;
-    while (m && ran < max && !closing_ && m->run_pending(1) == 1) ++ran;
-    return ran;
+    if (!m || closing_) return 0;
+    return m->run_pending(max);
   }
   /// Waits without the GIL, in slices so that `close` is noticed.
   bool wait_pending(double timeout_s) {

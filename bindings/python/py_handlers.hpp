@@ -5,6 +5,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,8 @@ namespace tern::python {
 struct handler_context {
   pybind11::weakref owner;
   pybind11::object userdata = pybind11::none();
+  /// Set by close(): handlers still queued are skipped, without calling Python.
+  std::atomic<bool> closing{false};
 };
 
 /// `kind`: connect, disconnect, message, publish, subscribe, unsubscribe, log.
@@ -27,7 +30,8 @@ web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_con
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
                                        const std::string& filter, pybind11::object fn);
 
-/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup).
+/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup),
+/// a small C type (one allocation per message, attribute reads are slot reads).
 void define_message_type(pybind11::module_& mod);
 
 }  // namespace tern::python

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
@@ -117,17 +118,58 @@ struct mqtt::impl {
     run_all(snapshot, args...);
   }
 
+  /// What every message needs besides its on_topic matches, copied once
+  /// per change (`message_state_` is dropped by every add, remove,
+  /// set_userdata and set_handler_wrapper) instead of once per message.
+  struct message_state {
+    slots<message_handler> handlers;   // on_message
+    slots<message_handler> observers;  // on_every_message
+    std::shared_ptr<const std::any> userdata;
+    std::shared_ptr<const handler_wrapper> wrapper;
+  };
+
+  std::shared_ptr<const message_state> current_message_state() {  // m_ held
+    if (!message_state_)
+      message_state_ = std::make_shared<const message_state>(
+          message_state{message_handlers_, observer_handlers_, userdata_, wrapper_});
+    return message_state_;
+  }
+
+  /// One handler call through the wrapper, if any; as `invoke`, without a
+  /// lock or a std::function allocation per call.
+  template <class Call>
+  void invoke_with(const handler_wrapper* w, Call& call) {
+    try {
+      if (w && *w) (*w)(std::function<void()>(std::ref(call)));
+      else call();
+    } catch (const std::exception& e) {
+      log(log_level::err, std::string("a handler threw: ") + e.what());
+    } catch (...) {
+      log(log_level::err, "a handler threw an exception that is not a std::exception");
+    }
+  }
+
+  void run_message_handlers(const slots<message_handler>& list, const message_state& st, const message& msg) {
+    for (const auto& s : list) {
+      if (s->removed) continue;
+      auto call = [&] { s->fn(owner_, *st.userdata, msg); };
+      invoke_with(st.wrapper.get(), call);
+    }
+  }
+
   void dispatch_message(const message& msg) {
-    slots<message_handler> matched, observers;
+    slots<message_handler> matched;  // on_topic handlers: no allocation when none match
+    std::shared_ptr<const message_state> st;
     {
       std::lock_guard lock(m_);
-      topic_handlers_.for_each_match(msg.topic, [&](const auto& s) { matched.push_back(s); });
-      if (matched.empty()) matched = message_handlers_;
-      observers = observer_handlers_;
+      if (!topic_handlers_.empty())
+        topic_handlers_.for_each_match(msg.topic, [&](const auto& s) { matched.push_back(s); });
+      st = current_message_state();
     }
-    std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
-    run_all(matched, msg);
-    run_all(observers, msg);
+    if (matched.size() > 1)
+      std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+    run_message_handlers(matched.empty() ? st->handlers : matched, *st, msg);
+    run_message_handlers(st->observers, *st, msg);
   }
 
   // ---- events (network thread, or any thread for log) ----
@@ -178,6 +220,15 @@ struct mqtt::impl {
     attempt_cv_.notify_all();
   }
 
+  /// Waits (a second at most) until the client's strand has run what was
+  /// posted to it before. Never called on the strand.
+  void sync_with_client() {
+    auto done = std::make_shared<std::promise<void>>();
+    auto reached = done->get_future();
+    asio::post(client_->executor(), [done] { done->set_value(); });
+    reached.wait_for(std::chrono::seconds(1));
+  }
+
   std::string broker_filter(const std::string& f) const {
     if (shared_group_.empty() || split_shared_subscription(f)) return f;
     return "$share/" + shared_group_ + "/" + f;
@@ -190,6 +241,7 @@ struct mqtt::impl {
     auto id = next_id_++;
     std::lock_guard lock(m_);
     (this->*list).push_back(std::make_shared<slot<F>>(id, std::move(f)));
+    message_state_.reset();
     return handler_id{id};
   }
 
@@ -211,6 +263,7 @@ struct mqtt::impl {
   std::map<std::uint64_t, std::string> topic_filters_;  // handler id -> filter
   std::shared_ptr<const handler_wrapper> wrapper_;
   std::shared_ptr<const std::any> userdata_ = std::make_shared<const std::any>();
+  std::shared_ptr<const message_state> message_state_;  // built on demand; see current_message_state
   std::map<std::string, topic_qos> topics_;
   bool connected_ = false;
   connect_flags flags_;
@@ -334,6 +387,7 @@ bool mqtt::remove_handler(handler_id id) {
   auto& i = *impl_;
   i.check_fork();
   std::lock_guard lock(i.m_);
+  i.message_state_.reset();
   if (auto it = i.topic_filters_.find(id.value); it != i.topic_filters_.end()) {
     i.topic_handlers_.erase_if(it->second, [&](const auto& s) {
       if (s->id != id.value) return false;
@@ -355,6 +409,7 @@ void mqtt::set_handler_wrapper(handler_wrapper wrapper) {
   auto w = wrapper ? std::make_shared<const handler_wrapper>(std::move(wrapper)) : nullptr;
   std::lock_guard lock(impl_->m_);
   impl_->wrapper_ = std::move(w);
+  impl_->message_state_.reset();
 }
 
 void mqtt::set_userdata(std::any userdata) {
@@ -362,6 +417,7 @@ void mqtt::set_userdata(std::any userdata) {
   auto u = std::make_shared<const std::any>(std::move(userdata));
   std::lock_guard lock(impl_->m_);
   impl_->userdata_ = std::move(u);
+  impl_->message_state_.reset();
 }
 
 mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, int qos, bool retain) {
@@ -369,8 +425,15 @@ mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, i
   i.check_fork();
   if (qos < 0 || qos > 2 || validate_topic_name(topic)) return {MQTT_ERR_INVAL, 0};
   if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
-  if (i.max_queued_ != 0 && i.client_->stats().queued >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
   bool connected = i.client_->is_connected();
+  if (i.max_queued_ != 0) {
+    // The client counts its queue on its strand, once the publishes made
+    // before this one have reached it. Offline, wait for that, so that
+    // back-to-back publishes see each other; connected (the hot path), the
+    // last count is used.
+    if (!connected) i.sync_with_client();
+    if (i.client_->stats().queued >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
+  }
   auto r = i.client_->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
   if (!r) return {MQTT_ERR_INVAL, 0};
   return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_QUEUED, *r};
@@ -460,6 +523,11 @@ status_info mqtt::status() const {
 std::error_code mqtt::last_error() const {
   impl_->check_fork();
   return impl_->client_ ? impl_->client_->last_error() : std::error_code{};
+}
+
+std::string mqtt::last_error_detail() const {
+  impl_->check_fork();
+  return impl_->client_ ? impl_->client_->last_error_detail() : std::string();
 }
 
 std::string mqtt::client_id() const {

@@ -83,11 +83,15 @@ class Broker:
     def _accepting(self):
         if self.proc.poll() is not None:
             raise RuntimeError("mosquitto exited; see " + self.log)
-        try:
-            with socket.create_connection((self.host, self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
+        # Every listener: mosquitto opens them one after another, and the
+        # WebSocket one (libwebsockets) takes a while after the first.
+        for port in (self.port, self.ws_port, self.tls_port):
+            try:
+                with socket.create_connection((self.host, port), timeout=0.2):
+                    pass
+            except OSError:
+                return False
+        return True
 
     def stop(self):
         if self.proc is not None:

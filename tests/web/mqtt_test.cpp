@@ -314,6 +314,41 @@ TEST(WebMqtt, OfflinePublishIsQueuedUpToMaxQueued) {
   EXPECT_FALSE(m.status().connected);
 }
 
+TEST(WebMqtt, BackToBackOfflinePublishesSeeEachOther) {
+  // No waiting between the calls: the client counts its queue on its
+  // strand, and the facade must not check a count that lags behind.
+  std::uint16_t dead;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    dead = a.local_endpoint().port();
+  }
+  config_map cfg{{"MQTT_BROKER_URL", "127.0.0.1"}, {"MQTT_BROKER_PORT", dead}, {"MQTT_MAX_QUEUED", 3}};
+  mqtt m(mqtt_options{.connect_async = true});
+  m.init_app(cfg);
+  std::vector<mqtt_err> results;
+  for (int k = 0; k < 5; ++k) results.push_back(m.publish("a", k, 1).result);
+  EXPECT_EQ(results, (std::vector<mqtt_err>{MQTT_ERR_QUEUED, MQTT_ERR_QUEUED, MQTT_ERR_QUEUED, MQTT_ERR_QUEUE_SIZE,
+                                            MQTT_ERR_QUEUE_SIZE}));
+  EXPECT_EQ(m.status().queued, 3u);
+}
+
+TEST(WebMqtt, LastErrorDetailSaysWhere) {
+  std::uint16_t dead;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+    dead = a.local_endpoint().port();
+  }
+  config_map cfg{{"MQTT_BROKER_URL", "127.0.0.1"}, {"MQTT_BROKER_PORT", dead}};
+  mqtt m;
+  EXPECT_EQ(m.last_error_detail(), "");
+  m.init_app(cfg);
+  EXPECT_TRUE(m.last_error());
+  EXPECT_NE(m.last_error_detail().find("127.0.0.1:" + std::to_string(dead)), std::string::npos)
+      << m.last_error_detail();
+}
+
 TEST(WebMqtt, SharedGroupPrefixesSubscriptionsButNotDispatch) {
   scripted s;
   s.on_suback = {"jobs/7"};

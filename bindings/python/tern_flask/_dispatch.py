@@ -42,6 +42,24 @@ class Dispatcher:
     def start(self):
         self._thread.start()
 
+    def before_close(self):
+        """Called just before the core closes. Green: wakes the dispatcher out
+        of the hub's wait on the core's descriptor now, while the descriptor
+        is still open (a closed one leaves the wait silently, and the
+        dispatcher would notice only at its next timeout)."""
+        if not self.green or self._thread is threading.current_thread():
+            return
+        fd = self._core.dispatch_fd() if not self._core.closed else -1
+        if fd >= 0:
+            from eventlet import hubs
+
+            # eventlet's way to say "this descriptor is gone": its waiters
+            # leave the poll set now and get IOClosed (an OSError) at the
+            # top of the hub's loop; the empty timer makes that the hub's
+            # next turn, not the end of its current wait.
+            hubs.notify_opened(fd)
+            hubs.get_hub().schedule_call_global(0, lambda: None)
+
     def join(self, timeout=None):
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)

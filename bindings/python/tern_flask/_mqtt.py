@@ -107,6 +107,7 @@ class Mqtt:
         self._registrations = []  # (kind, filter, fn, id): replayed after fork()
         self._cfg = None  # (config snapshot, prefix) once initialised
         self._fork_topics = []
+        self._dormant = False  # closed in a process that serves nothing; forks still start afresh
         self._dispatcher = None
         self._userdata = None
         self._core = self._new_core()
@@ -296,6 +297,8 @@ class Mqtt:
                 core.disconnect()
             except RuntimeError:
                 pass
+            if self._dispatcher is not None:
+                self._dispatcher.before_close()
             core.close()
         if self._dispatcher is not None:
             self._dispatcher.join(2.0)
@@ -310,11 +313,14 @@ class Mqtt:
 
     def _before_fork(self):
         core = self._core
-        self._fork_topics = [] if core.closed else core.topics()
+        if not core.closed:  # a dormant one keeps what it had
+            self._fork_topics = core.topics()
 
     def _after_fork_in_child(self):
         if self._cfg is None or isinstance(self._core, _Refused):
             return
+        if self._core.closed and not self._dormant:
+            return  # closed by the application: stays closed
         cfg, prefix = self._cfg
         parent = self._core
         if not _config.client_id_is_per_process(cfg, prefix):
@@ -335,11 +341,25 @@ class Mqtt:
             self._register(kind, fn, topic)
         if self._fork_topics:
             self._core.subscribe(self._fork_topics)
+        self._dormant = False
         self._start(cfg, prefix)
         log.info("tern_flask: process %d (a fork) connects with its own MQTT client", os.getpid())
 
-    def _close_for_reloader(self):
+    def _forks_start_afresh(self):
+        """Whether a fork of this process gets a client of its own (the
+        client id is per-process), rather than refusing."""
+        return self._cfg is not None and _config.client_id_is_per_process(*self._cfg)
+
+    def _go_dormant(self):
+        """Closes the client of a process that serves nothing (the reloader's
+        watcher, gunicorn's master) and keeps what a fork needs to start
+        afresh. Returns whether it was connected or connecting until now."""
+        if self._dormant or self._cfg is None or self._core.closed:
+            return False
+        self._before_fork()  # the subscriptions, for the processes forked later
+        self._dormant = True
         self._close()
+        return True
 
 
 @atexit.register

@@ -11,6 +11,14 @@ Flask's reloader runs the app module in a watcher process that only
 restarts the serving process, which imports it again. The watcher's clients
 are closed just before it starts watching, so only the serving process holds
 a connection (and a fixed client id is not fought over).
+
+gunicorn --preload imports the app in the master (the arbiter), which then
+forks the workers and serves nothing itself. Once it has forked a worker,
+its clients whose workers start afresh go dormant: closed, so that the
+master is not one more consumer in an MQTT_SHARED_GROUP, but keeping their
+handlers and subscriptions for the workers it forks later (replacements of
+dead ones). A client with a fixed id stays in the master, the one process
+that may hold it (its workers refuse, as above).
 """
 
 import logging
@@ -50,6 +58,7 @@ def _install_hooks():
     _hooks_installed = True
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     _patch_reloader()
+    _patch_gunicorn()
 
 
 def running_from_reloader():
@@ -71,12 +80,12 @@ def _patch_reloader():
             # The watcher: it serves nothing, so its clients go; the serving
             # process it starts has its own.
             for m in list(_instances):
-                log.info(
-                    "tern_flask: process %d is Flask's reloader watcher; its MQTT client "
-                    "disconnects (the serving process connects on its own)",
-                    os.getpid(),
-                )
-                m._close_for_reloader()
+                if m._go_dormant():
+                    log.info(
+                        "tern_flask: process %d is Flask's reloader watcher; its MQTT client "
+                        "disconnects (the serving process connects on its own)",
+                        os.getpid(),
+                    )
         return original(*args, **kwargs)
 
     run_with_reloader._tern_flask = True
@@ -85,3 +94,28 @@ def _patch_reloader():
     socketio = sys.modules.get("flask_socketio")
     if socketio is not None and getattr(socketio, "run_with_reloader", None) is original:
         socketio.run_with_reloader = run_with_reloader
+
+
+def _patch_gunicorn():
+    """gunicorn's master, if this process is one: with --preload it imported
+    the app (so we are here) and forks every worker in spawn_worker."""
+    arbiter = sys.modules.get("gunicorn.arbiter")
+    cls = getattr(arbiter, "Arbiter", None)
+    original = getattr(cls, "spawn_worker", None)
+    if original is None or getattr(original, "_tern_flask", False):
+        return
+
+    def spawn_worker(self, *args, **kwargs):
+        # Returns only in the master: a worker leaves through sys.exit().
+        pid = original(self, *args, **kwargs)
+        for m in list(_instances):
+            if m._forks_start_afresh() and m._go_dormant():
+                log.info(
+                    "tern_flask: process %d is gunicorn's master; its MQTT client disconnects "
+                    "(each worker connects on its own)",
+                    os.getpid(),
+                )
+        return pid
+
+    spawn_worker._tern_flask = True
+    cls.spawn_worker = spawn_worker

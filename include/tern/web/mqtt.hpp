@@ -312,6 +312,9 @@ class mqtt {
   status_info status() const;
   /// The reason of the last failure (transport, TLS, CONNACK refusal, ...).
   std::error_code last_error() const;
+  /// The same in words, with what the code cannot hold (the broker's
+  /// address, the file, OpenSSL's reason); empty if none.
+  std::string last_error_detail() const;
   /// The client id in use (after template expansion); empty before `init_app`
   /// or when the client generates one.
   std::string client_id() const;
