@@ -8,7 +8,7 @@
 #   BUILD=build REPS=5 COUNT=100000 MODES="backlog live" ./scripts/bench-flask.sh
 #
 # BUILD: a build directory with the Python module (-Dpython, on by default
-# when pybind11 is found); built only if its _core extension is missing.
+# when pybind11 is found); brought up to date first.
 # MODES: backlog (the receiver drains N queued messages: isolates the
 # receiver) and/or live (the publisher runs while the receiver receives).
 # Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
@@ -23,11 +23,7 @@ modes=${MODES:-backlog live}
 python=/usr/bin/python3  # Debian's: python3-flask and python3-paho-mqtt live there
 
 [ -f "$build/build.ninja" ] || { echo "bench-flask: no build in $build (meson setup it, or set BUILD)" >&2; exit 1; }
-# Builds only when the module is missing: benchmark what is there (a shared
-# checkout may be mid-edit elsewhere).
-if ! ls "$build"/bindings/python/tern_flask/_core*.so >/dev/null 2>&1; then
-  ninja -C "$build" -j "$jobs" >/dev/null || { echo "bench-flask: building $build failed" >&2; exit 1; }
-fi
+ninja -C "$build" -j "$jobs" >/dev/null || { echo "bench-flask: building $build failed" >&2; exit 1; }
 $python -c 'import paho.mqtt, flask' 2>/dev/null || { echo "bench-flask: needs python3-paho-mqtt and python3-flask" >&2; exit 1; }
 export PYTHONPATH="$build/bindings/python"
 

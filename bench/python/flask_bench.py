@@ -217,7 +217,10 @@ class TernReceiver:
         import tern_flask
         from tern_flask import _mqtt
 
-        _mqtt.QUEUE_SIZE = args.queue_size
+        if args.queue_size:
+            _mqtt.QUEUE_SIZE = args.queue_size
+        elif args.prefill:
+            _mqtt.QUEUE_SIZE = args.count  # every message must wait in the queue at once
         app = flask.Flask("flask_bench")
         app.config.update(
             MQTT_BROKER_URL=args.host,
@@ -296,7 +299,8 @@ def main():
     p.add_argument("--port", type=int, default=1883)
     p.add_argument("--backlog", action="store_true", help="drain a queued backlog (else live streaming)")
     p.add_argument("--queue-size", type=int, default=0,
-                   help="tern_flask's handler queue (tern_flask._mqtt.QUEUE_SIZE); 0: --count")
+                   help="tern_flask's handler queue (tern_flask._mqtt.QUEUE_SIZE); 0: its default "
+                        "(10,000; --count with --prefill); messages beyond it are dropped and reported")
     p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
     p.add_argument("--prefill", action="store_true",
                    help="tern, diagnostic: start handling only once every message is queued in the process")
@@ -314,8 +318,6 @@ def main():
         p.error("--peer is required")
     if args.size < SEQ_DIGITS:
         p.error("--size must be at least %d" % SEQ_DIGITS)
-    if args.queue_size <= 0:
-        args.queue_size = max(args.count, 10000)
 
     run_id = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 1000000)
     topic = "bench/flask/%s" % run_id

@@ -547,3 +547,26 @@ def test_close_disconnects_cleanly_without_will(broker, make_app, topic):
     with pytest.raises(RuntimeError, match="closed"):
         m.publish(topic, "x")
     assert not m.connected
+
+
+def test_init_app_can_be_retried_after_a_config_error(broker, make_app, mqtts, topic):
+    """A ConfigError leaves the object as it was: fix the config, call init_app again."""
+    from tern_flask import ConfigError, Mqtt
+
+    mqtt = Mqtt()
+    mqtts.append(mqtt)
+    got = []
+
+    @mqtt.on_message()
+    def handle(client, userdata, message):
+        got.append(message.payload)
+
+    bad = make_app(broker.config(MQTT_KEEPALIVE="often"))
+    with pytest.raises(ConfigError, match="MQTT_KEEPALIVE"):
+        mqtt.init_app(bad)
+    assert mqtt.app is None and not mqtt.connected
+    mqtt.init_app(make_app(broker.config()))
+    assert mqtt.connected
+    mqtt.subscribe(topic)
+    mqtt.publish(topic, "after the retry", qos=1)
+    assert eventually(lambda: got == [b"after the retry"])

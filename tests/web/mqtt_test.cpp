@@ -399,7 +399,10 @@ TEST(WebMqtt, FullHandlerQueueDropsNewestAndWarns) {
   scripted s;
   for (int n = 0; n < 20; ++n) s.on_connack.push_back("m/" + std::to_string(n));
   fake_broker broker(s.fn());
-  mqtt m(mqtt_options{.handler_queue_size = 3});
+  // Room for the connect event and the connect-time log lines too: with 3
+  // slots, a handler thread slow to start (a loaded machine) could find them
+  // all taken and every message dropped, and nothing left to check.
+  mqtt m(mqtt_options{.handler_queue_size = 8});
   std::atomic<bool> release{false};
   recorder r;
   m.on_message([&](mqtt&, const std::any&, const message& msg) {
@@ -411,7 +414,7 @@ TEST(WebMqtt, FullHandlerQueueDropsNewestAndWarns) {
   });
   m.init_app(config_for(broker));
   EXPECT_TRUE(eventually([&] { return m.status().messages_in == 20; }));
-  EXPECT_TRUE(eventually([&] { return m.status().dropped >= 16; }));
+  EXPECT_TRUE(eventually([&] { return m.status().dropped >= 11; }));  // 20 - 8 queued - 1 running
   release = true;
   EXPECT_TRUE(eventually([&] { return r.has("warning"); }));
   // Drop-newest: what got into the queue first is handled, the last ones are gone.

@@ -136,11 +136,12 @@ class Mqtt:
         if self._cfg is not None:
             raise RuntimeError("tern_flask: init_app called twice on one Mqtt")
         cfg = _config.snapshot(app.config, prefix)
+        # A ConfigError leaves everything as it was: init_app may be called again.
+        self._start(app, cfg, prefix)
         self.app = app
         self.config_prefix = prefix
         self._cfg = (cfg, prefix)
         _process.track(self)
-        self._start(cfg, prefix)
         if self.connect_async is True or self._core.connected:
             return
         why = self._core.last_error() or "no answer"
@@ -155,10 +156,10 @@ class Mqtt:
             why,
         )
 
-    def _start(self, cfg, prefix):
-        self._dispatcher = _dispatch.Dispatcher(self._core, self.app)
-        self._dispatcher.start()
+    def _start(self, app, cfg, prefix):
         self._core.init_app(cfg, prefix)
+        self._dispatcher = _dispatch.Dispatcher(self._core, app)
+        self._dispatcher.start()
 
     # ---- handlers (decorators, as Flask-MQTT's) ----
 
@@ -342,7 +343,7 @@ class Mqtt:
         if self._fork_topics:
             self._core.subscribe(self._fork_topics)
         self._dormant = False
-        self._start(cfg, prefix)
+        self._start(self.app, cfg, prefix)
         log.info("tern_flask: process %d (a fork) connects with its own MQTT client", os.getpid())
 
     def _forks_start_afresh(self):
