@@ -39,6 +39,19 @@ class Dispatcher:
             daemon=True,
         )
 
+    @property
+    def core(self):
+        return self._core
+
+    @property
+    def app(self):
+        """The Flask app whose context wraps each batch (None: no context)."""
+        return self._app
+
+    @app.setter
+    def app(self, app):
+        self._app = app
+
     def start(self):
         self._thread.start()
 

@@ -157,9 +157,17 @@ class Mqtt:
         )
 
     def _start(self, app, cfg, prefix):
+        # The dispatcher starts first, so that with eventlet it is already
+        # waiting in the hub while init_app blocks: the log lines of the
+        # connection then reach on_log handlers registered right after
+        # Mqtt(app), as the reference's examples do. After a ConfigError the
+        # same dispatcher serves the next init_app (one per core).
+        if self._dispatcher is None or self._dispatcher.core is not self._core:
+            self._dispatcher = _dispatch.Dispatcher(self._core, app)
+            self._dispatcher.start()
+        else:
+            self._dispatcher.app = app
         self._core.init_app(cfg, prefix)
-        self._dispatcher = _dispatch.Dispatcher(self._core, app)
-        self._dispatcher.start()
 
     # ---- handlers (decorators, as Flask-MQTT's) ----
 
