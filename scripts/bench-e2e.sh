@@ -24,20 +24,10 @@ if [ -z "$bench" ]; then
   bench="$top/build/bench/e2e/tern-bench"
 fi
 
-dir=$(mktemp -d)
-port=$(free_port)
-cat >"$dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous true
-persistence false
-max_inflight_messages 0
-max_queued_messages 0
-set_tcp_nodelay true
-CONF
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
-broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$dir"' EXIT
-sleep 0.5
+start_broker "max_inflight_messages 0" "max_queued_messages 0" "set_tcp_nodelay true"
+trap stop_broker EXIT
+dir=$broker_dir
+port=$broker_port
 
 peers=(tern mosquitto mosquitto-nodelay paho)
 results="$dir/results.txt"

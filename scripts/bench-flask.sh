@@ -27,24 +27,15 @@ ninja -C "$build" -j "$jobs" >/dev/null || { echo "bench-flask: building $build 
 $python -c 'import paho.mqtt, flask' 2>/dev/null || { echo "bench-flask: needs python3-paho-mqtt and python3-flask" >&2; exit 1; }
 export PYTHONPATH="$build/bindings/python"
 
-dir=$(mktemp -d)
-port=$(free_port)
 # max_queued_messages 0 and queue_qos0_messages: the broker keeps the whole
 # backlog of an offline persistent session, QoS 0 too.
-cat >"$dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
-allow_anonymous true
-persistence false
-max_inflight_messages 0
-max_queued_messages 0
-queue_qos0_messages true
-set_tcp_nodelay true
-CONF
-[ "$(id -u)" = 0 ] && echo "user root" >>"$dir/mosquitto.conf"
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
-broker=$!
-trap 'kill $broker 2>/dev/null; wait $broker 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+root_user=()
+[ "$(id -u)" = 0 ] && root_user=("user root")
+start_broker "max_inflight_messages 0" "max_queued_messages 0" "queue_qos0_messages true" \
+  "set_tcp_nodelay true" "${root_user[@]}"
+trap stop_broker EXIT
+dir=$broker_dir
+port=$broker_port
 
 bench="$top/bench/python/flask_bench.py"
 results="$dir/results.txt"

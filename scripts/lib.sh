@@ -61,24 +61,28 @@ free_port() {
 
 # start_broker: a private mosquitto on a free loopback port, for the tests
 # that need a broker; exports TERN_TEST_BROKER=127.0.0.1:PORT. stop_broker ends it.
+# start_broker [CONF_LINE...]: a private mosquitto on a free loopback port,
+# with CONF_LINEs added to its configuration. Sets broker_dir, broker_port,
+# broker_pid and TERN_TEST_BROKER; stop_broker ends it.
 start_broker() {
-  local bin port i
+  local bin i line
   bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
   broker_dir=$(mktemp -d)
-  port=$(free_port)
+  broker_port=$(free_port)
   cat >"$broker_dir/mosquitto.conf" <<CONF
-listener $port 127.0.0.1
+listener $broker_port 127.0.0.1
 allow_anonymous true
 persistence false
 log_dest file $broker_dir/mosquitto.log
 CONF
+  for line in "$@"; do echo "$line" >>"$broker_dir/mosquitto.conf"; done
   "$bin" -c "$broker_dir/mosquitto.conf" >/dev/null 2>&1 &
   broker_pid=$!
   for i in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    (exec 3<>"/dev/tcp/127.0.0.1/$broker_port") 2>/dev/null && break
     sleep 0.1
   done
-  export TERN_TEST_BROKER="127.0.0.1:$port"
+  export TERN_TEST_BROKER="127.0.0.1:$broker_port"
 }
 
 stop_broker() {

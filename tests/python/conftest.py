@@ -3,6 +3,7 @@
 helpers to wait for things. Run with Debian's /usr/bin/python3 and
 PYTHONPATH=<build>/bindings/python (scripts/test.sh does both)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -127,15 +128,22 @@ class Broker:
         subprocess.run(args, check=True, timeout=10)
 
 
-@pytest.fixture(scope="module")
-def broker():
-    d = tempfile.mkdtemp(prefix="tern-flask-broker-")
+@contextlib.contextmanager
+def private_broker(prefix="tern-flask-broker-"):
+    """A Broker in a fresh directory, stopped and removed at the end."""
+    d = tempfile.mkdtemp(prefix=prefix)
     b = Broker(d)
     try:
         yield b
     finally:
         b.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def broker():
+    with private_broker() as b:
+        yield b
 
 
 @pytest.fixture

@@ -10,16 +10,14 @@ import json
 import logging
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 
 import pytest
 
-from conftest import Broker, eventually
+from conftest import eventually, private_broker
 from observe import FakeServer, LogMark, MiniBroker, Sub, connect_line, serve_close_at_once, serve_silent, \
     spawn_python, unique
 from tern_flask import (
@@ -37,33 +35,23 @@ from tern_flask import (
 @pytest.fixture(scope="module")
 def broker2():
     """A second private mosquitto."""
-    d = tempfile.mkdtemp(prefix="tern-flask-broker2-")
-    b = Broker(d)
-    try:
+    with private_broker("tern-flask-broker2-") as b:
         yield b
-    finally:
-        b.stop()
-        shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def auth_broker():
     """A mosquitto that wants user alice with password s3cret."""
-    d = tempfile.mkdtemp(prefix="tern-flask-auth-")
-    b = Broker(d)
-    b.stop()
-    pw = os.path.join(d, "passwd")
-    subprocess.run(["mosquitto_passwd", "-c", "-b", pw, "alice", "s3cret"], check=True, capture_output=True)
-    with open(b.conf) as f:
-        conf = f.read()
-    with open(b.conf, "w") as f:
-        f.write(conf.replace("allow_anonymous true", "allow_anonymous false\npassword_file %s" % pw))
-    b.start()
-    try:
-        yield b
-    finally:
+    with private_broker("tern-flask-auth-") as b:
         b.stop()
-        shutil.rmtree(d, ignore_errors=True)
+        pw = os.path.join(b.dir, "passwd")
+        subprocess.run(["mosquitto_passwd", "-c", "-b", pw, "alice", "s3cret"], check=True, capture_output=True)
+        with open(b.conf) as f:
+            conf = f.read()
+        with open(b.conf, "w") as f:
+            f.write(conf.replace("allow_anonymous true", "allow_anonymous false\npassword_file %s" % pw))
+        b.start()
+        yield b
 
 
 def start(make_app, mqtts, config, **kwargs):

@@ -12,15 +12,14 @@ so that the test can change it."""
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
 from conftest import eventually, free_port
+from procs import ProcessGroup
 
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 BATCH = 100
@@ -71,44 +70,9 @@ def publish_lines(broker, topic, first, count):
                    input=lines, text=True, check=True, timeout=30)
 
 
-class Server:
+class Server(ProcessGroup):
     """The app under Flask's reloader, in a session of its own, so that stop()
     reaches the watcher and the serving process alike."""
-
-    def __init__(self, args, cwd, env):
-        self.log = tempfile.TemporaryFile("w+")  # not a pipe: nobody reads it until the end
-        self.proc = subprocess.Popen(args, cwd=cwd, env=env, start_new_session=True, stdout=self.log,
-                                     stderr=subprocess.STDOUT, text=True)
-        self.output = None
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stop(self):
-        """SIGTERM to every process of the session, SIGKILL to what is left
-        after 10 s; returns what they printed. Safe to call again."""
-        if self.output is None:
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(timeout=10)
-                    if sig == signal.SIGTERM:
-                        # The leader went; anything it left behind goes now.
-                        try:
-                            os.killpg(self.proc.pid, signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-            self.log.seek(0)
-            self.output = self.log.read()
-            self.log.close()
-        return self.output
 
 
 def client_lines(log_text, client_id):

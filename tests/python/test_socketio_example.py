@@ -8,17 +8,16 @@ import json
 import os
 import queue
 import re
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
 import pytest
 
 from conftest import eventually, free_port
+from procs import ProcessGroup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "flask_socketio", "app.py")
@@ -27,15 +26,12 @@ GREEN_APP = os.path.join(HERE, "apps", "green_app.py")
 socketio = pytest.importorskip("socketio")
 
 
-class Server:
+class Server(ProcessGroup):
     """A Python web app in a session of its own; stop() ends every process in it."""
 
     def __init__(self, script, env, args=None):
+        super().__init__(args or [sys.executable, script], os.path.dirname(script), env)
         self.port = int(env["PORT"])
-        self.log = tempfile.TemporaryFile("w+")  # not a pipe: nobody reads it until the end
-        self.proc = subprocess.Popen(args or [sys.executable, script], cwd=os.path.dirname(script), env=env,
-                                     start_new_session=True, stdout=self.log, stderr=subprocess.STDOUT, text=True)
-        self.output = None
 
     def wait_listening(self, timeout=20):
         def listening():
@@ -51,31 +47,6 @@ class Server:
     @property
     def url(self):
         return "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        """SIGTERM to every process of the session, SIGKILL to what is left
-        after 10 s; returns what they printed. Safe to call again."""
-        if self.output is None:
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    pass
-                try:
-                    self.proc.wait(timeout=10)
-                    if sig == signal.SIGTERM:
-                        # The leader went; anything it left behind goes now.
-                        try:
-                            os.killpg(self.proc.pid, signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-            self.log.seek(0)
-            self.output = self.log.read()
-            self.log.close()
-        return self.output
 
 
 def subscribed(log_text, topic, qos=0):

@@ -4,14 +4,12 @@ ignores, and MQTT_WEBSOCKET_PATH), WebSocket over TLS, and MQTT_BROKER_URLS
 failover."""
 
 import os
-import shutil
 import ssl
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import Broker, _make_pki, eventually, free_port
+from conftest import _make_pki, eventually, free_port, private_broker
 from observe import FakeServer, LogMark, connect_line, dead_port, serve_record_http, tls_server, unique
 from tern_flask import ConfigError, Mqtt
 
@@ -58,25 +56,20 @@ def tls_broker():
     certificate for another host name (``wrong_name_port``), TLS that wants a
     client certificate and takes its CN as user name (``client_cert_port``),
     and MQTT over WebSocket over TLS (``wss_port``). ``pki`` has the files."""
-    d = tempfile.mkdtemp(prefix="tern-flask-tls-")
-    b = Broker(d)
-    b.stop()
-    b.pki = Pki(b)
-    b.wrong_name_port, b.client_cert_port, b.wss_port = free_port(), free_port(), free_port()
-    with open(b.conf, "a") as f:
-        f.write("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"
-                % (b.wrong_name_port, b.ca, b.pki.wrong_name_crt, b.pki.wrong_name_key))
-        f.write("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\n"
-                "use_identity_as_username true\n" % (b.client_cert_port, b.ca, b.pki.server_crt, b.pki.server_key))
-        f.write("listener %d 127.0.0.1\nprotocol websockets\ncafile %s\ncertfile %s\nkeyfile %s\n"
-                % (b.wss_port, b.ca, b.pki.server_crt, b.pki.server_key))
-    b.start()
-    _wait_extra_listeners(b)
-    try:
-        yield b
-    finally:
+    with private_broker("tern-flask-tls-") as b:
         b.stop()
-        shutil.rmtree(d, ignore_errors=True)
+        b.pki = Pki(b)
+        b.wrong_name_port, b.client_cert_port, b.wss_port = free_port(), free_port(), free_port()
+        with open(b.conf, "a") as f:
+            f.write("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\n"
+                    % (b.wrong_name_port, b.ca, b.pki.wrong_name_crt, b.pki.wrong_name_key))
+            f.write("listener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\n"
+                    "use_identity_as_username true\n" % (b.client_cert_port, b.ca, b.pki.server_crt, b.pki.server_key))
+            f.write("listener %d 127.0.0.1\nprotocol websockets\ncafile %s\ncertfile %s\nkeyfile %s\n"
+                    % (b.wss_port, b.ca, b.pki.server_crt, b.pki.server_key))
+        b.start()
+        _wait_extra_listeners(b)
+        yield b
 
 
 def _wait_extra_listeners(b):

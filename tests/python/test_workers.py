@@ -10,19 +10,19 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
 from conftest import eventually, free_port
+from procs import ProcessGroup
 
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 WORKERS = 3
 MESSAGES = 3000
 
 
-class Gunicorn:
+class Gunicorn(ProcessGroup):
     """gunicorn (Debian's, run by this interpreter) serving ``module:app`` in a
     session of its own, so that every process it starts goes when it does."""
 
@@ -33,9 +33,7 @@ class Gunicorn:
         if preload:
             args.append("--preload")
         args.append(module + ":app")
-        self.log = tempfile.TemporaryFile("w+")
-        self.proc = subprocess.Popen(args, env=env, start_new_session=True, stdout=self.log,
-                                     stderr=subprocess.STDOUT, text=True)
+        super().__init__(args, None, env)
         self.output = ""
 
     def output_so_far(self):
@@ -43,15 +41,12 @@ class Gunicorn:
         self.log.seek(0)
         return self.log.read()
 
-    @property
-    def pid(self):
-        return self.proc.pid
-
     def alive(self):
         return self.proc.poll() is None
 
     def stop(self):
-        """SIGTERM (gunicorn's graceful stop), then SIGKILL to the whole session."""
+        """SIGTERM to the master only (gunicorn's graceful stop), then SIGKILL
+        to the whole session."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
