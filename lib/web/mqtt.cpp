@@ -78,33 +78,19 @@ struct mqtt::impl {
   }
 
   // ---- running handlers (handler thread) ----
-  void invoke(const std::function<void()>& call) {
+  template <class F, class... Args>
+  void run_all(const slots<F>& list, const Args&... args) {
+    std::shared_ptr<const std::any> ud;
     std::shared_ptr<const handler_wrapper> w;
     {
       std::lock_guard lock(m_);
+      ud = userdata_;
       w = wrapper_;
     }
-    try {
-      if (w && *w) (*w)(call);
-      else call();
-    } catch (const std::exception& e) {
-      log(log_level::err, std::string("a handler threw: ") + e.what());
-    } catch (...) {
-      log(log_level::err, "a handler threw an exception that is not a std::exception");
-    }
-  }
-
-  std::shared_ptr<const std::any> userdata() {
-    std::lock_guard lock(m_);
-    return userdata_;
-  }
-
-  template <class F, class... Args>
-  void run_all(const slots<F>& list, const Args&... args) {
-    auto ud = userdata();
     for (const auto& s : list) {
       if (s->removed) continue;
-      invoke([&] { s->fn(owner_, *ud, args...); });
+      auto call = [&] { s->fn(owner_, *ud, args...); };
+      invoke_with(w.get(), call);
     }
   }
 
@@ -135,8 +121,9 @@ struct mqtt::impl {
     return message_state_;
   }
 
-  /// One handler call through the wrapper, if any; as `invoke`, without a
-  /// lock or a std::function allocation per call.
+  /// One handler call, through the wrapper if there is one (no
+  /// std::function is built without one); a handler that throws is logged
+  /// at ERR and the caller goes on with the next.
   template <class Call>
   void invoke_with(const handler_wrapper* w, Call& call) {
     try {
