@@ -165,9 +165,11 @@ struct message_received {
   std::uint16_t packet_id = 0;  ///< 0 for QoS 0
 };
 /// A publish finished on the sender's side: QoS 0 when its bytes were handed
-/// out, QoS 1 on PUBACK, QoS 2 on PUBCOMP.
+/// out (in the `send_bytes` just before; a transport reports it to its user
+/// once those are written), QoS 1 on PUBACK, QoS 2 on PUBCOMP.
 struct publish_completed {
   message_id mid = 0;
+  tern::qos qos = qos::at_most_once;
 };
 /// A SUBACK arrived: one granted QoS per filter, in order, 0x80 for a
 /// refused filter (`suback_failure`, MQTT 3.1.1 only). When the link is lost

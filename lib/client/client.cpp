@@ -132,8 +132,9 @@ result<message_id> client::publish(std::string topic, std::vector<std::byte> pay
   if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
   message_id mid = impl_->next_mid_.fetch_add(1);
   if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
-  impl_->outbox_.push({mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done), {}},
-                      [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
+  detail::outbox_item item{mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done), {}};
+  if (impl_->try_publish_inline(item)) return mid;
+  impl_->outbox_.push(std::move(item), [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
   return mid;
 }
 

@@ -31,15 +31,14 @@ void client::impl::try_broker() {
   if (uri.tls && options_.tls.insecure)
     log(log_level::warning, "TLS insecure mode: the broker's host name is not checked");
   transport_timer_.expires_after(options_.transport_timeout);
-  transport_timer_.async_wait([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
+  transport_timer_.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
     if (ec || attempt != self->attempt_ || self->stream_open_ || !self->stream_) return;
     self->timed_out_ = true;
     self->set_error(transport_errc::connect_timeout, "no connection to the broker within the transport timeout");
     self->stream_->close();  // the pending open completes with operation_aborted
-  });
+  }));
   stream_->async_open(uri, options_,
-                      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_,
-                                                    attempt = attempt_](std::error_code ec) {
+                      guarded([self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec) {
                         self->on_open(ec, attempt);
                       }));
 }
@@ -62,7 +61,6 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
   }
   stream_open_ = true;
   read_ready_ = clock::now();
-  writes_.clear();
   if (auto err = session_.connect(options_.connect, clock::now(), actions_)) {
     set_error(err, "cannot connect: " + err.message());
     log(log_level::err, last_error_detail_);
@@ -80,8 +78,8 @@ void client::impl::start_read() {
   auto buf = session_.receive_buffer(16 * 1024);
   stream_->async_read_some(
       asio::buffer(buf.data(), buf.size()),
-      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_,
-                                    capacity = buf.size()](std::error_code ec, std::size_t n) {
+      guarded([self = shared_from_this(), s = stream_, attempt = attempt_, capacity = buf.size()](std::error_code ec,
+                                                                                                  std::size_t n) {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
         auto now = clock::now();
@@ -115,10 +113,9 @@ void client::impl::flush_writes() {
   }
   stream_->async_write(
       writes_.start(),
-      asio::bind_executor(strand_, [self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec,
-                                                                                              std::size_t) {
+      guarded([self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec, std::size_t) {
         if (attempt != self->attempt_) return;
-        self->writes_.done();
+        self->writes_.done([&](message_id mid) { self->complete_publish(mid, ec); });
         if (ec) return self->link_lost(ec);
         self->flush_writes();
       }));
@@ -138,7 +135,7 @@ void client::impl::link_lost(std::error_code ec) {
 void client::impl::close_stream(bool after_disconnect) {
   close_after_write_ = false;
   stream_open_ = false;
-  writes_.clear();
+  writes_.clear([this](message_id mid) { complete_publish(mid, errc::link_lost); });
   ++attempt_;  // completion handlers of the old stream now do nothing
   if (stream_ && after_disconnect) {
     // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT; a
@@ -157,11 +154,11 @@ void client::impl::schedule_reconnect() {
   auto delay = backoff_.next();
   log(log_level::info, "reconnecting in " + std::to_string(delay.count()) + " ms");
   reconnect_timer_.expires_after(delay);
-  reconnect_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+  reconnect_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
     if (ec || !self->want_connection_ || self->stream_) return;
     self->brokers_tried_ = 0;
     self->try_broker();
-  });
+  }));
 }
 
 void client::impl::user_disconnect() {

@@ -60,9 +60,9 @@ void client::impl::handle_batch() {
             ++messages_in_;
             deliver(a);
           } else if constexpr (std::is_same_v<A, publish_completed>) {
-            ++messages_out_;
-            if (on_publish_) on_publish_(a.mid);
-            if (auto done = take(publish_done_, a.mid)) done({}, a.mid);
+            // QoS 0 is complete when written: its bytes were queued just before.
+            if (a.qos == qos::at_most_once && writes_.has_pending()) writes_.complete_when_written(a.mid);
+            else complete_publish(a.mid, {});
           } else if constexpr (std::is_same_v<A, subscribed>) {
             if (!a.ec && on_subscribe_) on_subscribe_(a.mid, a.granted);
             if (auto done = take(subscribe_done_, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
@@ -88,9 +88,7 @@ void client::impl::arm_session_timer(clock::time_point deadline) {
   if (deadline >= timer_armed_) return;
   timer_armed_ = deadline;
   session_timer_.expires_at(deadline);
-  session_timer_.async_wait(asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
-    self->on_session_timer(ec);
-  }));
+  session_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) { self->on_session_timer(ec); }));
 }
 
 void client::impl::on_session_timer(std::error_code ec) {
@@ -108,16 +106,21 @@ void client::impl::drain_outbox() {
       item.command();
       return;
     }
-    auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
-    if (!r) {
-      log(log_level::err, "publish failed: " + r.error().message());
-      if (item.done) item.done(r.error(), item.mid);
-    } else if (item.done) {
-      publish_done_.emplace(item.mid, std::move(item.done));
-    }
-    handle_all();  // the views of this call's actions end with the next session call
+    if (auto ec = publish_item(item)) report_publish_error(item, ec);
   });
   flush_writes();
+}
+
+std::error_code client::impl::publish_item(detail::outbox_item& item) {
+  auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
+  if (r && item.done) publish_done_.emplace(item.mid, std::move(item.done));
+  handle_all();  // the views of this call's actions end with the next session call
+  return r ? std::error_code{} : r.error();
+}
+
+void client::impl::report_publish_error(detail::outbox_item& item, std::error_code ec) {
+  log(log_level::err, "publish failed: " + ec.message());
+  if (item.done) item.done(ec, item.mid);
 }
 
 void client::impl::on_connected(const connected& c) {
@@ -193,6 +196,14 @@ void client::impl::on_closed(const connection_closed& c) {
   connected_ = false;
   if (on_disconnect_) on_disconnect_(c.reason);
   if (!requested) schedule_reconnect();
+}
+
+void client::impl::complete_publish(message_id mid, std::error_code ec) {
+  if (!ec) {
+    ++messages_out_;
+    if (on_publish_) on_publish_(mid);
+  }
+  if (auto done = take(publish_done_, mid)) done(ec, mid);
 }
 
 void client::impl::deliver(const message_received& m) {

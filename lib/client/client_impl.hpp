@@ -51,6 +51,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
   void drain_outbox();
+  /// Writes `item` from the calling thread when the I/O thread is idle (see
+  /// client_inline_publish.cpp); false: it must go through the outbox.
+  bool try_publish_inline(detail::outbox_item& item);
+  /// Hands a publish to the session; returns the session's refusal, if any.
+  std::error_code publish_item(detail::outbox_item& item);
+  void report_publish_error(detail::outbox_item& item, std::error_code ec);
   void handle_batch();
   void handle_all();
   void arm_session_timer(clock::time_point deadline);
@@ -58,6 +64,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void on_session_timer(std::error_code ec);
   void on_connected(const connected& c);
   void on_closed(const connection_closed& c);
+  /// Reports a publish's end: on_publish and its completion on success, the
+  /// completion alone with `ec` when it was never written (QoS 0).
+  void complete_publish(message_id mid, std::error_code ec);
   void deliver(const message_received& m);
   void log(log_level level, std::string_view text);
   void set_error(std::error_code ec, std::string detail);
@@ -76,6 +85,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::atomic<message_id> next_mid_{1};
   std::atomic<bool> connected_{false};
   detail::outbox outbox_;
+  // Held by every handler of the strand while it runs, and by a publishing
+  // thread that writes its message itself (try_publish_inline): the strand
+  // alone cannot keep a thread outside it from running at the same time.
+  std::mutex io_mutex_;
   mutable std::mutex error_mutex_;
   std::error_code last_error_;
   std::string last_error_detail_;
@@ -147,9 +160,18 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::unordered_map<std::uint64_t, std::string> handler_filters_;
   std::atomic<std::uint64_t> next_handler_id_{1};
 
+  /// `f` as a handler that runs on the strand holding io_mutex_. Every
+  /// completion handler of the client is made by this.
+  template <class F>
+  auto guarded(F&& f) {
+    return asio::bind_executor(strand_, [m = &io_mutex_, f = std::forward<F>(f)](auto&&... args) mutable {
+      std::lock_guard lock(*m);
+      f(std::forward<decltype(args)>(args)...);
+    });
+  }
   template <class F>
   void post(F&& f) {
-    asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+    asio::post(strand_, guarded([self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); }));
   }
   /// Queues `f(*this)` behind the publishes made so far and before later
   /// ones: subscribe and unsubscribe keep their place among publishes.

@@ -39,6 +39,11 @@ class outbox {
     if (was_empty) wake();
   }
 
+  bool empty() {
+    std::lock_guard lock(m_);
+    return items_.empty();
+  }
+
   /// Hands every queued item to `fn`, in order.
   template <class Fn>
   void drain(Fn&& fn) {

@@ -36,16 +36,4 @@ std::span<const asio::const_buffer> write_queue::start() {
   return buffers_;
 }
 
-void write_queue::done() noexcept {
-  in_flight_ = false;
-  writing_.clear();
-}
-
-void write_queue::clear() noexcept {
-  pending_.clear();
-  writing_.clear();
-  buffers_.clear();
-  in_flight_ = false;
-}
-
 }  // namespace tern::detail

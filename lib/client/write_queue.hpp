@@ -4,12 +4,16 @@
 // I/O. Heads and small payloads are copied into a reused buffer; a large
 // payload the session keeps alive until the write is over (QoS 1/2, held
 // until acknowledged) is written from where it lies, without a copy.
+// A QoS 0 message is complete once its bytes are written, not when they are
+// queued: the queue keeps the message ids each write carries, so that a
+// publisher's window counts what is still in the client's memory.
 
 #include <asio/buffer.hpp>
 #include <span>
 #include <vector>
 
 #include "tern/packet.hpp"
+#include "tern/session.hpp"
 
 namespace tern::detail {
 
@@ -26,13 +30,32 @@ class write_queue {
   bool has_pending() const noexcept { return !pending_.segments.empty(); }
   bool in_flight() const noexcept { return in_flight_; }
 
+  /// Ties `mid` to what is queued so far: `done` reports it with the write
+  /// that carries the last of those bytes.
+  void complete_when_written(message_id mid) { pending_.mids.push_back(mid); }
+
   /// Moves what is queued to the in-flight side and returns it as buffers
   /// for one gather write. Needs `has_pending() && !in_flight()`.
   std::span<const asio::const_buffer> start();
-  /// The in-flight write is over.
-  void done() noexcept;
-  /// Forgets everything (the connection is gone). Keeps the capacity.
-  void clear() noexcept;
+  /// The in-flight write is over; calls `each(mid)` for the message ids it
+  /// carried (whether it succeeded is the caller's to say).
+  template <class F>
+  void done(F&& each) {
+    in_flight_ = false;
+    for (auto mid : writing_.mids) each(mid);
+    writing_.clear();
+  }
+  /// Forgets everything (the connection is gone), calling `each(mid)` for
+  /// every message id never written. Keeps the capacity.
+  template <class F>
+  void clear(F&& each) {
+    for (auto mid : writing_.mids) each(mid);
+    for (auto mid : pending_.mids) each(mid);
+    pending_.clear();
+    writing_.clear();
+    buffers_.clear();
+    in_flight_ = false;
+  }
 
  private:
   struct segment {
@@ -43,9 +66,11 @@ class write_queue {
   struct side {
     std::vector<std::byte> bytes;
     std::vector<segment> segments;
+    std::vector<message_id> mids;  // complete once these bytes are written
     void clear() noexcept {
       bytes.clear();
       segments.clear();
+      mids.clear();
     }
   };
   void copy(bytes_view b);

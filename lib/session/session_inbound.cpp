@@ -100,9 +100,10 @@ void session::impl::finish_outbound(std::uint16_t id, detail::outbound_state exp
     return;
   }
   auto mid = e->mid;
+  auto q = e->msg.qos;
   store_.complete(*e);
   ids_.release(id);
-  out_.emit(publish_completed{mid});
+  out_.emit(publish_completed{mid, q});
   pump(now);
 }
 

@@ -58,7 +58,7 @@ void session::impl::pump(clock::time_point now) {
       auto mid = front.mid;
       sent_qos0_.push_back(std::move(front.msg));  // its payload must outlive this call's send_bytes
       q.pop_front();
-      out_.emit(publish_completed{mid});
+      out_.emit(publish_completed{mid, qos::at_most_once});
       continue;
     }
     if (store_.inflight().size() >= opts_.max_inflight) return;

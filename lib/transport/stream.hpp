@@ -101,6 +101,14 @@ class stream {
   static void linger_close(std::shared_ptr<stream> self, std::chrono::milliseconds timeout,
                            std::function<void()> done);
   const std::string& detail() const noexcept { return detail_; }
+  /// Plain TCP: no TLS or WebSocket state that a write would share with a
+  /// read in progress.
+  bool plain() const noexcept {
+#if TERN_HAS_TLS
+    if (tls_) return false;
+#endif
+    return !ws_;
+  }
 
  private:
   template <class ConstBuffers, class Handler>

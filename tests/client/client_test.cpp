@@ -12,6 +12,7 @@
 #include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -144,11 +145,12 @@ TEST(Client, RequestsLeaveInTheOrderOfTheCalls) {
 }
 
 // A broker on a raw socket: accepts one client, answers its CONNECT, waits
-// for its DISCONNECT, then runs `after` on the socket and closes it. The
-// verdict is `after`'s.
+// for its DISCONNECT (unless `at` says to go on right after the CONNACK),
+// then runs `after` on the socket and closes it. The verdict is `after`'s.
 class raw_broker {
  public:
-  explicit raw_broker(std::function<std::string(int fd)> after) {
+  enum stage { after_disconnect, after_connack };
+  explicit raw_broker(std::function<std::string(int fd)> after, stage at = after_disconnect) : at_(at) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -189,13 +191,15 @@ class raw_broker {
     const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
     if (!read_until([&] { return in.size() >= 2 && in.size() >= 2u + in[1]; })) result = "no CONNECT";
     else if (::send(fd, connack, sizeof connack, MSG_NOSIGNAL) < 0) result = "CONNACK not sent";
-    else if (in.clear(); !read_until([&] { return in.size() >= 2 && in[0] == 0xE0 && in[1] == 0x00; }))
+    else if (in.clear(); at_ == after_disconnect &&
+                         !read_until([&] { return in.size() >= 2 && in[0] == 0xE0 && in[1] == 0x00; }))
       result = "no DISCONNECT";
     else result = after(fd);
     ::close(fd);
     return result;
   }
 
+  stage at_;
   int listener_ = -1;
   std::uint16_t port_ = 0;
   std::promise<std::string> verdict_;
@@ -240,6 +244,170 @@ TEST(Client, DisconnectLingerEndsWhenTheBrokerCloses) {
   auto t0 = std::chrono::steady_clock::now();
   c.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 800ms);
+}
+
+// Larger than what loopback's socket buffers take while nobody reads.
+constexpr std::size_t unbuffered_payload = 64 * 1024 * 1024;
+
+TEST(Client, QoS0PublishCompletesWhenWrittenNotWhenQueued) {
+  // "QoS 0 written": a publisher's window of QoS 0 messages must count what
+  // still sits in the client's memory. The broker reads nothing until told;
+  // the message cannot be written before that.
+  std::promise<void> read_now;
+  raw_broker broker(
+      [&](int fd) -> std::string {
+        read_now.get_future().wait();
+        std::vector<unsigned char> buf(1 << 20);
+        std::size_t total = 0;
+        while (total < unbuffered_payload) {
+          auto n = ::recv(fd, buf.data(), buf.size(), 0);
+          if (n <= 0) return "closed early";
+          total += static_cast<std::size_t>(n);
+        }
+        return "ok";
+      },
+      raw_broker::after_connack);
+  client c(options_for(broker.port()));
+  std::atomic<int> published{0};
+  c.on_publish([&](message_id) { ++published; });
+  std::vector<std::byte> payload(unbuffered_payload);
+  ASSERT_TRUE(start_connected(c));
+  auto f = c.async_publish("big", std::move(payload), qos::at_most_once, false, asio::use_future);
+  EXPECT_EQ(f.wait_for(300ms), std::future_status::timeout);
+  EXPECT_EQ(published.load(), 0);
+  read_now.set_value();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  EXPECT_GT(f.get(), 0u);
+  EXPECT_EQ(published.load(), 1);
+  EXPECT_EQ(broker.verdict(), "ok");
+  c.stop();
+}
+
+TEST(Client, QoS0PublishNeverWrittenCompletesWithAnError) {
+  // [MQTT-4.3.1-1] at most once: a QoS 0 message the link took down with it
+  // is not re-sent, and its completion says it was lost (not on_publish).
+  std::promise<void> published_call;
+  raw_broker broker(
+      [&](int) -> std::string {
+        published_call.get_future().wait();
+        return "ok";  // closes without reading the publish
+      },
+      raw_broker::after_connack);
+  client c(options_for(broker.port()));
+  std::atomic<int> published{0};
+  c.on_publish([&](message_id) { ++published; });
+  std::vector<std::byte> payload(unbuffered_payload);
+  ASSERT_TRUE(start_connected(c));
+  auto f = c.async_publish("big", std::move(payload), qos::at_most_once, false, asio::use_future);
+  published_call.set_value();
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  EXPECT_THROW(f.get(), std::system_error);
+  EXPECT_EQ(published.load(), 0);
+  EXPECT_EQ(broker.verdict(), "ok");
+  c.stop();
+}
+
+// The payloads of every PUBLISH the fake broker received, in order.
+class publish_log {
+ public:
+  fake_broker::reply_fn recorder() {
+    return [this](const packet_view& p) -> bytes {
+      if (auto* pub = std::get_if<publish_view>(&p)) {
+        std::lock_guard lock(m_);
+        payloads_.emplace_back(reinterpret_cast<const char*>(pub->payload.data()), pub->payload.size());
+      }
+      return cooperative(p);
+    };
+  }
+  std::vector<std::string> wait_for(std::size_t n) {
+    for (int i = 0; i < 1000 && size() < n; ++i) std::this_thread::sleep_for(10ms);
+    std::lock_guard lock(m_);
+    return payloads_;
+  }
+  std::size_t size() {
+    std::lock_guard lock(m_);
+    return payloads_.size();
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<std::string> payloads_;
+};
+
+TEST(Client, PublishLeavesFromTheCallersThreadWhenTheIoThreadIsNotNeeded) {
+  // A publish made while the I/O thread has nothing of the client's to do is
+  // written by the publishing thread itself (one wake-up less on the way
+  // out). Here the I/O thread is held by a handler of the user's on the
+  // client's strand: the message must reach the broker all the same.
+  publish_log log;
+  fake_broker broker(log.recorder());
+  client c(options_for(broker));
+  ASSERT_TRUE(start_connected(c));
+  std::promise<void> release;
+  std::promise<void> held;
+  asio::post(c.executor(), [&] {
+    held.set_value();
+    release.get_future().wait();
+  });
+  held.get_future().wait();
+  ASSERT_TRUE(c.publish("a", "while the I/O thread is held"));
+  auto seen = log.wait_for(1);
+  release.set_value();
+  EXPECT_EQ(seen, std::vector<std::string>{"while the I/O thread is held"});
+  c.stop();
+}
+
+TEST(Client, PublishesFromManyThreadsKeepEachThreadsOrder) {
+  // Callers write their own messages when they can and queue them when they
+  // cannot (the I/O thread or another caller is busy): nothing is lost, and
+  // each thread's messages reach the broker in the order it published them.
+  publish_log log;
+  fake_broker broker(log.recorder());
+  auto o = options_for(broker);
+  o.session.max_inflight = 8;  // QoS 1 publishes often find the window full
+  o.session.max_queued = 0;    // and wait behind it, however many
+  client c(o);
+  ASSERT_TRUE(start_connected(c));
+  constexpr int threads = 4, each = 500;
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < threads; ++t) {
+    publishers.emplace_back([&c, t] {
+      for (int n = 0; n < each; ++n) {
+        auto q = n % 3 == 0 ? qos::at_least_once : qos::at_most_once;
+        ASSERT_TRUE(c.publish("t/" + std::to_string(t), std::to_string(t) + ":" + std::to_string(n), q, false));
+      }
+    });
+  }
+  for (auto& p : publishers) p.join();
+  auto seen = log.wait_for(threads * each);
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(threads * each));
+  std::vector<int> next(threads, 0);
+  for (const auto& p : seen) {
+    auto colon = p.find(':');
+    int t = std::stoi(p.substr(0, colon)), n = std::stoi(p.substr(colon + 1));
+    EXPECT_EQ(n, next[t]) << "thread " << t;
+    next[t] = n + 1;
+  }
+  c.stop();
+}
+
+TEST(Client, PublishFromACallbackGoesOutAfterIt) {
+  // A callback runs on the I/O thread, inside the client's handling of a
+  // batch: a publish made there is queued, never written on the spot.
+  publish_log log;
+  fake_broker broker(log.recorder());
+  client c(options_for(broker));
+  std::atomic<int> next{1};
+  c.on_publish([&](message_id) {
+    int n = next++;
+    if (n < 50) c.publish("chain", std::to_string(n), qos::at_least_once, false);
+  });
+  ASSERT_TRUE(start_connected(c));
+  ASSERT_TRUE(c.publish("chain", "0", qos::at_least_once, false));
+  auto seen = log.wait_for(50);
+  ASSERT_EQ(seen.size(), 50u);
+  for (int n = 0; n < 50; ++n) EXPECT_EQ(seen[n], std::to_string(n));
+  c.stop();
 }
 
 TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "client/write_queue.hpp"
 
@@ -57,12 +58,46 @@ TEST(WriteQueue, PacketsQueuedDuringAWriteGoInTheNextOne) {
   q.add(as_bytes("B"), {}, false);
   q.add(as_bytes("C"), {}, false);
   EXPECT_EQ(joined(first), "A");  // the in-flight buffers are untouched
-  q.done();
+  q.done([](message_id) {});
   ASSERT_TRUE(q.has_pending());
   EXPECT_EQ(joined(q.start()), "BC");
-  q.done();
+  q.done([](message_id) {});
   EXPECT_FALSE(q.has_pending());
   EXPECT_FALSE(q.in_flight());
+}
+
+TEST(WriteQueue, MessageIdsAreReportedWithTheWriteThatCarriesThem) {
+  detail::write_queue q;
+  std::vector<message_id> written;
+  auto record = [&](message_id mid) { written.push_back(mid); };
+  q.add(as_bytes("A"), {}, false);
+  q.complete_when_written(1);
+  q.start();
+  q.add(as_bytes("B"), {}, false);
+  q.complete_when_written(2);  // queued while A is on the wire: not A's
+  q.done(record);
+  EXPECT_EQ(written, std::vector<message_id>{1});
+  q.start();
+  q.done(record);
+  EXPECT_EQ(written, (std::vector<message_id>{1, 2}));
+  EXPECT_FALSE(q.has_pending());
+}
+
+TEST(WriteQueue, ClearReportsEveryMessageNeverWritten) {
+  detail::write_queue q;
+  q.add(as_bytes("A"), {}, false);
+  q.complete_when_written(1);
+  q.start();
+  q.add(as_bytes("B"), {}, false);
+  q.complete_when_written(2);
+  std::vector<message_id> lost;
+  q.clear([&](message_id mid) { lost.push_back(mid); });
+  EXPECT_EQ(lost, (std::vector<message_id>{1, 2}));
+  EXPECT_FALSE(q.has_pending());
+  EXPECT_FALSE(q.in_flight());
+  lost.clear();
+  q.clear([&](message_id mid) { lost.push_back(mid); });  // reported once only
+  EXPECT_TRUE(lost.empty());
 }
 
 }  // namespace

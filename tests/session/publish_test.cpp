@@ -19,6 +19,8 @@ TEST_P(PublishTest, Qos0GoesOutAndCompletesAtOnce) {
   EXPECT_EQ(as_chars(s.payload), "hi");  // the payload goes by reference (gather I/O)
   ASSERT_EQ(h.count<publish_completed>(), 1u);
   EXPECT_EQ(h.events<publish_completed>()[0].mid, *mid);
+  // A transport completes a QoS 0 message once these bytes are written.
+  EXPECT_EQ(h.events<publish_completed>()[0].qos, qos::at_most_once);
 }
 
 TEST_P(PublishTest, Qos1PublishThenPuback) {
@@ -30,6 +32,7 @@ TEST_P(PublishTest, Qos1PublishThenPuback) {
   h.feed(hex("40 02 00 01"));
   ASSERT_EQ(h.count<publish_completed>(), 1u);
   EXPECT_EQ(h.events<publish_completed>()[0].mid, *mid);
+  EXPECT_EQ(h.events<publish_completed>()[0].qos, qos::at_least_once);
   EXPECT_EQ(h.s.inflight(), 0u);
   h.feed(hex("40 02 00 01"));  // again: unknown now
   EXPECT_EQ(h.count<publish_completed>(), 0u);
@@ -49,6 +52,7 @@ TEST_P(PublishTest, Qos2FullFlow) {
   h.feed(hex("70 02 00 01"));
   ASSERT_EQ(h.count<publish_completed>(), 1u);
   EXPECT_EQ(h.events<publish_completed>()[0].mid, *mid);
+  EXPECT_EQ(h.events<publish_completed>()[0].qos, qos::exactly_once);
   EXPECT_EQ(h.s.inflight(), 0u);
 }
 

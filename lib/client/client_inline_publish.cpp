@@ -1,0 +1,40 @@
+// A publish made while the client's I/O thread sleeps is written by the
+// publishing thread itself. Handing it to the I/O thread costs a wake-up of
+// that thread before the bytes can leave: in tern-bench, paced at 5,000
+// msgs/s, p50 latency at QoS 0 was 64 µs through the I/O thread and 46 µs
+// without it. The write's completion still runs on the I/O thread, after the
+// bytes have left.
+//
+// The publishing thread holds io_mutex_, which every strand handler holds
+// while it runs, so it never runs beside one. It writes only when nothing
+// else could be reordered or reported by doing so: the outbox is empty (no
+// earlier request waits), no write is under way or queued, and the session
+// sends the message at once (nothing queued, room in the window). It never
+// runs a callback: the debug log line of a send would, so with debug logging
+// on, and for a refusal, the work stays with the I/O thread.
+
+#include "client/client_impl.hpp"
+
+namespace tern {
+
+bool client::impl::try_publish_inline(detail::outbox_item& item) {
+  // Only on a thread outside the strand (a callback's publish re-entering
+  // the session would break the batch it runs in), with the client's own I/O
+  // thread (a caller's io_context may run the strand on any of its threads),
+  // and over plain TCP (TLS and WebSocket state is shared with the read side).
+  if (!own_ctx_ || strand_.running_in_this_thread()) return false;
+  std::unique_lock lock(io_mutex_, std::try_to_lock);
+  if (!lock) return false;  // the I/O thread is busy: it will take the outbox soon
+  if (!stream_open_ || !stream_->plain() || !session_.is_connected()) return false;
+  if (writes_.in_flight() || writes_.has_pending() || !outbox_.empty()) return false;
+  if (session_.queued() != 0) return false;
+  if (item.msg.qos != qos::at_most_once && session_.inflight() >= options_.session.max_inflight) return false;
+  if (on_log_ && (options_.session.log_mask & static_cast<std::uint8_t>(log_level::debug))) return false;
+  if (auto ec = publish_item(item)) {
+    post([item = std::move(item), ec](impl& self) mutable { self.report_publish_error(item, ec); });
+  }
+  flush_writes();  // the first write is attempted here, on this thread
+  return true;
+}
+
+}  // namespace tern
