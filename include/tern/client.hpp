@@ -96,10 +96,13 @@ struct client_options {
   /// for them), the client's own I/O thread sleeps this long after handling
   /// a read, its acknowledgements written, and before the next read, so that
   /// one wake-up and one read take many packets instead of one: less CPU for
-  /// the client, fewer wake-ups for the broker to pay for. Paced traffic
-  /// never pauses. Only a client that owns its I/O thread pauses (a pause
-  /// would block the threads of an executor you run yourself); publishes and
-  /// timers wait out a pause. Zero disables it. Default 60 µs.
+  /// the client, fewer wake-ups for the broker to pay for. A pause after
+  /// which a read brings 3 packets or more is doubled for the next one, up
+  /// to 4 times this; one that brings fewer is halved, down to this. Paced
+  /// traffic never pauses. Only a client that owns its I/O thread pauses (a
+  /// pause would block the threads of an executor you run yourself);
+  /// publishes made meanwhile are queued and timers wait it out. Zero
+  /// disables it. Default 60 µs.
   std::chrono::microseconds read_pause{60};
 };
 

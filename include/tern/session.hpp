@@ -332,6 +332,9 @@ class session {
   std::size_t inflight() const noexcept;
   /// Messages waiting to be sent.
   std::size_t queued() const noexcept;
+  /// Packets received and decoded since the session was made (a transport
+  /// can tell how many one read brought).
+  std::uint64_t packets_received() const noexcept;
   /// The client id of the current or last connection (generated or given).
   std::string_view client_id() const noexcept;
 

@@ -83,12 +83,15 @@ void client::impl::start_read() {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
         auto now = clock::now();
+        auto packets_before = self->session_.packets_received();
         self->session_.on_received(n, now, self->actions_);
+        auto packets = self->session_.packets_received() - packets_before;
         self->run_actions();  // acknowledgements leave before any pause
-        bool pause = self->own_ctx_ && self->options_.read_pause.count() > 0 &&
-                     self->read_pacer_.pause_before_next(self->read_ready_, now, n, capacity);
+        auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
+                         ? self->read_pacer_.pause_before_next(self->read_ready_, now, n, capacity, packets)
+                         : clock::duration::zero();
         self->read_ready_ = clock::now();
-        if (pause) std::this_thread::sleep_for(self->options_.read_pause);
+        if (pause > clock::duration::zero()) std::this_thread::sleep_for(pause);
         self->start_read();
       }));
 }

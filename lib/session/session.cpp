@@ -232,6 +232,7 @@ bool session::is_connected() const noexcept { return impl_->phase_ == phase::con
 bool session::is_open() const noexcept { return impl_->phase_ != phase::idle; }
 std::size_t session::inflight() const noexcept { return impl_->store_.inflight().size(); }
 std::size_t session::queued() const noexcept { return impl_->store_.queued(); }
+std::uint64_t session::packets_received() const noexcept { return impl_->packets_received_; }
 std::string_view session::client_id() const noexcept { return impl_->client_id_; }
 
 std::string_view to_string(log_level level) noexcept {

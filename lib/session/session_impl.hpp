@@ -75,6 +75,7 @@ struct session::impl {
   detail::inbound_qos2 inbound_;
   detail::outbound_store store_;
   detail::keep_alive keep_alive_;
+  std::uint64_t packets_received_ = 0;
   std::vector<pending_request> requests_;
   std::vector<message> sent_qos0_;  ///< QoS 0 messages whose bytes this call handed out
   clock::time_point connack_due_ = clock::time_point::max();

@@ -13,6 +13,7 @@ void session::impl::receive(clock::time_point now) {
       return;
     }
     keep_alive_.on_received();
+    ++packets_received_;
     on_packet(std::get<packet_view>(r), now);
   }
 }

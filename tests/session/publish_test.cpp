@@ -56,6 +56,17 @@ TEST_P(PublishTest, Qos2FullFlow) {
   EXPECT_EQ(h.s.inflight(), 0u);
 }
 
+TEST_P(PublishTest, PacketsReceivedCountsEveryDecodedPacket) {
+  // The client's read pacer learns from it how many packets one read brought.
+  auto before = h.s.packets_received();  // the CONNACK, at least
+  h.publish("t", "p", qos::at_least_once);
+  h.publish("t", "p", qos::at_least_once);
+  h.feed(hex("40 02 00 01 40 02 00 02 40"));  // two PUBACKs and the first byte of a third packet
+  EXPECT_EQ(h.s.packets_received(), before + 2);
+  h.feed(hex("02 00 09"));  // its end: a PUBACK for an unknown id still counts
+  EXPECT_EQ(h.s.packets_received(), before + 3);
+}
+
 TEST_P(PublishTest, UnknownAcksAreLoggedAndIgnored) {
   ASSERT_TRUE(h.publish("t", "p", qos::at_least_once));  // id 1 awaits PUBACK
   h.feed(hex("50 02 00 01"));  // PUBREC for a QoS 1 message
