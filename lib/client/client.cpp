@@ -106,7 +106,9 @@ void client::connect() {
 }
 
 void client::disconnect() {
-  impl_->post([](impl& self) { self.user_disconnect(); });
+  // Through the outbox: a publish made after disconnect() must not leave
+  // before the DISCONNECT (nor be written by its caller while it waits).
+  impl_->push_command([](impl& self) { self.user_disconnect(); });
 }
 
 namespace {

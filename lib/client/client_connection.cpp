@@ -118,7 +118,8 @@ void client::impl::flush_writes() {
       writes_.start(),
       guarded([self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec, std::size_t) {
         if (attempt != self->attempt_) return;
-        self->writes_.done([&](message_id mid) { self->complete_publish(mid, ec); });
+        // A failed write's messages may have been partly written: lost all the same.
+        self->writes_.done([&](message_id mid) { self->complete_publish(mid, ec ? make_error_code(errc::link_lost) : ec); });
         if (ec) return self->link_lost(ec);
         self->flush_writes();
       }));
@@ -158,7 +159,11 @@ void client::impl::schedule_reconnect() {
   log(log_level::info, "reconnecting in " + std::to_string(delay.count()) + " ms");
   reconnect_timer_.expires_after(delay);
   reconnect_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
-    if (ec || !self->want_connection_ || self->stream_) return;
+    if (ec || !self->want_connection_) return;
+    // The closed connection's last write is still under way (a peer that
+    // stopped reading): give up on it rather than on reconnecting.
+    if (self->stream_ && self->close_after_write_) self->close_stream();
+    if (self->stream_) return;  // a connection attempt is under way
     self->brokers_tried_ = 0;
     self->try_broker();
   }));

@@ -128,7 +128,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   detail::write_queue writes_;
   bool close_after_write_ = false;
   bool close_gracefully_ = false;  // the close after the last write follows a DISCONNECT
-  int lingering_ = 0;              // closed streams still waiting for the broker to close
+  // Closed streams still waiting for the broker to close. Counted down by
+  // the linger's own handler, which is not guarded (linger_close may call it
+  // at once, from a guarded handler).
+  std::atomic<int> lingering_{0};
 
   // Subscriptions, renewed after a reconnect that did not resume the session.
   std::map<std::string, qos, std::less<>> subscriptions_;
@@ -161,7 +164,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::atomic<std::uint64_t> next_handler_id_{1};
 
   /// `f` as a handler that runs on the strand holding io_mutex_. Every
-  /// completion handler of the client is made by this.
+  /// completion handler of the client that touches its state is made by
+  /// this. Such a handler must never be called inside the call that starts
+  /// its operation (io_mutex_ is held there): asio never does, and
+  /// transport::stream posts its early failures.
   template <class F>
   auto guarded(F&& f) {
     return asio::bind_executor(strand_, [m = &io_mutex_, f = std::forward<F>(f)](auto&&... args) mutable {

@@ -15,7 +15,9 @@ namespace tern::transport {
 void stream::async_open(const broker_uri& uri, const client_options& options, open_handler done) {
   detail_.clear();
 #if !TERN_HAS_TLS
-  if (uri.tls) return done(make_error_code(transport_errc::tls_unavailable));
+  // Posted, like every other completion: the caller may hold a lock its own
+  // handler takes (the client's io_mutex_).
+  if (uri.tls) return asio::post(ex_, [done = std::move(done)] { done(make_error_code(transport_errc::tls_unavailable)); });
 #endif
   resolver_.async_resolve(
       uri.host, std::to_string(uri.port),

@@ -410,6 +410,87 @@ TEST(Client, PublishFromACallbackGoesOutAfterIt) {
   c.stop();
 }
 
+TEST(Client, APublishAfterDisconnectDoesNotLeaveBeforeIt) {
+  // disconnect() takes its place among the requests: the publish made after
+  // it must not be written first (not even by its caller, inline).
+  fake_broker broker(cooperative);
+  client c(options_for(broker));
+  ASSERT_TRUE(start_connected(c));
+  for (int n = 0; n < 100 && broker.received().size() < 1; ++n) std::this_thread::sleep_for(10ms);
+  c.disconnect();
+  ASSERT_TRUE(c.publish("after", "disconnect"));
+  for (int n = 0; n < 500 && broker.received().size() < 2; ++n) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(50ms);  // room for a stray PUBLISH to arrive
+  EXPECT_EQ(broker.received(), (std::vector<packet_type>{packet_type::connect, packet_type::disconnect}));
+  c.stop();
+}
+
+TEST(Client, ReconnectsEvenWhenTheClosedConnectionsLastWriteHangs) {
+  // The broker breaks the protocol (a second CONNACK) while the client is
+  // writing a message it will never read. The session closes at once, the
+  // write stays under way; the reconnect must happen all the same. (It used
+  // to be skipped: the reconnect timer found the old stream still there.)
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 2), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::promise<void> writing;
+  std::atomic<int> accepted{0};
+  std::vector<int> fds;
+  std::thread server([&] {
+    const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};
+    auto take_connect = [](int fd) {
+      unsigned char head[2];
+      if (::recv(fd, head, 2, MSG_WAITALL) != 2) return false;
+      std::vector<unsigned char> rest(head[1]);
+      return ::recv(fd, rest.data(), rest.size(), MSG_WAITALL) == static_cast<ssize_t>(rest.size());
+    };
+    for (int n = 0; n < 2; ++n) {
+      int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;
+      fds.push_back(fd);
+      ++accepted;
+      if (!take_connect(fd) || ::send(fd, connack, sizeof connack, MSG_NOSIGNAL) < 0) return;
+      if (n == 0) {
+        writing.get_future().wait();
+        ::send(fd, connack, sizeof connack, MSG_NOSIGNAL);  // a protocol violation; nothing is read again
+      }
+    }
+  });
+  auto o = options_for(ntohs(addr.sin_port));
+  o.reconnect.enabled = true;
+  o.reconnect.min_delay = 50ms;
+  o.reconnect.max_delay = 100ms;
+  client c(o);
+  std::atomic<int> connects{0};
+  c.on_connect([&](bool, int) { ++connects; });
+  std::vector<std::byte> payload(unbuffered_payload);
+  c.start();
+  c.connect();
+  for (int n = 0; n < 500 && connects == 0; ++n) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(connects.load(), 1);
+  auto f = c.async_publish("big", std::move(payload), qos::at_most_once, false, asio::use_future);
+  std::this_thread::sleep_for(50ms);  // the write fills the socket buffers and waits
+  writing.set_value();
+  for (int n = 0; n < 500 && connects < 2; ++n) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(connects.load(), 2);
+  EXPECT_EQ(accepted.load(), 2);
+  bool completed = f.wait_for(5s) == std::future_status::ready;
+  EXPECT_TRUE(completed);
+  if (completed) {
+    EXPECT_THROW(f.get(), std::system_error);  // never fully written: lost [MQTT-4.3.1-1]
+  }
+  c.stop();
+  ::shutdown(listener, SHUT_RDWR);
+  server.join();
+  for (int fd : fds) ::close(fd);
+  ::close(listener);
+}
+
 TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {
   fake_broker broker([](const packet_view& p) -> bytes {
     if (!std::holds_alternative<connect_view>(p)) return {};
