@@ -114,8 +114,12 @@ void client::impl::flush_writes() {
     if (close_after_write_) close_stream(close_gracefully_);
     return;
   }
+  start_write(writes_.start());
+}
+
+void client::impl::start_write(std::span<const asio::const_buffer> buffers) {
   stream_->async_write(
-      writes_.start(),
+      buffers,
       guarded([self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec, std::size_t) {
         if (attempt != self->attempt_) return;
         // A failed write's messages may have been partly written: lost all the same.

@@ -42,6 +42,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void start_read();
   void queue_write(const send_bytes& s);
   void flush_writes();
+  /// Writes `buffers` (the write queue's in-flight side) asynchronously.
+  void start_write(std::span<const asio::const_buffer> buffers);
+  /// try_publish_inline's write, on the calling thread.
+  void write_inline();
   void link_lost(std::error_code ec);
   /// `after_disconnect`: linger until the broker has read the DISCONNECT.
   void close_stream(bool after_disconnect = false);

@@ -36,4 +36,12 @@ std::span<const asio::const_buffer> write_queue::start() {
   return buffers_;
 }
 
+std::span<const asio::const_buffer> write_queue::consume(std::size_t n) noexcept {
+  std::size_t first = 0;
+  while (first < buffers_.size() && n >= buffers_[first].size()) n -= buffers_[first++].size();
+  buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+  if (!buffers_.empty()) buffers_.front() += n;
+  return buffers_;
+}
+
 }  // namespace tern::detail

@@ -37,6 +37,9 @@ class write_queue {
   /// Moves what is queued to the in-flight side and returns it as buffers
   /// for one gather write. Needs `has_pending() && !in_flight()`.
   std::span<const asio::const_buffer> start();
+  /// The first `n` bytes of the in-flight buffers were written by other
+  /// means; returns the buffers of the rest.
+  std::span<const asio::const_buffer> consume(std::size_t n) noexcept;
   /// The in-flight write is over; calls `each(mid)` for the message ids it
   /// carried (whether it succeeded is the caller's to say).
   template <class F>

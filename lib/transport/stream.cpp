@@ -1,5 +1,8 @@
 #include "transport/stream.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <array>
 #include <asio/steady_timer.hpp>
 
@@ -179,6 +182,17 @@ void stream::linger_close(std::shared_ptr<stream> self, std::chrono::millisecond
     if (!e) l->finish();
   });
   l->read();
+}
+
+std::size_t stream::write_now(std::span<const asio::const_buffer> data) noexcept {
+  std::array<iovec, 8> iov;
+  std::size_t count = std::min(data.size(), iov.size());
+  for (std::size_t i = 0; i < count; ++i) iov[i] = {const_cast<void*>(data[i].data()), data[i].size()};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = count;
+  auto n = ::sendmsg(tcp_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 void stream::close() noexcept {

@@ -109,6 +109,11 @@ class stream {
 #endif
     return !ws_;
   }
+  /// Plain TCP only: writes what the socket takes now, without blocking or
+  /// waiting; returns the bytes written (0 when it takes none). Any error is
+  /// left for an async_write of the rest to meet. May be called from any
+  /// thread while no async_write is under way.
+  std::size_t write_now(std::span<const asio::const_buffer> data) noexcept;
 
  private:
   template <class ConstBuffers, class Handler>

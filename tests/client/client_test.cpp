@@ -357,6 +357,21 @@ TEST(Client, PublishLeavesFromTheCallersThreadWhenTheIoThreadIsNotNeeded) {
   c.stop();
 }
 
+TEST(Client, CallbacksOfAPublishWrittenByItsCallerStillRunOnTheIoThread) {
+  fake_broker broker(cooperative);
+  client c(options_for(broker));
+  std::promise<std::thread::id> ran_on;
+  c.on_publish([&](message_id) { ran_on.set_value(std::this_thread::get_id()); });
+  ASSERT_TRUE(start_connected(c));
+  std::this_thread::sleep_for(20ms);  // the I/O thread goes idle: the publish is written from here
+  ASSERT_TRUE(c.publish("a", "x"));
+  auto f = ran_on.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_NE(f.get(), std::this_thread::get_id());
+  EXPECT_EQ(c.stats().messages_out, 1u);
+  c.stop();
+}
+
 TEST(Client, PublishesFromManyThreadsKeepEachThreadsOrder) {
   // Callers write their own messages when they can and queue them when they
   // cannot (the I/O thread or another caller is busy): nothing is lost, and

@@ -66,6 +66,18 @@ TEST(WriteQueue, PacketsQueuedDuringAWriteGoInTheNextOne) {
   EXPECT_FALSE(q.in_flight());
 }
 
+TEST(WriteQueue, ConsumeLeavesTheUnwrittenRest) {
+  detail::write_queue q;
+  std::string big(detail::write_queue::reference_threshold, 'x');
+  q.add(as_bytes("H1"), as_bytes(big), true);  // buffers: "H1", big
+  q.add(as_bytes("H2"), {}, false);            // "H2"
+  q.start();
+  EXPECT_EQ(joined(q.consume(1)), "1" + big + "H2");  // within the first buffer
+  EXPECT_EQ(joined(q.consume(1 + big.size() - 3)), "xxxH2");  // across a buffer's end
+  EXPECT_EQ(joined(q.consume(4)), "2");
+  EXPECT_TRUE(q.consume(1).empty());  // all written
+}
+
 TEST(WriteQueue, MessageIdsAreReportedWithTheWriteThatCarriesThem) {
   detail::write_queue q;
   std::vector<message_id> written;
