@@ -130,6 +130,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   detail::backoff backoff_;
 
   detail::write_queue writes_;
+  // try_publish_inline writes at most one message per inline_spacing.
+  static constexpr clock::duration inline_spacing = std::chrono::microseconds(100);
+  clock::time_point last_inline_{};
   bool close_after_write_ = false;
   bool close_gracefully_ = false;  // the close after the last write follows a DISCONNECT
   // Closed streams still waiting for the broker to close. Counted down by

@@ -32,6 +32,12 @@ bool client::impl::try_publish_inline(detail::outbox_item& item) {
   if (session_.queued() != 0) return false;
   if (item.msg.qos != qos::at_most_once && session_.inflight() >= options_.session.max_inflight) return false;
   if (on_log_ && (options_.session.log_mask & static_cast<std::uint8_t>(log_level::debug))) return false;
+  // A burst goes through the outbox, where its messages share wake-ups and
+  // writes; one syscall per message from here would cost more than it saves
+  // (unpaced QoS 0, 64 B: 2.8 -> 8 us of client CPU per message).
+  auto now = clock::now();
+  if (now - last_inline_ < inline_spacing) return false;
+  last_inline_ = now;
   if (auto ec = publish_item(item)) {
     post([item = std::move(item), ec](impl& self) mutable { self.report_publish_error(item, ec); });
   }
