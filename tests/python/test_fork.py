@@ -67,6 +67,18 @@ def reap(pid, timeout=10):
     raise AssertionError("the child did not exit")
 
 
+def run_child(body):
+    """fork_child, then the child's one report and its exit code:
+    (pid, code, report)."""
+    pid, r = fork_child(body)
+    try:
+        report = receive(r)
+    finally:
+        code = reap(pid)
+        os.close(r)
+    return pid, code, report
+
+
 @pytest.mark.parametrize("client_id", ["fork-{pid}", None])
 def test_a_child_with_a_per_process_id_starts_afresh(broker, make_app, mqtts, topic, client_id):
     m = start_parent(broker, make_app, mqtts, client_id)
@@ -160,12 +172,7 @@ def test_a_child_with_a_fixed_id_refuses_every_call(broker, make_app, mqtts, top
         time.sleep(0.3)  # a connection of the child's, if any, would show in the broker's log
         report(results)
 
-    pid, r = fork_child(child)
-    try:
-        results = receive(r)
-    finally:
-        code = reap(pid)
-        os.close(r)
+    _, code, results = run_child(child)
     assert code == 0
     connected = results.pop("connected")
     assert connected is False
@@ -189,12 +196,7 @@ def test_a_closed_mqtt_stays_closed_in_a_child(broker, make_app, mqtts, topic):
         time.sleep(0.5)  # time enough to connect, were it reopened
         report({"connected": closed.connected})
 
-    pid, r = fork_child(child)
-    try:
-        result = receive(r)
-    finally:
-        code = reap(pid)
-        os.close(r)
+    pid, code, result = run_child(child)
     assert code == 0 and result == {"connected": False}
     assert connect_line(broker, "closed-%d" % pid, since=mark) is None
 

@@ -38,6 +38,16 @@ def point_at(app, broker, **extra):
     app.config.update(broker.config(**extra))
 
 
+def app_with_mqtt(broker, mqtts, **extra):
+    """An app pointed at the broker and its Mqtt (closed after the test), for
+    the examples that start from one."""
+    app = Flask(__name__)
+    point_at(app, broker, **extra)
+    mqtt = Mqtt(app)
+    mqtts.append(mqtt)
+    return app, mqtt
+
+
 def test_connect_to_a_broker(broker, mqtts):
     mark = LogMark(broker)
     # --- the reference ---
@@ -96,10 +106,7 @@ def test_configure_the_mqtt_client(broker, mqtts, caplog):
 
 def test_subscribe_to_a_topic(broker, mqtts):
     cid = unique("subscribe")
-    app = Flask(__name__)
-    point_at(app, broker, MQTT_CLIENT_ID=cid)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts, MQTT_CLIENT_ID=cid)
     got = []
     mqtt.on_message()(lambda client, userdata, message: got.append(message.payload))
     mark = LogMark(broker)
@@ -142,10 +149,7 @@ def test_subscribe_in_on_connect(broker, mqtts):
 
 
 def test_handle_messages_with_on_message(broker, mqtts):
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
     received = []
 
     # --- the reference ---
@@ -166,10 +170,7 @@ def test_handle_messages_with_on_message(broker, mqtts):
 
 def test_unsubscribe(broker, mqtts):
     cid = unique("unsubscribe")
-    app = Flask(__name__)
-    point_at(app, broker, MQTT_CLIENT_ID=cid)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts, MQTT_CLIENT_ID=cid)
     got = []
     mqtt.on_message()(lambda client, userdata, message: got.append(message.topic))
     mqtt.subscribe('home/mytopic')
@@ -188,10 +189,7 @@ def test_unsubscribe(broker, mqtts):
 
 def test_unsubscribe_all(broker, mqtts):
     cid = unique("unsuball")
-    app = Flask(__name__)
-    point_at(app, broker, MQTT_CLIENT_ID=cid)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts, MQTT_CLIENT_ID=cid)
     got = []
     mqtt.on_message()(lambda client, userdata, message: got.append(message.topic))
     mqtt.subscribe('home/mytopic')
@@ -213,10 +211,7 @@ def test_unsubscribe_all(broker, mqtts):
 
 
 def test_publish_a_message(broker, mqtts):
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
     with Sub(broker, "home/mytopic").ready() as sub:
         # --- the reference ---
         mqtt.publish('home/mytopic', 'hello world')
@@ -268,10 +263,7 @@ def test_on_log_api_example(broker, capsys, mqtts):
 
 def test_on_message_api_example(broker, capsys, mqtts):
     printed = Printed(capsys)
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
 
     # --- the reference ---
     @mqtt.on_message()
@@ -287,10 +279,7 @@ def test_on_message_api_example(broker, capsys, mqtts):
 
 def test_on_publish(broker, capsys, mqtts):
     printed = Printed(capsys)
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
 
     # --- the reference ---
     @mqtt.on_publish()
@@ -313,10 +302,7 @@ def test_on_publish(broker, capsys, mqtts):
 
 def test_on_subscribe(broker, capsys, mqtts):
     printed = Printed(capsys)
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
 
     # --- the reference ---
     @mqtt.on_subscribe()
@@ -357,10 +343,7 @@ def test_on_topic(broker, capsys):
 
 def test_on_unsubscribe(broker, capsys, mqtts):
     printed = Printed(capsys)
-    app = Flask(__name__)
-    point_at(app, broker)
-    mqtt = Mqtt(app)
-    mqtts.append(mqtt)
+    app, mqtt = app_with_mqtt(broker, mqtts)
 
     # --- the reference (its "@mqtt.unsubscribe()" and stray quote fixed) ---
     @mqtt.on_unsubscribe()
