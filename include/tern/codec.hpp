@@ -156,7 +156,7 @@ struct encoded {
 /// a PUBLISH payload. Fails when the packet cannot be put on the wire:
 /// `errc::string_too_long`, `errc::packet_too_large` (Remaining Length over
 /// 268,435,455), `errc::zero_packet_id`, `errc::no_topic_filters`,
-/// `errc::password_without_user_name`, `errc::invalid_qos`.
+/// `errc::password_without_user_name`, `errc::invalid_qos_argument`.
 result<std::size_t> encoded_head_size(const packet_view& p) noexcept;
 result<std::size_t> encoded_head_size(const publish_view& p) noexcept;
 

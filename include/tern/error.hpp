@@ -15,7 +15,7 @@ enum class errc : int {
   remaining_length_too_long,    ///< Remaining Length varint longer than 4 bytes (2.2.3)
   packet_too_large,             ///< Remaining Length over the configured maximum packet size
   bad_fixed_header_flags,       ///< flags wrong for the type [MQTT-2.2.2-1], [MQTT-2.2.2-2]
-  invalid_qos,                  ///< QoS bits 11 [MQTT-3.3.1-4]
+  invalid_qos,                  ///< QoS bits 11 in a received packet [MQTT-3.3.1-4]
   dup_on_qos0,                  ///< DUP set on a QoS 0 PUBLISH [MQTT-3.3.1-2]
   // --- codec: the body ---------------------------------------------------
   length_prefix_overflow,       ///< a length prefix or field runs past the end of the packet
@@ -78,6 +78,10 @@ enum class errc : int {
   websocket_frame_too_large,    ///< a frame payload over the configured maximum
   websocket_bad_close_frame,    ///< a close payload of 1 byte, an invalid code or a non-UTF-8 reason (5.5.1, 7.4)
   websocket_closed,             ///< the WebSocket connection is closed (close frame received or sent)
+  // --- arguments and the client's life (appended: the values above are stable) ---
+  invalid_qos_argument,         ///< a QoS argument outside 0-2 (bad wire data is `invalid_qos`)
+  payload_too_large,            ///< a publish whose packet would exceed 268,435,455 bytes (2.2.3)
+  stopped,                      ///< the client was stopped before the operation completed
 };
 
 /// CONNACK return codes other than 0 (Table 3.1), as errors. Category "tern.connack".

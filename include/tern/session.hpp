@@ -43,6 +43,7 @@
 #include "tern/codec.hpp"
 #include "tern/error.hpp"
 #include "tern/packet.hpp"
+#include "tern/payload.hpp"
 #include "tern/result.hpp"
 
 namespace tern {
@@ -59,16 +60,16 @@ enum class log_level : std::uint8_t { info = 0x01, notice = 0x02, warning = 0x04
 /// An application message to publish. It is owned: QoS 1/2 messages are kept
 /// until they are acknowledged, and re-sent after a reconnect.
 struct message {
-  std::string topic;               ///< a topic name: non-empty, no wildcards [MQTT-4.7.1-1]
-  std::vector<std::byte> payload;  ///< any bytes, possibly none
+  std::string topic;   ///< a topic name: non-empty, no wildcards [MQTT-4.7.1-1]
+  byte_buffer payload;  ///< any bytes, possibly none; text converts
   tern::qos qos = qos::at_most_once;
   bool retain = false;
 };
 
 /// The Will (3.1.2.5): published by the broker if the connection ends without DISCONNECT.
 struct will {
-  std::string topic;               ///< a topic name [MQTT-3.1.3-10]
-  std::vector<std::byte> payload;  ///< at most 65,535 bytes
+  std::string topic;   ///< a topic name [MQTT-3.1.3-10]
+  byte_buffer payload;  ///< at most 65,535 bytes, possibly none; text converts
   tern::qos qos = qos::at_most_once;
   bool retain = false;
 };
@@ -222,12 +223,14 @@ class session {
   session& operator=(const session&) = delete;
 
   /// Starts a connection: call it once the transport is open. Encodes CONNECT
-  /// [MQTT-3.1.0-1] and waits for CONNACK within `options.connect_timeout`.
+  /// [MQTT-3.1.0-1] and waits for CONNACK within `options.connect_timeout`,
+  /// or 1.5 times `options.keep_alive` when that is shorter (a keep-alive of
+  /// 5 s gives up after 7.5 s).
   ///
   /// Emits: `log_line`, `send_bytes` (CONNECT), `arm_timer` (connect timeout).
   /// Errors (nothing emitted): `errc::already_connected` unless idle;
   /// `errc::client_id_required`; `errc::client_id_invalid`;
-  /// `errc::invalid_qos` (Will QoS 3); a topic error for the Will topic;
+  /// `errc::invalid_qos_argument` (Will QoS 3); a topic error for the Will topic;
   /// `errc::password_without_user_name`; `errc::string_too_long`.
   std::error_code connect(const connect_options& options, clock::time_point now, std::vector<action>& out);
 
@@ -282,8 +285,8 @@ class session {
   ///
   /// Emits: `send_bytes` (PUBLISH) and, for QoS 0, `publish_completed`; `arm_timer`.
   /// Errors (nothing queued): a topic error (`errc::empty_topic`,
-  /// `errc::wildcard_in_name`, ...); `errc::invalid_qos`;
-  /// `errc::packet_too_large` (over 268,435,455 bytes on the wire);
+  /// `errc::wildcard_in_name`, ...); `errc::invalid_qos_argument`;
+  /// `errc::payload_too_large` (over 268,435,455 bytes on the wire);
   /// `errc::queue_full`; `errc::not_connected` for QoS 0 while not connected
   /// with `drop_qos0_offline`.
   ///
@@ -298,7 +301,7 @@ class session {
   ///
   /// Emits: `send_bytes` (SUBSCRIBE), `arm_timer`; later, `subscribed`.
   /// Errors: `errc::not_connected`; `errc::no_topic_filters`; a topic filter
-  /// error; `errc::invalid_qos`; `errc::packet_id_exhausted`.
+  /// error; `errc::invalid_qos_argument`; `errc::packet_id_exhausted`.
   /// `mid` as for `publish`.
   result<message_id> subscribe(std::span<const subscribe_entry> filters, clock::time_point now,
                                std::vector<action>& out, message_id mid = 0);
@@ -320,6 +323,16 @@ class session {
   /// `log_line`, `connection_closed{errc::disconnected}`, `arm_timer`.
   /// Errors: `errc::not_connected` when idle.
   std::error_code disconnect(clock::time_point now, std::vector<action>& out);
+
+  /// Gives up every message not completed yet, queued or in flight, as a
+  /// client does when it stops: frees their packet ids and appends their ids
+  /// to `mids`, oldest first. A QoS 1/2 message that was sent may still
+  /// reach subscribers; the session just stops tracking it. Emits nothing.
+  void abandon_messages(std::vector<message_id>& mids);
+
+  /// Which `log_level`s to emit from now on (as `session_options::log_mask`):
+  /// an application turns `debug` on while someone reads the packet trace.
+  void set_log_mask(std::uint8_t mask) noexcept;
 
   /// The earliest time `on_timer` has work, or `clock::time_point::max()`.
   clock::time_point next_deadline() const noexcept;

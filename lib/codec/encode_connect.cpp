@@ -19,7 +19,7 @@ result<std::size_t> remaining_length(const connect_view& p) noexcept {
   if (too_long(p.client_id.size())) return errc::string_too_long;
   n += prefixed_size(p.client_id.size());  // [MQTT-3.1.3-3] present even when empty
   if (p.will) {
-    if (static_cast<unsigned>(p.will->qos) > 2) return errc::invalid_qos;  // [MQTT-3.1.2-14]
+    if (static_cast<unsigned>(p.will->qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.1.2-14]
     if (too_long(p.will->topic.size()) || too_long(p.will->payload.size())) return errc::string_too_long;
     n += prefixed_size(p.will->topic.size()) + prefixed_size(p.will->payload.size());
   }

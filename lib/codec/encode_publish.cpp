@@ -4,7 +4,7 @@ namespace tern::codec::detail {
 
 result<std::size_t> remaining_length(const publish_view& p) noexcept {
   auto q = static_cast<unsigned>(p.qos);
-  if (q > 2) return errc::invalid_qos;                           // [MQTT-3.3.1-4]
+  if (q > 2) return errc::invalid_qos_argument;  // [MQTT-3.3.1-4]
   if (p.topic.size() > max_string) return errc::string_too_long;  // [MQTT-4.7.3-3]
   if (q > 0 && p.packet_id == 0) return errc::zero_packet_id;    // [MQTT-2.3.1-1]
   if (q == 0 && p.dup) return errc::dup_on_qos0;                 // [MQTT-3.3.1-2]

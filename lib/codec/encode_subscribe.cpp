@@ -8,7 +8,7 @@ result<std::size_t> remaining_length(const subscribe_view& p) noexcept {
   std::size_t n = 2;
   for (const auto& e : p.entries) {
     if (e.filter.size() > max_string) return errc::string_too_long;
-    if (static_cast<unsigned>(e.max_qos) > 2) return errc::invalid_qos;  // [MQTT-3.8.3-4]
+    if (static_cast<unsigned>(e.max_qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.8.3-4]
     n += prefixed_size(e.filter.size()) + 1;
   }
   return checked_length(n);

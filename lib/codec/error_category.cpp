@@ -44,7 +44,8 @@ const char* describe(errc e) noexcept {
     case errc::packet_before_connack: return "protocol violation: the broker's first packet was not CONNACK";
     case errc::duplicate_connack: return "protocol violation: a second CONNACK on the same connection";
     case errc::keep_alive_timeout: return "keep-alive timeout: no answer from the broker in time";
-    case errc::connect_timeout: return "connect timeout: no CONNACK from the broker in time";
+    case errc::connect_timeout:
+      return "connack timeout: no CONNACK from the broker within the connect timeout (or 1.5 times the keep-alive)";
     case errc::packet_id_exhausted: return "all 65,535 packet identifiers are in use";
     case errc::queue_full: return "the message queue is full";
     case errc::not_connected: return "not connected";
@@ -78,6 +79,11 @@ const char* describe(errc e) noexcept {
     case errc::websocket_bad_close_frame:
       return "WebSocket protocol error: a close frame with a 1-byte payload, an invalid code or a non-UTF-8 reason";
     case errc::websocket_closed: return "the WebSocket connection is closed";
+    case errc::invalid_qos_argument: return "invalid argument: QoS must be 0, 1 or 2";
+    case errc::payload_too_large:
+      return "invalid argument: the payload makes the PUBLISH larger than MQTT's maximum packet size "
+             "(268,435,455 bytes)";
+    case errc::stopped: return "the client was stopped before the operation completed";
   }
   return nullptr;
 }

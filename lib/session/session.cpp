@@ -35,6 +35,15 @@ clock::time_point session::impl::next_deadline() const noexcept {
   return clock::time_point::max();
 }
 
+// A broker that takes the connection and never answers is as dead as one
+// that stops answering pings: the keep-alive applies from CONNECT on
+// (3.1.2.10), and a client waits as long as a server would for a silent
+// client, 1.5 intervals ([MQTT-3.1.2-24]), or the connect timeout if sooner.
+std::chrono::milliseconds session::impl::connack_wait(const connect_options& o) noexcept {
+  if (o.keep_alive == 0) return o.connect_timeout;
+  return std::min(o.connect_timeout, std::chrono::milliseconds(o.keep_alive) * 1500);
+}
+
 std::error_code session::impl::connect(const connect_options& o, clock::time_point now) {
   if (phase_ != phase::idle) return errc::already_connected;
   std::string id = o.client_id;
@@ -51,7 +60,7 @@ std::error_code session::impl::connect(const connect_options& o, clock::time_poi
   cv.client_id = id;
   if (o.will) {
     if (auto ec = detail::check_topic_name(o.will->topic)) return ec;  // [MQTT-3.1.3-10]
-    if (static_cast<unsigned>(o.will->qos) > 2) return errc::invalid_qos;  // [MQTT-3.1.2-14]
+    if (static_cast<unsigned>(o.will->qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.1.2-14]
     cv.will = will_view{o.will->topic, o.will->payload, o.will->qos, o.will->retain};
   }
   if (o.user_name) cv.user_name = *o.user_name;
@@ -64,8 +73,8 @@ std::error_code session::impl::connect(const connect_options& o, clock::time_poi
   decoder_.reset();
   decoder_.set_version(o.version);
   phase_ = phase::awaiting_connack;
-  connack_due_ = now + o.connect_timeout;
-  out_.log(log_level::debug, "Sending CONNECT (u%d, p%d, wr%d, wq%d, wf%d, c%d, k%u) client_id=%s",
+  connack_due_ = now + connack_wait(o);
+  out_.log(log_level::debug, "Sending CONNECT (u%d, p%d, wr%d, wq%d, wf%d, c%d, k%u) client_id=b'%s'",
            o.user_name ? 1 : 0, o.password ? 1 : 0, o.will && o.will->retain ? 1 : 0,
            o.will ? static_cast<int>(o.will->qos) : 0, o.will ? 1 : 0, o.clean_session ? 1 : 0,
            static_cast<unsigned>(o.keep_alive), client_id_.c_str());
@@ -225,6 +234,21 @@ std::error_code session::disconnect(clock::time_point now, std::vector<action>& 
   }
   impl_->finish();
   return ec;
+}
+
+void session::abandon_messages(std::vector<message_id>& mids) {
+  for (const auto& e : impl_->store_.inflight()) {
+    impl_->ids_.release(e.packet_id);
+    mids.push_back(e.mid);
+  }
+  impl_->store_.inflight().clear();
+  auto& q = impl_->store_.queue();
+  for (; !q.empty(); q.pop_front()) mids.push_back(q.front().mid);
+}
+
+void session::set_log_mask(std::uint8_t mask) noexcept {
+  impl_->opts_.log_mask = mask;
+  impl_->out_.set_log_mask(mask);
 }
 
 clock::time_point session::next_deadline() const noexcept { return impl_->next_deadline(); }

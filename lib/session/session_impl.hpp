@@ -31,6 +31,7 @@ struct session::impl {
 
   // session.cpp
   std::error_code connect(const connect_options& o, clock::time_point now);
+  static std::chrono::milliseconds connack_wait(const connect_options& o) noexcept;
   void on_connack(const connack_view& c, clock::time_point now);
   void on_timer(clock::time_point now);
   /// Ends the connection: fails pending requests, emits `connection_closed`.
@@ -56,6 +57,8 @@ struct session::impl {
   result<message_id> unsubscribe(std::span<const std::string_view> filters, clock::time_point now, message_id mid);
   /// Sends a SUBSCRIBE or UNSUBSCRIBE with a fresh packet id.
   result<message_id> request(packet_view p, std::size_t filters, clock::time_point now, message_id mid);
+  /// The debug line of a SUBSCRIBE or UNSUBSCRIBE, in paho's wording.
+  void log_request(const packet_view& p);
   /// Sends queued messages while connected and the window and ids allow.
   void pump(clock::time_point now);
   /// After CONNACK: re-sends in-flight messages [MQTT-4.4.0-1] or re-queues them.

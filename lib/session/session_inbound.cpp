@@ -48,8 +48,10 @@ void session::impl::on_packet(const packet_view& p, clock::time_point now) {
     case packet_type::pubrec: on_pubrec(std::get<pubrec>(p).packet_id, now); break;
     case packet_type::pubrel: {
       auto id = std::get<pubrel>(p).packet_id;
+      out_.log(log_level::debug, "Received PUBREL (Mid: %u)", static_cast<unsigned>(id));
       if (!inbound_.erase(id))  // e.g. the broker finishing a flow from before a reconnect
         out_.log(log_level::debug, "Received PUBREL for unknown packet id %u", static_cast<unsigned>(id));
+      out_.log(log_level::debug, "Sending PUBCOMP (Mid: %u)", static_cast<unsigned>(id));
       send(packet_view{pubcomp{id}}, now);  // [MQTT-4.3.3-2]
       break;
     }
@@ -62,14 +64,20 @@ void session::impl::on_packet(const packet_view& p, clock::time_point now) {
 }
 
 void session::impl::on_publish(const publish_view& p, clock::time_point now) {
-  out_.log(log_level::debug, "Received PUBLISH (d%d, q%d, r%d, m%u), '%.*s', ... (%zu bytes)", p.dup ? 1 : 0,
+  // Two spaces before the size, as paho writes it: a migrated app's log filters keep matching.
+  out_.log(log_level::debug, "Received PUBLISH (d%d, q%d, r%d, m%u), '%.*s', ...  (%zu bytes)", p.dup ? 1 : 0,
            static_cast<int>(p.qos), p.retain ? 1 : 0, static_cast<unsigned>(p.packet_id),
            static_cast<int>(p.topic.size()), p.topic.data(), p.payload.size());
   bool deliver = p.qos != qos::exactly_once || inbound_.insert(p.packet_id);
   if (deliver) out_.emit(message_received{p.topic, p.payload, p.qos, p.retain, p.dup, p.packet_id});
   // [MQTT-3.3.4-1], [MQTT-4.6.0-2], [MQTT-4.6.0-3]: acknowledge in arrival order.
-  if (p.qos == qos::at_least_once) send(packet_view{puback{p.packet_id}}, now);
-  if (p.qos == qos::exactly_once) send(packet_view{pubrec{p.packet_id}}, now);
+  if (p.qos == qos::at_least_once) {
+    out_.log(log_level::debug, "Sending PUBACK (Mid: %u)", static_cast<unsigned>(p.packet_id));
+    send(packet_view{puback{p.packet_id}}, now);
+  } else if (p.qos == qos::exactly_once) {
+    out_.log(log_level::debug, "Sending PUBREC (Mid: %u)", static_cast<unsigned>(p.packet_id));
+    send(packet_view{pubrec{p.packet_id}}, now);
+  }
 }
 
 void session::impl::on_puback(std::uint16_t id, clock::time_point now) {
@@ -77,6 +85,7 @@ void session::impl::on_puback(std::uint16_t id, clock::time_point now) {
 }
 
 void session::impl::on_pubrec(std::uint16_t id, clock::time_point now) {
+  out_.log(log_level::debug, "Received PUBREC (Mid: %u)", static_cast<unsigned>(id));
   auto* e = store_.find(id);
   if (!e || e->state == detail::outbound_state::awaiting_puback) {
     out_.log(log_level::warning, "Received PUBREC for unknown packet id %u (ignored)", static_cast<unsigned>(id));
@@ -84,6 +93,7 @@ void session::impl::on_pubrec(std::uint16_t id, clock::time_point now) {
   }
   // A repeated PUBREC (state awaiting_pubcomp) is answered again.
   e->state = detail::outbound_state::awaiting_pubcomp;
+  out_.log(log_level::debug, "Sending PUBREL (Mid: %u)", static_cast<unsigned>(id));
   send(packet_view{pubrel{id}}, now);  // [MQTT-4.3.3-1], [MQTT-4.6.0-4]
 }
 
@@ -95,6 +105,7 @@ void session::impl::on_pubcomp(std::uint16_t id, clock::time_point now) {
 // and the window moves on.
 void session::impl::finish_outbound(std::uint16_t id, detail::outbound_state expected, const char* packet,
                                     clock::time_point now) {
+  out_.log(log_level::debug, "Received %s (Mid: %u)", packet, static_cast<unsigned>(id));
   auto* e = store_.find(id);
   if (!e || e->state != expected) {
     out_.log(log_level::warning, "Received %s for unknown packet id %u (ignored)", packet, static_cast<unsigned>(id));
@@ -109,6 +120,7 @@ void session::impl::finish_outbound(std::uint16_t id, detail::outbound_state exp
 }
 
 void session::impl::on_suback(const suback_view& s, clock::time_point now) {
+  out_.log(log_level::debug, "Received SUBACK");
   auto it = std::find_if(requests_.begin(), requests_.end(),
                          [&](const pending_request& r) { return r.subscribe && r.packet_id == s.packet_id; });
   if (it == requests_.end()) {  // [MQTT-2.3.1-7]
@@ -129,6 +141,7 @@ void session::impl::on_suback(const suback_view& s, clock::time_point now) {
 }
 
 void session::impl::on_unsuback(std::uint16_t id, clock::time_point) {
+  out_.log(log_level::debug, "Received UNSUBACK (Mid: %u)", static_cast<unsigned>(id));
   auto it = std::find_if(requests_.begin(), requests_.end(),
                          [&](const pending_request& r) { return !r.subscribe && r.packet_id == id; });
   if (it == requests_.end()) {

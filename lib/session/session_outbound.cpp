@@ -15,9 +15,14 @@ void session::impl::send(const packet_view& p, clock::time_point now) {
 }
 
 void session::impl::send(const publish_view& p, clock::time_point now) {
-  out_.log(log_level::debug, "Sending PUBLISH (d%d, q%d, r%d, m%u), '%.*s', ... (%zu bytes)", p.dup ? 1 : 0,
-           static_cast<int>(p.qos), p.retain ? 1 : 0, static_cast<unsigned>(p.packet_id),
-           static_cast<int>(p.topic.size()), p.topic.data(), p.payload.size());
+  if (p.payload.empty())
+    out_.log(log_level::debug, "Sending PUBLISH (d%d, q%d, r%d, m%u), '%.*s' (NULL payload)", p.dup ? 1 : 0,
+             static_cast<int>(p.qos), p.retain ? 1 : 0, static_cast<unsigned>(p.packet_id),
+             static_cast<int>(p.topic.size()), p.topic.data());
+  else
+    out_.log(log_level::debug, "Sending PUBLISH (d%d, q%d, r%d, m%u), '%.*s', ... (%zu bytes)", p.dup ? 1 : 0,
+             static_cast<int>(p.qos), p.retain ? 1 : 0, static_cast<unsigned>(p.packet_id),
+             static_cast<int>(p.topic.size()), p.topic.data(), p.payload.size());
   out_.send(p);
   keep_alive_.on_sent(now);
 }
@@ -30,9 +35,10 @@ publish_view view_of(const detail::outbound_entry& e, bool dup) noexcept {
 
 result<message_id> session::impl::publish(message&& msg, clock::time_point now, message_id wanted) {
   if (auto ec = detail::check_topic_name(msg.topic)) return ec;  // [MQTT-4.7.1-1], [MQTT-4.7.3-1]
-  if (static_cast<unsigned>(msg.qos) > 2) return errc::invalid_qos;  // [MQTT-3.3.1-4]
+  if (static_cast<unsigned>(msg.qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.3.1-4]
   publish_view probe{msg.topic, msg.payload, msg.qos, msg.retain, false, 1};
-  if (auto n = codec::encoded_head_size(probe); !n) return n.error();
+  if (auto n = codec::encoded_head_size(probe); !n)
+    return n.error() == errc::packet_too_large ? make_error_code(errc::payload_too_large) : n.error();
 
   bool online = phase_ == phase::connected;
   if (!online && msg.qos == qos::at_most_once && opts_.drop_qos0_offline) return errc::not_connected;
@@ -99,7 +105,7 @@ result<message_id> session::impl::subscribe(std::span<const subscribe_entry> fil
   if (filters.empty()) return errc::no_topic_filters;  // [MQTT-3.8.3-3]
   for (const auto& f : filters) {
     if (auto ec = detail::check_topic_filter(f.filter)) return ec;  // (4.7)
-    if (static_cast<unsigned>(f.max_qos) > 2) return errc::invalid_qos;  // [MQTT-3.8.3-4]
+    if (static_cast<unsigned>(f.max_qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.8.3-4]
   }
   return request(packet_view{subscribe_view{1, filters}}, filters.size(), now, mid);
 }
@@ -111,6 +117,26 @@ result<message_id> session::impl::unsubscribe(std::span<const std::string_view> 
   for (auto f : filters)
     if (auto ec = detail::check_topic_filter(f)) return ec;
   return request(packet_view{unsubscribe_view{1, filters}}, filters.size(), now, mid);
+}
+
+// paho's lines, with Python's reprs of its byte strings:
+// "Sending SUBSCRIBE (d0, m1) [(b'a/#', 0)]", "Sending UNSUBSCRIBE (d0, m2) [b'a/#']".
+void session::impl::log_request(const packet_view& p) {
+  std::string list;
+  auto add = [&list](std::string_view filter, int qos) {
+    list += list.empty() ? "[" : ", ";
+    if (qos >= 0) list += '(';
+    list.append("b'").append(filter).append("'");
+    if (qos >= 0) list.append(", ").append(std::to_string(qos)).append(")");
+  };
+  if (const auto* sub = std::get_if<subscribe_view>(&p)) {
+    for (const auto& e : sub->entries) add(e.filter, static_cast<int>(e.max_qos));
+    out_.log(log_level::debug, "Sending SUBSCRIBE (d0, m%u) %s]", static_cast<unsigned>(sub->packet_id), list.c_str());
+  } else if (const auto* un = std::get_if<unsubscribe_view>(&p)) {
+    for (auto f : un->filters) add(f, -1);
+    out_.log(log_level::debug, "Sending UNSUBSCRIBE (d0, m%u) %s]", static_cast<unsigned>(un->packet_id),
+             list.c_str());
+  }
 }
 
 result<message_id> session::impl::request(packet_view p, std::size_t filters, clock::time_point now,
@@ -125,8 +151,7 @@ result<message_id> session::impl::request(packet_view p, std::size_t filters, cl
     std::get<unsubscribe_view>(p).packet_id = id;
   auto mid = next_mid(wanted);
   requests_.push_back({id, mid, is_subscribe, filters});
-  out_.log(log_level::debug, "Sending %s (m%u)", is_subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE",
-           static_cast<unsigned>(id));
+  if (out_.logs(log_level::debug)) log_request(p);
   send(p, now);
   return mid;
 }

@@ -81,7 +81,7 @@ TEST(Connect, InvalidArguments) {
   o.will = will{"a/#", {}, qos::at_most_once, false};
   EXPECT_EQ(h.connect(o), errc::wildcard_in_name);  // [MQTT-3.1.3-10]
   o.will = will{"a", {}, static_cast<qos>(3), false};
-  EXPECT_EQ(h.connect(o), errc::invalid_qos);  // [MQTT-3.1.2-14]
+  EXPECT_EQ(h.connect(o), errc::invalid_qos_argument);  // [MQTT-3.1.2-14]
   EXPECT_FALSE(h.s.is_open());
   EXPECT_FALSE(h.connect());
   EXPECT_EQ(h.connect(), errc::already_connected);
@@ -148,6 +148,40 @@ TEST(Connack, ConfigurableConnectTimeout) {
   o.connect_timeout = 5s;
   ASSERT_FALSE(h.connect(o));
   EXPECT_EQ(h.s.next_deadline(), h.now + 5s);
+}
+
+TEST(Connack, KeepAliveBoundsTheWaitForConnack) {
+  // A broker that reads CONNECT and never answers: with keep-alive K the
+  // client gives up after 1.5 K, as a server gives up on a silent client
+  // [MQTT-3.1.2-24], when that comes before the connect timeout.
+  harness h;
+  auto o = harness::default_options();
+  o.keep_alive = 5;
+  ASSERT_FALSE(h.connect(o));
+  EXPECT_EQ(h.s.next_deadline(), h.now + 7500ms);
+  h.advance(7499ms);
+  h.timer();
+  EXPECT_TRUE(h.s.is_open());
+  h.advance(1ms);
+  h.timer();
+  EXPECT_EQ(h.closed(), errc::connect_timeout);
+  EXPECT_EQ(h.closed().message().rfind("connack timeout", 0), 0u) << h.closed().message();
+  EXPECT_FALSE(h.s.is_open());
+}
+
+TEST(Connack, TheShorterOfConnectTimeoutAndOneAndAHalfKeepAlives) {
+  struct {
+    std::uint16_t keep_alive;
+    std::chrono::milliseconds connect_timeout, wait;
+  } cases[] = {{5, 30s, 7500ms}, {60, 30s, 30s}, {10, 3s, 3s}, {0, 30s, 30s}, {1, 30s, 1500ms}};
+  for (const auto& c : cases) {
+    harness h;
+    auto o = harness::default_options();
+    o.keep_alive = c.keep_alive;
+    o.connect_timeout = c.connect_timeout;
+    ASSERT_FALSE(h.connect(o));
+    EXPECT_EQ(h.s.next_deadline(), h.now + c.wait) << "keep-alive " << c.keep_alive;
+  }
 }
 
 TEST(Connack, SplitAtEveryByte) {

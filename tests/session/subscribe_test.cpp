@@ -47,7 +47,7 @@ TEST_P(SubscribeTest, InvalidFilters) {
   EXPECT_EQ(h.s.subscribe("a/#/b", qos::at_most_once, h.now, h.out).error(), errc::misplaced_hash);
   EXPECT_EQ(h.s.subscribe("a+", qos::at_most_once, h.now, h.out).error(), errc::misplaced_plus);
   EXPECT_EQ(h.s.subscribe("", qos::at_most_once, h.now, h.out).error(), errc::empty_topic);
-  EXPECT_EQ(h.s.subscribe("a", static_cast<qos>(3), h.now, h.out).error(), errc::invalid_qos);
+  EXPECT_EQ(h.s.subscribe("a", static_cast<qos>(3), h.now, h.out).error(), errc::invalid_qos_argument);
   EXPECT_EQ(h.s.subscribe(std::span<const subscribe_entry>{}, h.now, h.out).error(), errc::no_topic_filters);
   EXPECT_EQ(h.s.unsubscribe(std::span<const std::string_view>{}, h.now, h.out).error(), errc::no_topic_filters);
   EXPECT_EQ(h.s.unsubscribe("#/a", h.now, h.out).error(), errc::misplaced_hash);
