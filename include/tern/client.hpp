@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "tern/payload.hpp"
 #include "tern/result.hpp"
 #include "tern/session.hpp"
 #include "tern/transport_error.hpp"
@@ -104,6 +105,13 @@ struct client_options {
   /// publishes made meanwhile are queued and timers wait it out. Zero
   /// disables it. Default 60 µs.
   std::chrono::microseconds read_pause{60};
+  /// How long `stop()` and the destructor wait for what was published to be
+  /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send
+  /// DISCONNECT. They wait only while the client is connected, or connecting
+  /// (one last attempt is made at once when a reconnect was waiting for its
+  /// delay). What is not delivered then completes with `errc::stopped`.
+  /// Zero: no wait. Default 5 s.
+  std::chrono::milliseconds stop_linger{std::chrono::seconds(5)};
 };
 
 /// Counters of a client, read by `client::stats()` (the web facade's `status()`).
@@ -157,54 +165,78 @@ class client {
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
-  /// Starts the I/O thread of a client that owns one. Idempotent.
+  /// Starts the I/O thread of a client that owns one. Idempotent; after
+  /// `stop()` it starts a new one. `connect()` calls it.
   void start();
-  /// Disconnects (sending DISCONNECT if connected, waiting at most 1 s for it
-  /// to be written), stops reconnecting, and joins the I/O thread if the
-  /// client owns one. Must not be called from a callback.
+  /// Stops the client: waits up to `client_options::stop_linger` (or
+  /// `linger`) for the messages published so far to be delivered, then sends
+  /// DISCONNECT if connected (waiting at most 1 s more for the broker to
+  /// read it), stops reconnecting, and joins the I/O thread if the client
+  /// owns one. Every message not delivered by then completes with
+  /// `errc::stopped` (through its completion handler and one `on_log` line
+  /// at ERR that lists the message ids), and so do subscribe and
+  /// unsubscribe requests still waiting for a connection.
+  ///
+  /// On a client that runs on your executor, `stop()` only starts this and
+  /// returns: the client then holds no work on the executor once it is over
+  /// (your `run()` returns). From one of the client's own callbacks it works
+  /// the same way, asynchronously; the I/O thread of a client that owns one
+  /// ends on its own when the stop is over (it is detached, not joined).
   void stop();
+  void stop(std::chrono::milliseconds linger);
 
   /// Opens the connection to the first broker that accepts it, then keeps it
   /// open (reconnecting with back-off when enabled). Completion is reported
-  /// through `on_connect` (accepted) or `on_disconnect` (failed, with the reason).
+  /// through `on_connect` (return code 0 accepted, 1-5 refused) or
+  /// `on_disconnect` (failed, with the reason). Starts the I/O thread of a
+  /// client that owns one if it is not running yet.
   void connect();
   /// Sends DISCONNECT (the broker then drops the Will) and closes; no reconnect.
   void disconnect();
 
-  /// Publishes a message. Validates the topic at once (errors: `errc::empty_topic`,
-  /// `errc::wildcard_in_name`, ... , `errc::invalid_qos`) and returns its id;
-  /// the rest happens on the strand: sent now if connected, else queued
-  /// (`on_publish(mid)` when done: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP).
-  /// A queue-full error is reported through `on_log` and the completion.
-  result<message_id> publish(std::string topic, std::vector<std::byte> payload, qos q = qos::at_most_once,
-                             bool retain = false);
-  result<message_id> publish(std::string topic, std::string_view payload, qos q = qos::at_most_once,
-                             bool retain = false);
+  /// Publishes a message. Validates the arguments at once (errors:
+  /// `errc::empty_topic`, `errc::wildcard_in_name`, ... ,
+  /// `errc::invalid_qos_argument`, `errc::payload_too_large` when the PUBLISH
+  /// would exceed MQTT's 268,435,455 bytes; nothing is copied then) and
+  /// returns its id; the rest happens on the strand: sent now if connected,
+  /// else queued (`on_publish(mid)` when done: QoS 0 written, QoS 1 PUBACK,
+  /// QoS 2 PUBCOMP). The payload is any text or bytes (see `payload_ref`);
+  /// it is copied, unless it is a `std::vector<std::byte>` moved in. A
+  /// queue-full error is reported through `on_log` and the completion.
+  result<message_id> publish(std::string topic, payload_ref payload, qos q = qos::at_most_once, bool retain = false);
   /// As `publish`, and `done(ec, mid)` runs on the strand when the message is
-  /// complete (ec empty) or has failed (`errc::queue_full`, `errc::not_connected`).
-  result<message_id> publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
+  /// complete (ec empty) or has failed (`errc::queue_full`,
+  /// `errc::not_connected`, `errc::link_lost` for a QoS 0 message the
+  /// connection took down before it was written, `errc::stopped`).
+  result<message_id> publish(std::string topic, payload_ref payload, qos q, bool retain,
                              std::function<void(std::error_code, message_id)> done);
 
   /// Asio-style publish: completes with `void(std::error_code, message_id)`
   /// when the message is complete (QoS 0 written, QoS 1 PUBACK, QoS 2
   /// PUBCOMP) or has failed. Works with any completion token: a callback,
-  /// `asio::use_future` (a `std::future<message_id>`), `asio::use_awaitable`
-  /// (`co_await`). The handler runs on its associated executor (the client's
-  /// strand for a plain callback). Errors: the topic errors of `publish`,
-  /// `errc::invalid_qos`, `errc::queue_full`, `errc::not_connected`.
+  /// `asio::use_future` (include `<asio/use_future.hpp>`; a
+  /// `std::future<message_id>`), `asio::use_awaitable` (include
+  /// `<asio/use_awaitable.hpp>`; `co_await`). The payload is copied (or
+  /// moved) before the operation starts, so a lazily started awaitable never
+  /// reads it late. The handler runs on its associated executor (the
+  /// client's strand for a plain callback). Errors: those of `publish` and
+  /// of its completion.
   template <class CompletionToken>
-  auto async_publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain, CompletionToken&& token) {
+  auto async_publish(std::string topic, payload_ref payload, qos q, bool retain, CompletionToken&& token) {
+    // A payload no packet can carry is not copied: the operation fails instead.
+    bool fits = payload.size() <= codec::max_remaining_length;
     return asio::async_initiate<CompletionToken, void(std::error_code, message_id)>(
-        [this](auto handler, std::string t, std::vector<std::byte> p, qos qq, bool r) {
+        [this, fits](auto handler, std::string t, byte_buffer p, qos qq, bool r) {
           auto h = std::make_shared<decltype(handler)>(std::move(handler));
           auto complete = [h, strand = executor()](std::error_code ec, message_id mid) {
             auto ex = asio::get_associated_executor(*h, strand);
             asio::dispatch(ex, [h, ec, mid]() mutable { std::move (*h)(ec, mid); });
           };
-          auto mid = publish(std::move(t), std::move(p), qq, r, complete);
+          auto mid = fits ? publish(std::move(t), std::move(p), qq, r, complete)
+                          : result<message_id>(make_error_code(errc::payload_too_large));
           if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec, 0); });
         },
-        token, std::move(topic), std::move(payload), q, retain);
+        token, std::move(topic), fits ? payload.take() : byte_buffer{}, q, retain);
   }
 
   /// Subscribes to one or more filters. Validates them at once and returns
@@ -264,7 +296,9 @@ class client {
 
   // ---- callbacks (set before connect(); they run on the client's strand) ----
 
-  /// CONNACK accepted: `session_present`, return code 0.
+  /// A CONNACK: `return_code` 0 accepted the connection (`session_present`
+  /// as the broker says); 1-5 refused it (`session_present` false; see
+  /// `connack_error`). As paho's `on_connect(rc)`: check the code.
   void on_connect(std::function<void(bool session_present, int return_code)> f);
   /// The connection ended or an attempt failed; `reason` as in `last_error()`.
   void on_disconnect(std::function<void(std::error_code reason)> f);
@@ -274,6 +308,12 @@ class client {
   void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
   void on_unsubscribe(std::function<void(message_id)> f);
   void on_log(std::function<void(log_level, std::string_view)> f);
+  /// Which `log_level`s the client emits from now on, a bitwise or of them
+  /// (starts as `session_options::log_mask`). `log_level::debug` adds a line
+  /// per packet in paho's wording ("Sending PUBLISH (d0, q1, r0, m3), 'a/b',
+  /// ... (5 bytes)", "Received PUBACK (Mid: 3)", ...), and costs a
+  /// formatted line per packet; without it those lines are never formatted.
+  void set_log_mask(std::uint8_t mask);
   /// Adds a handler for messages whose topic matches `filter` (wildcards and
   /// `$share/<group>/` allowed); every matching handler runs, and
   /// `on_message` then does not. Returns an id for `remove_topic_handler`.
@@ -292,7 +332,9 @@ class client {
 
  private:
   struct impl;
-  std::unique_ptr<asio::io_context> own_ctx_;  // declared first: destroyed after impl_ is released
+  // Declared first: destroyed after impl_ is released. Shared with the I/O
+  // thread, which outlives the client when a callback destroyed it.
+  std::shared_ptr<asio::io_context> own_ctx_;
   std::shared_ptr<impl> impl_;
 };
 

@@ -2,6 +2,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include <chrono>
 #include <future>
 #include <stdexcept>
 #include <typeinfo>
@@ -36,7 +37,7 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
 }
 
 client::client(client_options options)
-    : own_ctx_(std::make_unique<asio::io_context>(1)),
+    : own_ctx_(std::make_shared<asio::io_context>(1)),
       impl_(std::make_shared<impl>(own_ctx_->get_executor(), std::move(options), own_ctx_.get())) {}
 
 namespace {
@@ -55,53 +56,89 @@ client::~client() {
   stop();
   // Handlers still queued in our io_context hold the impl: dropping our
   // reference first lets the io_context's destruction (which destroys those
-  // handlers) free it, while the io_context's services still exist.
+  // handlers) free it, while the io_context's services still exist. When a
+  // callback destroyed the client, its detached thread holds the io_context
+  // until the stop is over.
   impl_.reset();
 }
 
 void client::start() {
   auto& i = *impl_;
-  if (!i.own_ctx_ || i.thread_.joinable()) return;
-  i.work_.emplace(i.own_ctx_->get_executor());
-  i.thread_ = std::thread([ctx = i.own_ctx_] {
+  if (!own_ctx_) return;
+  std::lock_guard lock(i.lifecycle_m_);
+  if (i.thread_.joinable()) return;
+  if (i.thread_exited_.valid() && i.thread_exited_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    // A stop asked for from a callback is still under way on the old thread.
+    if (i.on_io_thread()) {
+      i.post([](impl& self) {
+        self.log(log_level::err, "start() from a callback that also stopped the client: ignored; call it once stop() is over");
+      });
+      return;
+    }
+    i.thread_exited_.wait();
+  }
+  if (own_ctx_->stopped()) own_ctx_->restart();
+  i.work_.emplace(own_ctx_->get_executor());
+  auto exited = std::make_shared<std::promise<void>>();
+  i.thread_exited_ = exited->get_future().share();
+  i.thread_ = std::thread([ctx = own_ctx_, exited, &id = i.io_thread_id_] {
 #ifdef __linux__
     // The default slack of 50 µs would nearly double a read pause.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
+    id = std::this_thread::get_id();
     ctx->run();
+    exited->set_value();
   });
 }
 
 void client::stop() {
+  if (impl_) stop(impl_->options_.stop_linger);
+}
+
+void client::stop(std::chrono::milliseconds linger) {
   if (!impl_) return;
   auto& i = *impl_;
-  std::promise<void> closed;
-  auto done = closed.get_future();
-  i.post([p = std::make_shared<std::promise<void>>(std::move(closed))](impl& self) mutable {
-    self.user_disconnect();
-    p->set_value();
-  });
-  if (i.own_ctx_) {
-    if (i.thread_.joinable()) {
-      done.wait_for(std::chrono::seconds(1));
-      // Let the DISCONNECT be written and read: the stream closes itself
-      // after the last write, then lingers until the broker closes (at most
-      // a second). Asked on the strand, which owns both flags.
-      for (int n = 0; n < 100; ++n) {
-        auto open = std::make_shared<std::promise<bool>>();
-        auto answer = open->get_future();
-        i.post([open](impl& self) { open->set_value(self.stream_open_ || self.lingering_ > 0); });
-        if (answer.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready || !answer.get()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-      i.work_.reset();
-      i.own_ctx_->stop();
-      i.thread_.join();
-    }
+  if (!own_ctx_) {  // your executor runs it; run() returns once it is over
+    i.post([linger](impl& self) { self.begin_stop(linger, {}); });
+    return;
   }
+  if (i.on_io_thread()) return i.stop_from_callback(linger);
+  std::thread t;
+  {
+    std::lock_guard lock(i.lifecycle_m_);
+    t = std::move(i.thread_);
+  }
+  auto over = std::make_shared<std::promise<void>>();
+  auto stopped = over->get_future();
+  i.post([linger, over](impl& self) { self.begin_stop(linger, [over] { over->set_value(); }); });
+  // The stop's own bounds: the linger, a second for the DISCONNECT to be
+  // written, a second for the broker to close; and a margin.
+  auto bound = linger + std::chrono::seconds(3);
+  if (t.joinable()) {
+    stopped.wait_for(bound);
+    for (int n = 0; n < 120 && i.lingering_ > 0; ++n) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    i.work_.reset();
+    own_ctx_->stop();
+    t.join();
+    return;
+  }
+  // No thread runs the strand (never started, or stopped before): this one
+  // does, until the stop is over, so that what was published is reported.
+  if (i.thread_exited_.valid()) i.thread_exited_.wait_for(bound);  // a callback's stop, still under way
+  if (own_ctx_->stopped()) own_ctx_->restart();
+  auto until = std::chrono::steady_clock::now() + bound;
+  while (stopped.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() < until)
+    own_ctx_->run_one_for(std::chrono::milliseconds(10));
+  while (i.lingering_ > 0 && std::chrono::steady_clock::now() < until)
+    own_ctx_->run_one_for(std::chrono::milliseconds(10));
 }
 
 void client::connect() {
+  // A client that owns its thread needs it running; a callback's connect()
+  // runs on it already.
+  if (own_ctx_ && !impl_->on_io_thread()) start();
   impl_->post([](impl& self) { self.start_connect(); });
 }
 
@@ -111,30 +148,22 @@ void client::disconnect() {
   impl_->push_command([](impl& self) { self.user_disconnect(); });
 }
 
-namespace {
-std::vector<std::byte> to_bytes(std::string_view s) {
-  auto b = as_bytes(s);
-  return {b.begin(), b.end()};
-}
-}  // namespace
-
-result<message_id> client::publish(std::string topic, std::string_view payload, qos q, bool retain) {
-  return publish(std::move(topic), to_bytes(payload), q, retain, nullptr);
-}
-
 asio::any_io_executor client::executor() const { return impl_->strand_; }
 
-result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain) {
-  return publish(std::move(topic), std::move(payload), q, retain, nullptr);
+result<message_id> client::publish(std::string topic, payload_ref payload, qos q, bool retain) {
+  return publish(std::move(topic), payload, q, retain, nullptr);
 }
 
-result<message_id> client::publish(std::string topic, std::vector<std::byte> payload, qos q, bool retain,
+result<message_id> client::publish(std::string topic, payload_ref payload, qos q, bool retain,
                                    std::function<void(std::error_code, message_id)> done) {
   if (auto ec = validate_topic_name(topic)) return ec;
-  if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
+  if (static_cast<unsigned>(q) > 2) return errc::invalid_qos_argument;
+  // Before the payload is copied: a 300 MB payload must not cost 300 MB to refuse.
+  if (!codec::encoded_head_size(publish_view{topic, payload.view(), q, retain, false, 1}))
+    return errc::payload_too_large;
   message_id mid = impl_->next_mid_.fetch_add(1);
   if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
-  detail::outbox_item item{mid, message{std::move(topic), std::move(payload), q, retain}, std::move(done), {}};
+  detail::outbox_item item{mid, message{std::move(topic), payload.take(), q, retain}, std::move(done), {}};
   if (impl_->try_publish_inline(item)) return mid;
   impl_->outbox_.push(std::move(item), [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
   return mid;
@@ -155,7 +184,7 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
   if (filters.empty()) return errc::no_topic_filters;
   for (const auto& [f, q] : filters) {
     if (auto ec = validate_topic_filter(f)) return ec;
-    if (static_cast<unsigned>(q) > 2) return errc::invalid_qos;
+    if (static_cast<unsigned>(q) > 2) return errc::invalid_qos_argument;
   }
   message_id mid = impl_->next_mid_.fetch_add(1);
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
@@ -221,6 +250,12 @@ void client::on_unsubscribe(std::function<void(message_id)> f) {
 }
 void client::on_log(std::function<void(log_level, std::string_view)> f) {
   impl_->post([f = std::move(f)](impl& self) mutable { self.on_log_ = std::move(f); });
+}
+void client::set_log_mask(std::uint8_t mask) {
+  impl_->post([mask](impl& self) {
+    self.log_mask_ = mask;
+    self.session_.set_log_mask(mask);
+  });
 }
 
 result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const received_message&)> f) {

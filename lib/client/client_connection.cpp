@@ -1,12 +1,24 @@
 // Opening, reading, writing and closing the connection; reconnecting.
 
+#include <algorithm>
 #include <cstring>
 
 #include "client/client_impl.hpp"
 
 namespace tern {
+namespace {
+
+bool is_configuration_error(std::error_code ec) {
+  return ec == transport_errc::tls_setup_failed || ec == transport_errc::tls_unavailable;
+}
+
+}  // namespace
 
 void client::impl::start_connect() {
+  if (stop_) {
+    log(log_level::warning, "connect() while the client is stopping: ignored; call it again once stop() returned");
+    return;
+  }
   if (config_error_) {
     set_error(config_error_, last_error_detail_);
     if (on_disconnect_) on_disconnect_(config_error_);
@@ -53,6 +65,15 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
       set_error(ec, stream_->detail().empty() ? ec.message() : stream_->detail());
     }
     log(log_level::err, "connection failed: " + last_error_detail_);
+    if (is_configuration_error(ec)) {
+      // An unreadable CA file or key fails every attempt alike; so does a
+      // TLS broker in a build without TLS. Retrying would only hide it.
+      bool all_tls = std::all_of(brokers_.begin(), brokers_.end(), [](const auto& b) { return b.tls; });
+      if (all_tls) {
+        permanent_failure_ = true;
+        log(log_level::err, "not retrying: a configuration error, which another attempt cannot fix");
+      }
+    }
     stream_.reset();
     ++broker_index_;
     if (++brokers_tried_ < brokers_.size()) return try_broker();  // failover to the next broker
@@ -109,12 +130,11 @@ void client::impl::queue_write(const send_bytes& s) {
 }
 
 void client::impl::flush_writes() {
-  if (writes_.in_flight() || !stream_open_) return;
-  if (!writes_.has_pending()) {
-    if (close_after_write_) close_stream(close_gracefully_);
-    return;
+  if (!writes_.in_flight() && stream_open_) {
+    if (writes_.has_pending()) start_write(writes_.start());
+    else if (close_after_write_) close_stream(close_gracefully_);
   }
-  start_write(writes_.start());
+  if (stop_) check_stop();  // every batch of events ends here
 }
 
 void client::impl::start_write(std::span<const asio::const_buffer> buffers) {
@@ -155,9 +175,14 @@ void client::impl::close_stream(bool after_disconnect) {
   }
   stream_.reset();
   connected_ = false;
+  if (stop_ && stop_->finishing) post([](impl& self) { self.end_stop(); });
 }
 
 void client::impl::schedule_reconnect() {
+  if (stop_) {  // the last attempt of a stop failed: nothing more will be delivered
+    post([](impl& self) { self.finish_stop(); });
+    return;
+  }
   if (!want_connection_ || permanent_failure_ || !options_.reconnect.enabled) return;
   auto delay = backoff_.next();
   log(log_level::info, "reconnecting in " + std::to_string(delay.count()) + " ms");

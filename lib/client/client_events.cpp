@@ -56,6 +56,7 @@ void client::impl::handle_batch() {
             // Bad protocol version, rejected id, bad credentials, not authorised:
             // the same CONNECT would be refused again. Server unavailable (3) is retried.
             if (a.return_code != 3) permanent_failure_ = true;
+            if (on_connect_) on_connect_(false, a.return_code);  // as paho: on_connect(rc)
           } else if constexpr (std::is_same_v<A, message_received>) {
             ++messages_in_;
             deliver(a);
@@ -85,6 +86,15 @@ void client::impl::handle_batch() {
 // when the deadline comes sooner; when it fires early, the session does
 // nothing and the timer is set to the session's real next deadline.
 void client::impl::arm_session_timer(clock::time_point deadline) {
+  if (deadline == clock::time_point::max()) {
+    // No deadline left (the connection is over): an armed timer would keep
+    // a caller's io_context running for nothing, up to the connect timeout.
+    if (timer_armed_ != deadline) {
+      timer_armed_ = deadline;
+      session_timer_.cancel();
+    }
+    return;
+  }
   if (deadline >= timer_armed_) return;
   timer_armed_ = deadline;
   session_timer_.expires_at(deadline);
@@ -212,7 +222,7 @@ void client::impl::deliver(const message_received& m) {
 }
 
 void client::impl::log(log_level level, std::string_view text) {
-  if (on_log_ && (static_cast<std::uint8_t>(level) & options_.session.log_mask)) on_log_(level, text);
+  if (on_log_ && (static_cast<std::uint8_t>(level) & log_mask_)) on_log_(level, text);
 }
 
 void client::impl::set_error(std::error_code ec, std::string detail) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <future>
 #include <optional>
 #include <random>
 #include <string>
@@ -51,6 +52,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void close_stream(bool after_disconnect = false);
   void schedule_reconnect();
   void user_disconnect();
+
+  // ---- stopping (client_stop.cpp) ----
+  /// Starts the stop sequence, or joins the one under way: `done` runs on
+  /// the strand once it is over.
+  void begin_stop(std::chrono::milliseconds linger, std::function<void()> done);
+  /// True while something published has not completed.
+  bool has_undelivered();
+  /// After every batch of events: ends the wait once everything was delivered.
+  void check_stop();
+  /// Stops waiting: DISCONNECT (or close), then `end_stop` once the stream is gone.
+  void finish_stop();
+  /// Completes what was not delivered with errc::stopped; runs the `done`s.
+  void end_stop();
+  /// stop() or ~client on a thread running the strand (a callback).
+  void stop_from_callback(std::chrono::milliseconds linger);
+  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
@@ -96,7 +113,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex error_mutex_;
   std::error_code last_error_;
   std::string last_error_detail_;
+  // start() and stop() of a client that owns its thread. Never held while
+  // waiting for the strand: a callback's stop() takes it too.
+  std::mutex lifecycle_m_;
   std::thread thread_;
+  std::shared_future<void> thread_exited_;  // of the last thread started (valid once one was)
+  std::atomic<std::thread::id> io_thread_id_{};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   // Counters for stats(): written on the strand, read from any thread.
   std::atomic<std::uint64_t> connects_{0};
@@ -121,6 +143,16 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool renew_subscriptions_ = false;  // CONNACK seen: renew subscriptions after the batch
   bool renew_session_present_ = false;
   bool permanent_failure_ = false;
+  // The levels the session and the client emit; read by try_publish_inline
+  // under io_mutex_ (see set_log_mask).
+  std::uint8_t log_mask_ = options_.session.log_mask;
+  struct stop_state {
+    clock::time_point deadline;
+    std::vector<std::function<void()>> done;
+    bool finishing = false;  // DISCONNECT sent (or the stream closed); waiting for the stream to go
+  };
+  std::optional<stop_state> stop_;
+  transport::steady_timer stop_timer_{strand_};
   detail::read_pacer read_pacer_{options_.read_pause};
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;

@@ -21,6 +21,14 @@ void stream::async_open(const broker_uri& uri, const client_options& options, op
   // Posted, like every other completion: the caller may hold a lock its own
   // handler takes (the client's io_mutex_).
   if (uri.tls) return asio::post(ex_, [done = std::move(done)] { done(make_error_code(transport_errc::tls_unavailable)); });
+#else
+  // Before the network: an unreadable CA file or key is a configuration
+  // error, and must not hide behind "connection refused".
+  if (uri.tls && !ctx_) {
+    auto ctx = make_tls_context(options.tls, detail_);
+    if (!ctx) return asio::post(ex_, [done = std::move(done), ec = ctx.error()] { done(ec); });
+    ctx_ = *ctx;
+  }
 #endif
   resolver_.async_resolve(
       uri.host, std::to_string(uri.port),
@@ -49,11 +57,6 @@ void stream::on_connected(const broker_uri& uri, const client_options& options, 
     return done({});
   }
 #if TERN_HAS_TLS
-  if (!ctx_) {
-    auto ctx = make_tls_context(options.tls, detail_);
-    if (!ctx) return done(ctx.error());
-    ctx_ = *ctx;
-  }
   tls_.emplace(tcp_, *ctx_);
   // SNI, so that brokers behind a TLS front end pick the right certificate.
   SSL_set_tlsext_host_name(tls_->native_handle(), uri.host.c_str());

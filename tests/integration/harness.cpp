@@ -18,7 +18,8 @@ client_options make_options(const std::string& url, const std::string& client_id
 }
 
 test_client::test_client(client_options options) : c_(std::move(options)) {
-  c_.on_connect([this](bool session_present, int) {
+  c_.on_connect([this](bool session_present, int rc) {
+    if (rc != 0) return;  // a refusal: on_disconnect records it
     std::lock_guard l(m_);
     connects.push_back(session_present);
     ++connect_count;

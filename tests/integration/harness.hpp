@@ -66,7 +66,7 @@ class test_client {
   // The record: read under `lock()`.
   std::unique_lock<std::mutex> lock() { return std::unique_lock(m_); }
   std::vector<received> messages;
-  std::vector<bool> connects;  ///< session_present of each on_connect
+  std::vector<bool> connects;  ///< session_present of each accepted on_connect
   /// connects.size(), readable without the lock (e.g. from message_filter).
   std::atomic<int> connect_count{0};
   std::vector<std::error_code> disconnects;

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   o.connect.will = std::move(w);
 
   tern::client c(o);
-  c.on_connect([](bool, int) {
+  c.on_connect([](bool, int rc) {
+    if (rc != 0) return;  // on_disconnect follows
     std::printf("connected\n");
     std::fflush(stdout);
   });
