@@ -131,6 +131,15 @@ void call(const handler_context& ctx, const py_callable& fn, Args&&... args) {
   Py_DECREF(r);
 }
 
+/// Calls a handler that takes no arguments (Flask-MQTT's on_disconnect
+/// before 1.3); skipped once the core is closing.
+void call_bare(const handler_context& ctx, const py_callable& fn) {
+  if (ctx.closing.load(std::memory_order_relaxed)) return;
+  PyObject* r = PyObject_Vectorcall(fn.get().ptr(), nullptr, 0, nullptr);
+  if (!r) rethrow_handler_error(fn);
+  Py_DECREF(r);
+}
+
 /// An on_log handler that raised: reported to Python's logging only, since
 /// passing it to the on_log handlers could raise again, without end.
 void report_log_handler_failure(const std::exception& e) {
@@ -147,18 +156,25 @@ void report_log_handler_failure(const std::exception& e) {
 }  // namespace
 
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
-                                 py::object fn) {
+                                 py::object fn, const std::string& form) {
+  bool full = form == "full";
+  if (!full && !(kind == "disconnect" && form == "none") && !(kind == "connect" && form == "no_flags"))
+    throw std::invalid_argument("tern_flask: no handler form '" + form + "' for '" + kind + "'");
   auto f = std::make_shared<py_callable>(std::move(fn));
-  if (kind == "connect")
+  if (kind == "connect" && full)
     return m.on_connect([ctx, f](web::mqtt&, const std::any&, web::connect_flags flags, int rc) {
       py::dict d;
       d["session present"] = flags.session_present ? 1 : 0;
       call(*ctx, *f, d, rc);
     });
-  if (kind == "disconnect")
+  if (kind == "connect")
+    return m.on_connect([ctx, f](web::mqtt&, const std::any&, web::connect_flags, int rc) { call(*ctx, *f, rc); });
+  if (kind == "disconnect" && full)
     return m.on_disconnect([ctx, f](web::mqtt&, const std::any&, int rc) {
       call(*ctx, *f, rc);
     });
+  if (kind == "disconnect")
+    return m.on_disconnect([ctx, f](web::mqtt&, const std::any&, int) { call_bare(*ctx, *f); });
   if (kind == "message")
     return m.on_message([ctx, f](web::mqtt&, const std::any&, const web::message& msg) {
       call(*ctx, *f, make_message(msg));
