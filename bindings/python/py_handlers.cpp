@@ -3,7 +3,9 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <stdexcept>
 #include <utility>
@@ -42,11 +44,15 @@ struct message_object {
   PyObject_HEAD
   PyObject* topic;
   PyObject* payload;
-  int qos;
-  int mid;
+  double timestamp;  // seconds on time.monotonic()'s clock
+  std::uint16_t mid;
+  unsigned char qos;
   char retain;
   char dup;
 };
+// Narrow fields keep the timestamp inside the 48 bytes pymalloc served
+// before it: the same size class, so the same cost per message.
+static_assert(sizeof(message_object) <= sizeof(PyObject) + 32);
 
 PyTypeObject* message_type = nullptr;  // set once by define_message_type, kept alive by the module
 
@@ -65,6 +71,10 @@ PyObject* message_repr(PyObject* self) {
                               m->retain ? "True" : "False", m->payload);
 }
 
+/// paho's MQTT 5 properties: None under MQTT 3.1.1, which is all tern speaks,
+/// so nothing is stored per message.
+PyObject* message_properties(PyObject*, void*) { Py_RETURN_NONE; }
+
 /// A new reference to the message object, or a Python exception set.
 py::object make_message(const web::message& m) {
   auto topic = py::reinterpret_steal<py::object>(
@@ -77,7 +87,9 @@ py::object make_message(const web::message& m) {
   if (!o) throw py::error_already_set();
   o->topic = topic.release().ptr();
   o->payload = payload.release().ptr();
-  o->qos = m.qos;
+  // steady_clock and time.monotonic() both read CLOCK_MONOTONIC: no offset to apply.
+  o->timestamp = std::chrono::duration<double>(m.received.time_since_epoch()).count();
+  o->qos = static_cast<unsigned char>(m.qos);
   o->mid = m.mid;
   o->retain = m.retain ? 1 : 0;
   o->dup = m.dup ? 1 : 0;
@@ -218,16 +230,23 @@ void define_message_type(py::module_& mod) {
   static PyMemberDef members[] = {
       {"topic", T_OBJECT_EX, offsetof(message_object, topic), READONLY, "The topic (str)."},
       {"payload", T_OBJECT_EX, offsetof(message_object, payload), READONLY, "The payload (bytes)."},
-      {"qos", T_INT, offsetof(message_object, qos), READONLY, nullptr},
+      {"qos", T_UBYTE, offsetof(message_object, qos), READONLY, nullptr},
       {"retain", T_BOOL, offsetof(message_object, retain), READONLY, nullptr},
       {"dup", T_BOOL, offsetof(message_object, dup), READONLY, nullptr},
-      {"mid", T_INT, offsetof(message_object, mid), READONLY, "The packet id of a QoS 1/2 message; 0 for QoS 0."},
+      {"mid", T_USHORT, offsetof(message_object, mid), READONLY, "The packet id of a QoS 1/2 message; 0 for QoS 0."},
+      {"timestamp", T_DOUBLE, offsetof(message_object, timestamp), READONLY,
+       "time.monotonic() when the message was received from the network (not when the handler runs)."},
       {nullptr, 0, 0, 0, nullptr},
+  };
+  static PyGetSetDef getset[] = {
+      {"properties", message_properties, nullptr, "MQTT 5 properties: None (MQTT 3.1.1).", nullptr},
+      {nullptr, nullptr, nullptr, nullptr, nullptr},
   };
   static PyType_Slot slots[] = {
       {Py_tp_dealloc, reinterpret_cast<void*>(&message_dealloc)},
       {Py_tp_repr, reinterpret_cast<void*>(&message_repr)},
       {Py_tp_members, members},
+      {Py_tp_getset, getset},
       {Py_tp_doc, const_cast<char*>("A received message, as paho's MQTTMessage.")},
       {0, nullptr},
   };

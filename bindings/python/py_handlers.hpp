@@ -34,8 +34,9 @@ web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_con
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
                                        const std::string& filter, pybind11::object fn);
 
-/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup),
-/// a small C type (one allocation per message, attribute reads are slot reads).
+/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup,
+/// timestamp, properties), a small C type (one allocation per message,
+/// attribute reads are slot reads).
 void define_message_type(pybind11::module_& mod);
 
 }  // namespace tern::python
