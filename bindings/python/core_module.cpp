@@ -74,8 +74,8 @@ class core {
     m.init_app(cfg, prefix);
   }
 
-  std::uint64_t add(const std::string& kind, py::object fn) {
-    return register_handler(facade(), ctx_, kind, std::move(fn)).value;
+  std::uint64_t add(const std::string& kind, py::object fn, const std::string& form) {
+    return register_handler(facade(), ctx_, kind, std::move(fn), form).value;
   }
   std::uint64_t add_topic(const std::string& filter, py::object fn) {
     return register_topic_handler(facade(), ctx_, filter, std::move(fn)).value;
@@ -209,7 +209,7 @@ PYBIND11_MODULE(_core, mod) {
       .def("set_userdata", &core::set_userdata)
       .def_property_readonly("userdata", &core::userdata)
       .def("init_app", &core::init_app, py::arg("config"), py::arg("prefix"))
-      .def("add", &core::add, py::arg("kind"), py::arg("fn"))
+      .def("add", &core::add, py::arg("kind"), py::arg("fn"), py::arg("form") = "full")
       .def("add_topic", &core::add_topic, py::arg("filter"), py::arg("fn"))
       .def("remove", &core::remove)
       .def("publish", &core::publish)

@@ -3,7 +3,9 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <stdexcept>
 #include <utility>
@@ -42,11 +44,15 @@ struct message_object {
   PyObject_HEAD
   PyObject* topic;
   PyObject* payload;
-  int qos;
-  int mid;
+  double timestamp;  // seconds on time.monotonic()'s clock
+  std::uint16_t mid;
+  unsigned char qos;
   char retain;
   char dup;
 };
+// Narrow fields keep the timestamp inside the 48 bytes pymalloc served
+// before it: the same size class, so the same cost per message.
+static_assert(sizeof(message_object) <= sizeof(PyObject) + 32);
 
 PyTypeObject* message_type = nullptr;  // set once by define_message_type, kept alive by the module
 
@@ -65,6 +71,10 @@ PyObject* message_repr(PyObject* self) {
                               m->retain ? "True" : "False", m->payload);
 }
 
+/// paho's MQTT 5 properties: None under MQTT 3.1.1, which is all tern speaks,
+/// so nothing is stored per message.
+PyObject* message_properties(PyObject*, void*) { Py_RETURN_NONE; }
+
 /// A new reference to the message object, or a Python exception set.
 py::object make_message(const web::message& m) {
   auto topic = py::reinterpret_steal<py::object>(
@@ -77,7 +87,9 @@ py::object make_message(const web::message& m) {
   if (!o) throw py::error_already_set();
   o->topic = topic.release().ptr();
   o->payload = payload.release().ptr();
-  o->qos = m.qos;
+  // steady_clock and time.monotonic() both read CLOCK_MONOTONIC: no offset to apply.
+  o->timestamp = std::chrono::duration<double>(m.received.time_since_epoch()).count();
+  o->qos = static_cast<unsigned char>(m.qos);
   o->mid = m.mid;
   o->retain = m.retain ? 1 : 0;
   o->dup = m.dup ? 1 : 0;
@@ -131,6 +143,15 @@ void call(const handler_context& ctx, const py_callable& fn, Args&&... args) {
   Py_DECREF(r);
 }
 
+/// Calls a handler that takes no arguments (Flask-MQTT's on_disconnect
+/// before 1.3); skipped once the core is closing.
+void call_bare(const handler_context& ctx, const py_callable& fn) {
+  if (ctx.closing.load(std::memory_order_relaxed)) return;
+  PyObject* r = PyObject_Vectorcall(fn.get().ptr(), nullptr, 0, nullptr);
+  if (!r) rethrow_handler_error(fn);
+  Py_DECREF(r);
+}
+
 /// An on_log handler that raised: reported to Python's logging only, since
 /// passing it to the on_log handlers could raise again, without end.
 void report_log_handler_failure(const std::exception& e) {
@@ -147,18 +168,25 @@ void report_log_handler_failure(const std::exception& e) {
 }  // namespace
 
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
-                                 py::object fn) {
+                                 py::object fn, const std::string& form) {
+  bool full = form == "full";
+  if (!full && !(kind == "disconnect" && form == "none") && !(kind == "connect" && form == "no_flags"))
+    throw std::invalid_argument("tern_flask: no handler form '" + form + "' for '" + kind + "'");
   auto f = std::make_shared<py_callable>(std::move(fn));
-  if (kind == "connect")
+  if (kind == "connect" && full)
     return m.on_connect([ctx, f](web::mqtt&, const std::any&, web::connect_flags flags, int rc) {
       py::dict d;
       d["session present"] = flags.session_present ? 1 : 0;
       call(*ctx, *f, d, rc);
     });
-  if (kind == "disconnect")
+  if (kind == "connect")
+    return m.on_connect([ctx, f](web::mqtt&, const std::any&, web::connect_flags, int rc) { call(*ctx, *f, rc); });
+  if (kind == "disconnect" && full)
     return m.on_disconnect([ctx, f](web::mqtt&, const std::any&, int rc) {
       call(*ctx, *f, rc);
     });
+  if (kind == "disconnect")
+    return m.on_disconnect([ctx, f](web::mqtt&, const std::any&, int) { call_bare(*ctx, *f); });
   if (kind == "message")
     return m.on_message([ctx, f](web::mqtt&, const std::any&, const web::message& msg) {
       call(*ctx, *f, make_message(msg));
@@ -202,16 +230,23 @@ void define_message_type(py::module_& mod) {
   static PyMemberDef members[] = {
       {"topic", T_OBJECT_EX, offsetof(message_object, topic), READONLY, "The topic (str)."},
       {"payload", T_OBJECT_EX, offsetof(message_object, payload), READONLY, "The payload (bytes)."},
-      {"qos", T_INT, offsetof(message_object, qos), READONLY, nullptr},
+      {"qos", T_UBYTE, offsetof(message_object, qos), READONLY, nullptr},
       {"retain", T_BOOL, offsetof(message_object, retain), READONLY, nullptr},
       {"dup", T_BOOL, offsetof(message_object, dup), READONLY, nullptr},
-      {"mid", T_INT, offsetof(message_object, mid), READONLY, "The packet id of a QoS 1/2 message; 0 for QoS 0."},
+      {"mid", T_USHORT, offsetof(message_object, mid), READONLY, "The packet id of a QoS 1/2 message; 0 for QoS 0."},
+      {"timestamp", T_DOUBLE, offsetof(message_object, timestamp), READONLY,
+       "time.monotonic() when the message was received from the network (not when the handler runs)."},
       {nullptr, 0, 0, 0, nullptr},
+  };
+  static PyGetSetDef getset[] = {
+      {"properties", message_properties, nullptr, "MQTT 5 properties: None (MQTT 3.1.1).", nullptr},
+      {nullptr, nullptr, nullptr, nullptr, nullptr},
   };
   static PyType_Slot slots[] = {
       {Py_tp_dealloc, reinterpret_cast<void*>(&message_dealloc)},
       {Py_tp_repr, reinterpret_cast<void*>(&message_repr)},
       {Py_tp_members, members},
+      {Py_tp_getset, getset},
       {Py_tp_doc, const_cast<char*>("A received message, as paho's MQTTMessage.")},
       {0, nullptr},
   };

@@ -23,15 +23,20 @@ struct handler_context {
 };
 
 /// `kind`: connect, disconnect, message, publish, subscribe, unsubscribe, log.
-/// @throws std::invalid_argument for another kind.
+/// `form`: which arguments the handler takes, decided once by the caller from
+/// its signature: "full" (paho's), or the shorter forms older releases used,
+/// "none" for disconnect (Flask-MQTT before 1.3) and "no_flags" for connect
+/// (`client, userdata, rc`: paho before 1.3).
+/// @throws std::invalid_argument for another kind, or a form the kind has not.
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
-                                 pybind11::object fn);
+                                 pybind11::object fn, const std::string& form = "full");
 /// on_topic(filter). @throws std::invalid_argument for an invalid filter.
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
                                        const std::string& filter, pybind11::object fn);
 
-/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup),
-/// a small C type (one allocation per message, attribute reads are slot reads).
+/// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup,
+/// timestamp, properties), a small C type (one allocation per message,
+/// attribute reads are slot reads).
 void define_message_type(pybind11::module_& mod);
 
 }  // namespace tern::python

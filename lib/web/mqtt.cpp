@@ -298,7 +298,8 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
                 static_cast<int>(m.qos),
                 m.retain,
                 m.dup,
-                m.packet_id};
+                m.packet_id,
+                std::chrono::steady_clock::now()};
     i.push([&i, msg = std::move(msg)] { i.dispatch_message(msg); }, true);
   });
   c->on_publish([&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::publish_handlers_, mid); }, false); });

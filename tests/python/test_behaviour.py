@@ -6,6 +6,7 @@ the broker down, a handler that raises, on_topic with $share/, the app
 context."""
 
 import logging
+import threading
 import time
 
 import flask
@@ -273,6 +274,40 @@ def test_message_attributes(broker, make_app, mqtts, topic):
     assert (q2.payload, q2.qos, q2.retain) == (b"two", 2, False) and q2.mid > 0
     with pytest.raises(AttributeError):
         q0.payload = b"read-only"
+
+
+def test_message_timestamp_is_when_the_network_thread_received_it(broker, make_app, mqtts, topic):
+    """paho's ``.timestamp``: time.monotonic() when the message arrived, not
+    when its handler runs; ``.properties`` None (MQTT 3.1.1)."""
+    m = start(make_app, mqtts, broker.config())
+    got = []
+    blocking = threading.Event()
+    release = threading.Event()
+
+    @m.on_message()
+    def handle(client, userdata, message):
+        if message.payload == b"block":
+            blocking.set()
+            release.wait(10)
+        got.append((message, time.monotonic()))
+
+    m.subscribe(topic, qos=1)
+    m.publish(topic, "block", qos=1)
+    assert blocking.wait(10)
+    before = time.monotonic()
+    for i in range(3):
+        m.publish(topic, str(i), qos=1)
+    assert eventually(lambda: m.status()["messages_in"] == 4)  # all read while the handler is blocked
+    blocked = 0.3
+    time.sleep(blocked)
+    release.set()
+    assert eventually(lambda: len(got) == 4)
+    stamps = [msg.timestamp for msg, _ in got]
+    assert all(type(t) is float for t in stamps)
+    assert stamps == sorted(stamps) and stamps[0] <= before
+    for msg, handled in got[1:]:
+        assert before <= msg.timestamp and handled - msg.timestamp >= blocked, (before, msg.timestamp, handled)
+    assert all(msg.properties is None for msg, _ in got)
 
 
 def test_userdata(broker, make_app, mqtts, topic):

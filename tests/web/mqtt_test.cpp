@@ -191,6 +191,31 @@ TEST(WebMqtt, ExternalDispatchRunsHandlersOnlyWhereRunPendingIsCalled) {
   EXPECT_EQ(m.run_pending(), 0u);
 }
 
+TEST(WebMqtt, MessagesCarryTheTimeTheNetworkThreadReceivedThem) {
+  scripted s;
+  s.on_connack = {"a", "b", "c"};
+  fake_broker broker(s.fn());
+  mqtt_options o;
+  o.external_dispatch = true;  // nothing runs the handlers until this thread does
+  mqtt m(o);
+  std::vector<message> seen;
+  m.on_message([&](mqtt&, const std::any&, const message& msg) { seen.push_back(msg); });
+  auto start = std::chrono::steady_clock::now();
+  m.init_app(config_for(broker));
+  ASSERT_TRUE(eventually([&] { return m.status().messages_in == 3; }));
+  auto read_by = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(50ms);
+  while (seen.size() < 3 && m.wait_pending(1000)) m.run_pending();
+  ASSERT_EQ(seen.size(), 3u);
+  for (std::size_t k = 0; k < seen.size(); ++k) {
+    EXPECT_GE(seen[k].received, start) << seen[k].topic;
+    EXPECT_LE(seen[k].received, read_by) << seen[k].topic;
+    if (k > 0) {
+      EXPECT_GE(seen[k].received, seen[k - 1].received);
+    }
+  }
+}
+
 TEST(WebMqtt, OwnThreadModeHasNoDispatchFd) {
   mqtt m;
   EXPECT_EQ(m.dispatch_fd(), -1);

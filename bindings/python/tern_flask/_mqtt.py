@@ -1,6 +1,7 @@
 """tern_flask.Mqtt: Flask-MQTT's Mqtt class over tern::web::mqtt."""
 
 import atexit
+import inspect
 import logging
 import os
 import typing
@@ -74,6 +75,42 @@ def _topic_list(topic, qos):
             raise ValueError("subscribe: an empty list of topics")
         return out
     raise ValueError("subscribe: topic must be a string, a (topic, qos) tuple or a list of them")
+
+
+# The shorter argument lists that older releases called handlers with:
+# Flask-MQTT before 1.3 called on_disconnect handlers with none, paho-mqtt
+# before 1.3 called on_connect(client, userdata, rc) when it took three.
+# Other kinds always had paho's arguments.
+_FULL_ARGS = {"connect": 4, "disconnect": 3}
+_SHORT_FORMS = {"connect": (("no_flags", 3),), "disconnect": (("none", 0),)}
+
+
+def _takes(signature, n):
+    try:
+        signature.bind(*(None,) * n)
+    except TypeError:
+        return False
+    return True
+
+
+def _call_form(kind, fn):
+    """Which arguments a handler gets, read once from its signature so that
+    dispatch never inspects: paho's ("full") whenever it takes them, so a
+    handler with ``*args`` or defaults gets everything; a short form only
+    when that is all it takes."""
+    forms = _SHORT_FORMS.get(kind)
+    if forms is None:
+        return "full"
+    try:
+        signature = inspect.signature(fn)
+    except Exception:  # unreadable (some C callables, a bad __signature__): paho's, as Flask-MQTT 1.3
+        return "full"
+    if _takes(signature, _FULL_ARGS[kind]):
+        return "full"
+    for form, n in forms:
+        if _takes(signature, n):
+            return form
+    return "full"
 
 
 class _Refused:
@@ -172,7 +209,10 @@ class Mqtt:
     # ---- handlers (decorators, as Flask-MQTT's) ----
 
     def _register(self, kind, fn, topic=None):
-        hid = self._core.add_topic(topic, fn) if kind == "topic" else self._core.add(kind, fn)
+        if kind == "topic":
+            hid = self._core.add_topic(topic, fn)
+        else:
+            hid = self._core.add(kind, fn, _call_form(kind, fn))
         self._registrations.append((kind, topic, fn, hid))
         return fn
 
@@ -183,11 +223,12 @@ class Mqtt:
         return decorator
 
     def on_connect(self):
-        """``handler(client, userdata, flags, rc)``; also called at once if already connected."""
+        """``handler(client, userdata, flags, rc)``, or ``handler(client, userdata, rc)``
+        (paho before 1.3); also called at once if already connected."""
         return self._decorator("connect")
 
     def on_disconnect(self):
-        """``handler(client, userdata, rc)``."""
+        """``handler(client, userdata, rc)``, or ``handler()`` (Flask-MQTT before 1.3)."""
         return self._decorator("disconnect")
 
     def on_message(self):

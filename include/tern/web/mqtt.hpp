@@ -11,6 +11,7 @@
 //   mqtt.publish("home/mytopic", "hello world");
 
 #include <any>
+#include <chrono>
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -88,6 +89,10 @@ struct message {
   bool dup = false;
   /// The packet id of a QoS 1/2 message (paho's `message.mid`), 0 for QoS 0.
   std::uint16_t mid = 0;
+  /// When the network thread received it, not when a handler runs: for ageing
+  /// messages. steady_clock is CLOCK_MONOTONIC on Linux, the clock of
+  /// Python's `time.monotonic()` (paho's `message.timestamp`).
+  std::chrono::steady_clock::time_point received{};
   std::span<const std::byte> payload_bytes() const noexcept { return std::as_bytes(std::span(payload)); }
 };
 
