@@ -12,7 +12,7 @@ void usage(bool pub) {
   std::fprintf(stderr,
                "Usage: %s {-t topic%s} [-h host] [-p port] [-L URL] [-q qos] [-i id] [-u user] [-P pass]\n"
                "       [-k keepalive] [-c] [-V mqttv31|mqttv311] [-d]%s\n"
-               "       [--will-topic t --will-payload p [--will-qos q] [--will-retain]]\n"
+               "       [--will-topic t [--will-payload p] [--will-qos q] [--will-retain]]\n"
                "       [--cafile file] [--cert file --key file] [--insecure]\n",
                pub ? "tern-pub" : "tern-sub", pub ? " {-m message | -f file | -s | -n}" : " ...",
                pub ? " [-r]" : " [-C count] [-v]");
@@ -147,12 +147,12 @@ std::optional<cli_options> parse_cli(int argc, char** argv, bool pub) {
     int sources = o.message.has_value() + o.file.has_value() + o.stdin_message + o.null_message;
     if (sources != 1) return fail("give exactly one of -m, -f, -s or -n");
   }
-  if (will_topic.has_value() != will_payload.has_value())
-    return fail("--will-topic and --will-payload go together");
+  // As mosquitto_pub/sub: a Will topic alone sends a zero-length Will.
+  if (will_payload && !will_topic) return fail("--will-payload needs --will-topic");
   if (will_topic) {
     will w;
     w.topic = *will_topic;
-    w.payload = bytes_of(*will_payload);
+    if (will_payload) w.payload = *will_payload;
     w.qos = static_cast<qos>(will_qos);
     w.retain = will_retain;
     o.client.connect.will = std::move(w);

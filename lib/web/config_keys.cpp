@@ -49,6 +49,9 @@ constexpr std::array keys{
     config_key{"MAX_INFLIGHT", t::integer, "20", "QoS 1/2 messages unacknowledged at once (1-65535)."},
     config_key{"MAX_QUEUED", t::integer, "1000",
                "Messages queued while offline or behind the in-flight window (0: unlimited)."},
+    config_key{"STOP_LINGER", t::seconds, "5",
+               "At stop or shutdown, how long to wait for what was published to be delivered before "
+               "disconnecting; what is not is reported (an ERR log line naming the message ids)."},
     config_key{"SHARED_GROUP", t::string, "(none)",
                "Subscribe as `$share/<group>/<filter>`, so that several workers share the messages."},
 };

@@ -67,6 +67,16 @@ void handler_queue::stop() {
   idle_cv_.wait(lock, [this] { return !running_task_; });
 }
 
+void handler_queue::stop_from_task(std::function<void()> last) {
+  std::lock_guard lock(m_);
+  stopping_ = true;
+  tasks_.clear();
+  signal_fd(true);
+  last_ = std::move(last);
+  // The thread cannot join itself; it ends once `last` ran.
+  if (thread_.joinable()) thread_.detach();
+}
+
 bool handler_queue::stopped() const {
   std::lock_guard lock(m_);
   return stopping_;
@@ -106,6 +116,10 @@ std::size_t handler_queue::run_pending(std::size_t max) {
     ++ran;
   }
   thread_id_ = std::thread::id{};
+  if (auto last = std::move(last_)) {
+    lock.unlock();
+    last();  // may destroy *this
+  }
   return ran;
 }
 
@@ -126,6 +140,10 @@ void handler_queue::run() {
   }
   running_task_ = false;
   idle_cv_.notify_all();
+  if (auto last = std::move(last_)) {
+    lock.unlock();
+    last();  // may destroy *this
+  }
 }
 
 }  // namespace tern::web::detail

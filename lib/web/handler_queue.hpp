@@ -25,7 +25,8 @@ namespace tern::web::detail {
 /// for a handler.
 ///
 /// **Thread safety:** all members are thread-safe, except that `stop` (and
-/// the destructor) must not run on the handler thread.
+/// the destructor) must not run on the handler thread: a task uses
+/// `stop_from_task`.
 class handler_queue {
  public:
   enum class push_result : std::uint8_t {
@@ -44,7 +45,13 @@ class handler_queue {
   push_result push(std::function<void()> task, bool droppable);
   /// Discards waiting tasks, waits for the running one, joins the thread;
   /// in external mode wakes `wait_pending` and makes `fd()` readable for good.
+  /// Not from a task (see `stop_from_task`).
   void stop();
+  /// `stop` for a task that ends the queue's owner: discards waiting tasks,
+  /// and once the running task returns, the handler thread (detached) or
+  /// `run_pending` runs `last` and touches nothing of the queue after it,
+  /// so `last` may destroy the queue.
+  void stop_from_task(std::function<void()> last);
   /// External mode: runs up to `max` waiting tasks on the calling thread, in
   /// order; returns how many ran. One caller at a time. 0 after `stop`.
   std::size_t run_pending(std::size_t max);
@@ -81,6 +88,7 @@ class handler_queue {
   std::atomic<std::thread::id> thread_id_;
   int fd_ = -1;
   bool fd_readable_ = false;
+  std::function<void()> last_;  // see stop_from_task
 };
 
 }  // namespace tern::web::detail

@@ -88,7 +88,7 @@ struct mqtt::impl {
       w = wrapper_;
     }
     for (const auto& s : list) {
-      if (s->removed) continue;
+      if (s->removed || destroying_) continue;  // destroying_: owner_ is gone
       auto call = [&] { s->fn(owner_, *ud, args...); };
       invoke_with(w.get(), call);
     }
@@ -138,7 +138,7 @@ struct mqtt::impl {
 
   void run_message_handlers(const slots<message_handler>& list, const message_state& st, const message& msg) {
     for (const auto& s : list) {
-      if (s->removed) continue;
+      if (s->removed || destroying_) continue;
       auto call = [&] { s->fn(owner_, *st.userdata, msg); };
       invoke_with(st.wrapper.get(), call);
     }
@@ -177,6 +177,12 @@ struct mqtt::impl {
   }
 
   void log(log_level level, std::string text) {
+    // While the object is destroyed no handler hears a problem: stderr does.
+    if (destroying_ && (level == log_level::err || level == log_level::warning)) {
+      std::lock_guard lock(clog_mutex());
+      std::clog << "[tern.web] " << to_string(level) << ' ' << text << '\n';
+      return;
+    }
     write_clog(level, text);
     push([this, level, text = std::move(text)] { dispatch(&impl::log_handlers_, level, text); }, true);
   }
@@ -189,6 +195,27 @@ struct mqtt::impl {
       queue_.push([this, snapshot = connect_handlers_, f = flags_] { run_all(snapshot, f, 0); }, false);
     }
     attempt_ended();
+  }
+
+  void refused(int rc) {
+    std::lock_guard lock(m_);
+    // Flask-MQTT's docs: check rc in on_connect. The disconnect that
+    // follows calls no disconnect handler: no connection was established.
+    queue_.push([this, snapshot = connect_handlers_, rc] { run_all(snapshot, connect_flags{}, rc); }, false);
+  }
+
+  /// The levels the client emits: paho's DEBUG lines only for a reader.
+  std::uint8_t wanted_log_mask() const {  // m_ held
+    std::uint8_t mask = 0x0F;
+    if (options_.mqtt_logging) mask |= static_cast<std::uint8_t>(log_level::debug);
+    for (const auto& [id, levels] : log_levels_) mask |= levels;
+    return mask;
+  }
+  void update_log_mask() {  // m_ held
+    auto mask = wanted_log_mask();
+    if (mask == log_mask_) return;
+    log_mask_ = mask;
+    if (client_) client_->set_log_mask(mask);
   }
 
   void disconnected(std::error_code ec) {
@@ -257,6 +284,10 @@ struct mqtt::impl {
   std::string shared_group_;
   std::size_t max_queued_ = 0;
   std::string client_id_;
+  std::map<std::uint64_t, std::uint8_t> log_levels_;  // log handler id -> levels it takes
+  std::uint8_t log_mask_ = 0x0F;                      // what the client was told to emit
+  std::chrono::milliseconds stop_linger_{std::chrono::seconds(5)};
+  std::atomic<bool> destroying_{false};  // by one of its own handlers
 
   std::mutex attempt_m_;
   std::condition_variable attempt_cv_;
@@ -269,13 +300,26 @@ struct mqtt::impl {
 mqtt::mqtt(mqtt_options options) : impl_(std::make_unique<impl>(*this, std::move(options))) {}
 
 mqtt::~mqtt() {
-  if (impl_->pid_ != 0 && ::getpid() != impl_->pid_) {
+  auto& i = *impl_;
+  if (i.pid_ != 0 && ::getpid() != i.pid_) {
     // A child after fork(): the threads are the parent's; joining them would hang.
     (void)impl_.release();
     return;
   }
-  impl_->queue_.stop();  // first: no handler may use the client while it goes
-  impl_->client_.reset();
+  // From here on no handler runs: they would get a dangling `mqtt&`, and
+  // state they use may be gone already. The client still delivers what was
+  // published; what it cannot is written to stderr (see log).
+  i.destroying_ = true;
+  if (i.queue_.on_handler_thread()) {
+    // A handler destroys its own object: the handler thread cannot join
+    // itself. The rest goes when the running handler returns.
+    i.queue_.stop_from_task([p = impl_.release()] { delete p; });
+    if (i.client_) i.client_->stop(i.stop_linger_);
+    return;
+  }
+  if (i.client_) i.client_->stop(i.stop_linger_);
+  i.queue_.stop();
+  i.client_.reset();
 }
 
 void mqtt::init_app(const config_source& config) { init_app(config, impl_->options_.config_prefix); }
@@ -289,8 +333,12 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
   auto o = detail::to_client_options(s, config_prefix, detail::template_values_now());
   for (auto& d : diags) i.log(d.level, std::move(d.text));
 
+  {
+    std::lock_guard lock(i.m_);
+    o.session.log_mask = i.log_mask_ = i.wanted_log_mask();
+  }
   auto c = std::make_unique<tern::client>(o);
-  c->on_connect([&i](bool sp, int) { i.connected(sp); });
+  c->on_connect([&i](bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); });
   c->on_disconnect([&i](std::error_code ec) { i.disconnected(ec); });
   c->on_message([&i](const received_message& m) {
     message msg{std::string(m.topic),
@@ -316,6 +364,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     i.shared_group_ = s.shared_group;
     i.max_queued_ = s.max_queued;
     i.client_id_ = o.connect.client_id;
+    i.stop_linger_ = o.stop_linger;
     i.pid_ = ::getpid();
     // Subscriptions made before init_app: sent after the first CONNACK.
     std::vector<std::pair<std::string, qos>> wanted;
@@ -333,6 +382,19 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
 void mqtt::disconnect() {
   impl_->check_fork();
   if (impl_->client_) impl_->client_->disconnect();
+}
+
+void mqtt::stop() { stop(impl_->stop_linger_); }
+
+void mqtt::stop(std::chrono::milliseconds linger) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (!i.client_) return;
+  i.client_->stop(linger);
+  // The stop's own events (on_publish, the ERR line of what was not
+  // delivered) reach the handlers before it returns. Not from a handler:
+  // it would wait for itself.
+  if (!i.options_.external_dispatch && !i.queue_.on_handler_thread()) i.queue_.wait_idle(1000);
 }
 
 handler_id mqtt::on_connect(connect_handler f) {
@@ -356,7 +418,22 @@ handler_id mqtt::on_subscribe(subscribe_handler f) { return impl_->add(&impl::su
 handler_id mqtt::on_unsubscribe(unsubscribe_handler f) {
   return impl_->add(&impl::unsubscribe_handlers_, std::move(f));
 }
-handler_id mqtt::on_log(log_handler f) { return impl_->add(&impl::log_handlers_, std::move(f)); }
+handler_id mqtt::on_log(log_handler f) { return on_log(std::move(f), 0x1F); }
+
+handler_id mqtt::on_log(log_handler f, std::uint8_t levels) {
+  auto& i = *impl_;
+  if (!f) throw std::invalid_argument("tern::web::mqtt: empty handler");
+  levels &= 0x1F;
+  if (levels != 0x1F)
+    f = [levels, f = std::move(f)](mqtt& c, const std::any& u, log_level l, const std::string& buf) {
+      if (levels & static_cast<std::uint8_t>(l)) f(c, u, l, buf);
+    };
+  auto id = i.add(&impl::log_handlers_, std::move(f));
+  std::lock_guard lock(i.m_);
+  i.log_levels_[id.value] = levels;
+  i.update_log_mask();
+  return id;
+}
 
 handler_id mqtt::on_topic(std::string_view filter, message_handler f) {
   auto& i = *impl_;
@@ -376,6 +453,7 @@ bool mqtt::remove_handler(handler_id id) {
   i.check_fork();
   std::lock_guard lock(i.m_);
   i.message_state_.reset();
+  if (i.log_levels_.erase(id.value)) i.update_log_mask();
   if (auto it = i.topic_filters_.find(id.value); it != i.topic_filters_.end()) {
     i.topic_handlers_.erase_if(it->second, [&](const auto& s) {
       if (s->id != id.value) return false;

@@ -244,6 +244,7 @@ settings read_settings(const config_source& source, std::string_view prefix, std
   }
   if (auto v = r.seconds("RECONNECT_DELAY_MIN")) s.reconnect_delay_min = *v;
   if (auto v = r.seconds("RECONNECT_DELAY_MAX")) s.reconnect_delay_max = *v;
+  if (auto v = r.seconds("STOP_LINGER")) s.stop_linger = *v;
   if (s.reconnect_delay_max < s.reconnect_delay_min)
     throw config_error(r.name("RECONNECT_DELAY_MAX") + ": must not be less than " + r.name("RECONNECT_DELAY_MIN"));
   if (auto v = r.integer("MAX_INFLIGHT", 1, 65535)) s.max_inflight = static_cast<std::size_t>(*v);
@@ -305,6 +306,7 @@ client_options to_client_options(const settings& s, std::string_view prefix, con
   o.transport_timeout = s.connection_timeout;
   o.reconnect.min_delay = s.reconnect_delay_min;
   o.reconnect.max_delay = s.reconnect_delay_max;
+  o.stop_linger = s.stop_linger;
   o.session.max_inflight = s.max_inflight;
   o.session.max_queued = s.max_queued;
   return o;

@@ -43,6 +43,7 @@ struct settings {
   std::chrono::milliseconds connection_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds reconnect_delay_min{std::chrono::seconds(1)};
   std::chrono::milliseconds reconnect_delay_max{std::chrono::seconds(120)};
+  std::chrono::milliseconds stop_linger{std::chrono::seconds(5)};
   std::size_t max_inflight = 20;
   std::size_t max_queued = 1000;
   std::string shared_group;

@@ -2,8 +2,14 @@
 // mosquitto_sub. Subscribers run in the background; a publisher starts only
 // once mosquitto's log shows the subscription (log_type subscribe).
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <memory>
 #include <string>
@@ -140,6 +146,56 @@ TEST_F(Tools, TernPubFailsClearlyWithoutABroker) {
   ASSERT_TRUE(st.has_value()) << "tern-pub kept running without a broker";
   EXPECT_NE(*st, 0);
   EXPECT_NE(err.find("Error:"), std::string::npos) << err;
+}
+
+TEST_F(Tools, AWillTopicAloneSendsAZeroLengthWillAsMosquittoDoes) {
+  // Before: tern-sub printed its usage and exited 1.
+  process watcher;
+  ASSERT_NO_FATAL_FAILURE(
+      start_subscriber(watcher, mosquitto_sub_, "will-watcher", "tools/will", 0, {"-C", "1", "-F", "%t:%l"}));
+  process sub;
+  ASSERT_NO_FATAL_FAILURE(start_subscriber(sub, tern_sub_, "will-owner", "tools/other", 0, {"--will-topic", "tools/will"}));
+  sub.kill();  // no DISCONNECT: the broker publishes the Will
+  EXPECT_EQ(finish(watcher), "tools/will:0\n");
+  std::string out, err;
+  auto st = run(cmd(tern_pub_, {"-t", "x", "-m", "y", "--will-payload", "p"}), broker_->dir(), 15s, &out, &err);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(*st, 1);
+  EXPECT_NE(err.find("--will-payload needs --will-topic"), std::string::npos) << err;
+}
+
+TEST_F(Tools, TernPubGivesUpOnABrokerThatNeverAnswersWithinOneAndAHalfKeepAlives) {
+  // A broker that takes the connection, reads CONNECT and never answers.
+  // Before: tern-pub waited the full 30 s connect timeout, whatever -k said.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread silent([listener] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    char buf[256];
+    while (fd >= 0 && ::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    if (fd >= 0) ::close(fd);
+  });
+  std::string out, err;
+  auto t0 = std::chrono::steady_clock::now();
+  auto st = run({tern_pub_, "-h", "127.0.0.1", "-p", std::to_string(ntohs(addr.sin_port)), "-k", "5", "-t", "x", "-m",
+                 "y"},
+                broker_->dir(), 20s, &out, &err);
+  auto took = std::chrono::steady_clock::now() - t0;
+  ::shutdown(listener, SHUT_RDWR);
+  ::close(listener);
+  silent.join();
+  ASSERT_TRUE(st.has_value()) << "tern-pub still running after 20 s";
+  EXPECT_NE(*st, 0);
+  EXPECT_LT(took, 10s);
+  EXPECT_GE(took, 7s);  // 1.5 x 5 s
+  EXPECT_NE(err.find("connack timeout"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "../common/eventually.hpp"
@@ -569,6 +571,131 @@ TEST(WebMqtt, PayloadConversions) {
   std::vector<std::byte> b{std::byte{0}, std::byte{0xff}};
   EXPECT_EQ(payload_data(b).bytes(), std::string("\0\xff", 2));
   EXPECT_EQ(payload_data().bytes(), "");
+}
+
+TEST(WebMqtt, ARefusedConnackReachesOnConnectWithItsCode) {
+  // As paho, and as Flask-MQTT's troubleshooting tells users to check
+  // (before: no handler ran at all).
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (std::holds_alternative<connect_view>(p)) return fake_broker::wire(connack_view{false, 5});
+    return {};
+  });
+  recorder r;
+  mqtt m;
+  m.on_connect([&](mqtt&, const std::any&, connect_flags f, int rc) {
+    r.add("connect rc=" + std::to_string(rc) + " sp=" + std::to_string(f.session_present));
+  });
+  m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect rc=" + std::to_string(rc)); });
+  m.init_app(config_for(broker));
+  EXPECT_TRUE(eventually([&] { return r.has("connect rc=5 sp=0"); })) << testing::PrintToString(r.get());
+  EXPECT_FALSE(m.status().connected);
+  EXPECT_EQ(m.status().last_connack_code, 5);
+  EXPECT_EQ(r.count_prefix("disconnect"), 0u);  // no connection was established
+}
+
+TEST(WebMqtt, ALogHandlerHearsEveryPacketInPahosWords) {
+  // Before: the facade emitted no DEBUG lines, so a migrated app's
+  // MQTT_LOG_DEBUG output went quiet.
+  scripted s;
+  fake_broker broker(s.fn());
+  recorder all, problems;
+  mqtt m;
+  m.on_log([&](mqtt&, const std::any&, log_level l, const std::string& buf) {
+    if (l == MQTT_LOG_DEBUG) all.add(buf);
+  });
+  m.on_log([&](mqtt&, const std::any&, log_level l, const std::string& buf) { problems.add(std::string(to_string(l)) + " " + buf); },
+           static_cast<std::uint8_t>(MQTT_LOG_WARNING) | static_cast<std::uint8_t>(MQTT_LOG_ERR));
+  m.init_app(config_for(broker));
+  ASSERT_TRUE(m.status().connected);
+  auto r = m.publish("a/b", "hi", 1);
+  ASSERT_EQ(r.result, MQTT_ERR_SUCCESS);
+  (void)m.subscribe("s/#", 0);
+  EXPECT_TRUE(eventually([&] { return all.has("Received SUBACK"); })) << testing::PrintToString(all.get());
+  EXPECT_TRUE(all.count_prefix("Sending CONNECT (u0, p0, wr0, wq0, wf0, c1, k60) client_id=b'") == 1);
+  EXPECT_TRUE(all.has("Received CONNACK (0, 0)"));
+  EXPECT_TRUE(all.has("Sending PUBLISH (d0, q1, r0, m1), 'a/b', ... (2 bytes)"));
+  EXPECT_TRUE(all.has("Received PUBACK (Mid: 1)"));
+  EXPECT_TRUE(all.has("Sending SUBSCRIBE (d0, m2) [(b's/#', 0)]") || all.has("Sending SUBSCRIBE (d0, m1) [(b's/#', 0)]"))
+      << testing::PrintToString(all.get());
+  for (const auto& e : problems.get()) EXPECT_EQ(e.rfind("DEBUG", 0), std::string::npos) << e;
+}
+
+TEST(WebMqtt, StopDeliversWhatWasPublishedAndNamesWhatWasNot) {
+  // The broker acknowledges "a" and never "b".
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (std::holds_alternative<connect_view>(p)) return fake_broker::wire(connack_view{false, 0});
+    if (auto* pub = std::get_if<publish_view>(&p); pub && pub->topic == "a") return fake_broker::wire(puback{pub->packet_id});
+    return {};
+  });
+  recorder r;
+  mqtt m;
+  m.on_publish([&](mqtt&, const std::any&, message_id mid) { r.add("published " + std::to_string(mid)); });
+  m.on_log([&](mqtt&, const std::any&, log_level l, const std::string& buf) {
+    if (l == MQTT_LOG_ERR) r.add(buf);
+  });
+  m.init_app(config_for(broker));
+  auto delivered = m.publish("a", "x", 1);
+  auto lost = m.publish("b", "y", 1);
+  m.stop(std::chrono::milliseconds(300));
+  // Both reports reached the handlers before stop() returned.
+  auto seen = r.get();
+  EXPECT_TRUE(r.has("published " + std::to_string(delivered.mid))) << testing::PrintToString(seen);
+  EXPECT_FALSE(r.has("published " + std::to_string(lost.mid)));
+  EXPECT_TRUE(r.has("stopped with 1 message(s) not delivered (mid " + std::to_string(lost.mid) + ")"))
+      << testing::PrintToString(seen);
+}
+
+TEST(WebMqtt, DestroyedFromItsOwnHandler) {
+  // Before: std::system_error "Resource deadlock avoided" (the handler
+  // thread joined itself), and the process ended.
+  scripted s;
+  s.on_suback = {"x"};
+  fake_broker broker(s.fn());
+  auto m = std::make_unique<mqtt>();
+  std::promise<void> gone;
+  std::atomic<int> later{0};
+  m->on_message([&](mqtt&, const std::any&, const message&) {
+    m.reset();
+    gone.set_value();
+  });
+  m->on_message([&](mqtt&, const std::any&, const message&) { ++later; });  // its object is gone: never runs
+  m->init_app(config_for(broker));
+  (void)m->subscribe("x");
+  ASSERT_EQ(gone.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(m, nullptr);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(later.load(), 0);
+}
+
+TEST(WebMqtt, DestroyingItDeliversAndWritesWhatItCouldNotToStderr) {
+  std::mutex m;
+  std::vector<std::string> got;
+  fake_broker broker([&](const packet_view& p) -> bytes {
+    if (std::holds_alternative<connect_view>(p)) return fake_broker::wire(connack_view{false, 0});
+    if (auto* pub = std::get_if<publish_view>(&p)) {
+      std::lock_guard lock(m);
+      got.emplace_back(pub->topic);
+      if (pub->topic == "a") return fake_broker::wire(puback{pub->packet_id});
+    }
+    return {};
+  });
+  std::ostringstream captured;
+  auto* old = std::clog.rdbuf(captured.rdbuf());
+  message_id lost = 0;
+  {
+    auto cfg = config_for(broker);
+    cfg.set("MQTT_STOP_LINGER", 0.3);
+    mqtt mq;
+    mq.init_app(cfg);
+    (void)mq.publish("a", "x", 1);
+    lost = mq.publish("b", "y", 1).mid;
+  }
+  std::clog.rdbuf(old);
+  std::lock_guard lock(m);
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(captured.str().find("[tern.web] ERR stopped with 1 message(s) not delivered (mid " + std::to_string(lost) + ")"),
+            std::string::npos)
+      << captured.str();
 }
 
 }  // namespace

@@ -187,6 +187,9 @@ concept app_with_config = requires(App& a) {
 /// **Thread safety:** all member functions are thread-safe.
 class mqtt {
  public:
+  /// `rc`: the CONNACK's return code, as paho's: 0 accepted, 1-5 refused
+  /// (1 protocol version, 2 client id, 3 server unavailable, 4 user name or
+  /// password, 5 not authorised).
   using connect_handler = std::function<void(mqtt& client, const std::any& userdata, connect_flags flags, int rc)>;
   /// `rc`: 0 after `disconnect()`; otherwise MQTT_ERR_CONN_LOST,
   /// MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTT_ERR_TLS or MQTT_ERR_CONN_REFUSED.
@@ -209,8 +212,14 @@ class mqtt {
   explicit mqtt(App& app, mqtt_options options = {}) : mqtt(std::move(options)) {
     init_app(app);
   }
-  /// Disconnects and stops both threads; waiting handler events are discarded.
-  /// Must not run on the handler thread.
+  /// Stops the client as `stop()` does (what was published is delivered
+  /// within the linger), but no handler runs any more, not even for the
+  /// stop's own events: what could not be delivered is written to stderr
+  /// (`[tern.web] ERR stopped with N message(s) not delivered (mid ...)`).
+  /// Call `stop()` first to hear of it in handlers. On the handler thread
+  /// (a handler destroying its own object) it works too: the rest of the
+  /// object is freed when the running handler returns (the handler thread,
+  /// detached, ends then).
   ~mqtt();
   mqtt(const mqtt&) = delete;
   mqtt& operator=(const mqtt&) = delete;
@@ -236,11 +245,22 @@ class mqtt {
 
   /// Sends DISCONNECT and stops reconnecting (on_disconnect then gets rc 0).
   void disconnect();
+  /// Stops the client as `tern::client::stop` does: what was published is
+  /// delivered within `linger` (default 5 s; the wait ends early once all
+  /// is delivered), then DISCONNECT; every message not delivered is named
+  /// in one ERR log line ("stopped with N message(s) not delivered (mid
+  /// ...)"), and `on_publish` runs for each one delivered. In own-thread
+  /// mode it returns once those handler events ran (1 s at most); with
+  /// external dispatch they wait for `run_pending`. After it the object only
+  /// reports: a publish is queued, and reported at destruction.
+  void stop();
+  void stop(std::chrono::milliseconds linger);
 
   // ---- handlers: each returns an id for remove_handler ----
 
-  /// CONNACK accepted (`rc` 0). Registered while connected, it is also called
-  /// at once (on the handler thread) with the current connection's flags.
+  /// A CONNACK: `rc` 0 accepted, 1-5 refused (check it, as Flask-MQTT's
+  /// docs say). Registered while connected, it is also called at once (on
+  /// the handler thread) with the current connection's flags.
   handler_id on_connect(connect_handler f);
   /// An established connection ended.
   handler_id on_disconnect(disconnect_handler f);
@@ -252,8 +272,17 @@ class mqtt {
   handler_id on_subscribe(subscribe_handler f);
   /// An UNSUBACK.
   handler_id on_unsubscribe(unsubscribe_handler f);
-  /// Log lines of the client and the facade (typos in the configuration, dropped events, ...).
+  /// Log lines of the client and the facade (typos in the configuration,
+  /// dropped events, ...). While a log handler that takes `MQTT_LOG_DEBUG`
+  /// is registered (or `mqtt_options::mqtt_logging` is on), the client also
+  /// emits paho's per-packet DEBUG lines ("Sending PUBLISH (d0, q1, r0, m3),
+  /// 'a/b', ... (5 bytes)", "Received PUBACK (Mid: 3)", ...); with neither,
+  /// they are never formatted.
   handler_id on_log(log_handler f);
+  /// As `on_log`, for the levels in `levels` only (a bitwise or of
+  /// `log_level` values): `MQTT_LOG_WARNING | MQTT_LOG_ERR` takes problems
+  /// without turning the per-packet DEBUG lines on.
+  handler_id on_log(log_handler f, std::uint8_t levels);
   /// Messages whose topic matches `filter` (wildcards and `$share/<group>/`
   /// allowed); they then skip `on_message`. Subscribing is still up to you.
   /// @throws std::invalid_argument for an invalid filter.
