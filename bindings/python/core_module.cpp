@@ -10,6 +10,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -32,6 +34,31 @@ namespace {
 py::tuple result_tuple(web::mqtt_result r) {
   return py::make_tuple(static_cast<int>(r.result), r.mid == 0 ? py::object(py::none()) : py::int_(r.mid));
 }
+
+/// `py::gil_scoped_release` for the dispatcher's daemon thread. Python ends
+/// a daemon thread that takes the GIL back once the interpreter finalizes
+/// (at exit) with a forced unwind, and a forced unwind through C++ frames
+/// ends in std::terminate ("terminate called without an active
+/// exception"). So that thread never takes it back then: it parks until
+/// the process is gone.
+class without_gil_on_a_daemon_thread {
+ public:
+  without_gil_on_a_daemon_thread() : state_(PyEval_SaveThread()) {}
+  ~without_gil_on_a_daemon_thread() {
+#if PY_VERSION_HEX >= 0x030D0000
+    bool finalizing = Py_IsFinalizing();
+#else
+    bool finalizing = _Py_IsFinalizing();
+#endif
+    while (finalizing) ::pause();
+    PyEval_RestoreThread(state_);
+  }
+  without_gil_on_a_daemon_thread(const without_gil_on_a_daemon_thread&) = delete;
+  without_gil_on_a_daemon_thread& operator=(const without_gil_on_a_daemon_thread&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
 
 /// One tern::web::mqtt in external-dispatch mode, plus what its Python
 /// handlers are called with.
@@ -74,8 +101,8 @@ class core {
     m.init_app(cfg, prefix);
   }
 
-  std::uint64_t add(const std::string& kind, py::object fn, const std::string& form) {
-    return register_handler(facade(), ctx_, kind, std::move(fn), form).value;
+  std::uint64_t add(const std::string& kind, py::object fn, const std::string& form, int levels) {
+    return register_handler(facade(), ctx_, kind, std::move(fn), form, static_cast<std::uint8_t>(levels)).value;
   }
   std::uint64_t add_topic(const std::string& filter, py::object fn) {
     return register_topic_handler(facade(), ctx_, filter, std::move(fn)).value;
@@ -146,6 +173,13 @@ class core {
     py::gil_scoped_release release;
     m.disconnect();
   }
+  /// Delivers what was published within MQTT_STOP_LINGER, then DISCONNECT;
+  /// reports the rest. Its handler events wait for the dispatcher.
+  void stop() {
+    auto& m = facade();
+    py::gil_scoped_release release;
+    m.stop();
+  }
 
   // ---- dispatch ----
 
@@ -161,7 +195,7 @@ class core {
   bool wait_pending(double timeout_s) {
     auto m = m_;
     if (!m || closing_) return false;
-    py::gil_scoped_release release;
+    without_gil_on_a_daemon_thread release;
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + std::chrono::duration<double>(timeout_s < 0 ? 1e9 : timeout_s);
     while (!closing_) {
@@ -209,7 +243,7 @@ PYBIND11_MODULE(_core, mod) {
       .def("set_userdata", &core::set_userdata)
       .def_property_readonly("userdata", &core::userdata)
       .def("init_app", &core::init_app, py::arg("config"), py::arg("prefix"))
-      .def("add", &core::add, py::arg("kind"), py::arg("fn"), py::arg("form") = "full")
+      .def("add", &core::add, py::arg("kind"), py::arg("fn"), py::arg("form") = "full", py::arg("levels") = 0x1F)
       .def("add_topic", &core::add_topic, py::arg("filter"), py::arg("fn"))
       .def("remove", &core::remove)
       .def("publish", &core::publish)
@@ -221,6 +255,7 @@ PYBIND11_MODULE(_core, mod) {
       .def("last_error", &core::last_error)
       .def("client_id", &core::client_id)
       .def("disconnect", &core::disconnect)
+      .def("stop", &core::stop)
       .def("run_pending", &core::run_pending)
       .def("wait_pending", &core::wait_pending)
       .def("wait_idle", &core::wait_idle)

@@ -168,7 +168,7 @@ void report_log_handler_failure(const std::exception& e) {
 }  // namespace
 
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
-                                 py::object fn, const std::string& form) {
+                                 py::object fn, const std::string& form, std::uint8_t levels) {
   bool full = form == "full";
   if (!full && !(kind == "disconnect" && form == "none") && !(kind == "connect" && form == "no_flags"))
     throw std::invalid_argument("tern_flask: no handler form '" + form + "' for '" + kind + "'");
@@ -208,13 +208,15 @@ web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_con
       call(*ctx, *f, mid);
     });
   if (kind == "log")
-    return m.on_log([ctx, f](web::mqtt&, const std::any&, log_level level, const std::string& text) {
-      try {
-        call(*ctx, *f, static_cast<int>(level), text);
-      } catch (const std::exception& e) {
-        report_log_handler_failure(e);
-      }
-    });
+    return m.on_log(
+        [ctx, f](web::mqtt&, const std::any&, log_level level, const std::string& text) {
+          try {
+            call(*ctx, *f, static_cast<int>(level), text);
+          } catch (const std::exception& e) {
+            report_log_handler_failure(e);
+          }
+        },
+        levels);
   throw std::invalid_argument("tern_flask: unknown handler kind '" + kind + "'");
 }
 

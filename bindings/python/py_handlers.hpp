@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,9 +28,12 @@ struct handler_context {
 /// its signature: "full" (paho's), or the shorter forms older releases used,
 /// "none" for disconnect (Flask-MQTT before 1.3) and "no_flags" for connect
 /// (`client, userdata, rc`: paho before 1.3).
+/// `levels`: for "log", the log levels the handler takes (a bitwise or of
+/// MQTT_LOG_*); paho's per-packet DEBUG lines are made only while a handler
+/// takes them.
 /// @throws std::invalid_argument for another kind, or a form the kind has not.
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
-                                 pybind11::object fn, const std::string& form = "full");
+                                 pybind11::object fn, const std::string& form = "full", std::uint8_t levels = 0x1F);
 /// on_topic(filter). @throws std::invalid_argument for an invalid filter.
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
                                        const std::string& filter, pybind11::object fn);

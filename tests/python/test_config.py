@@ -74,7 +74,7 @@ def test_every_key_is_known():
                  "TLS_INSECURE", "LAST_WILL_TOPIC", "LAST_WILL_MESSAGE", "LAST_WILL_QOS", "LAST_WILL_RETAIN",
                  "TRANSPORT", "PROTOCOL_VERSION"}
     extras = {"BROKER_URLS", "WEBSOCKET_PATH", "CLEAN_SESSION", "CONNECTION_TIMEOUT", "RECONNECT_DELAY_MIN",
-              "RECONNECT_DELAY_MAX", "MAX_INFLIGHT", "MAX_QUEUED", "SHARED_GROUP"}
+              "RECONNECT_DELAY_MAX", "MAX_INFLIGHT", "MAX_QUEUED", "SHARED_GROUP", "STOP_LINGER"}
     assert set(_core.config_keys()) == reference | extras
 
 

@@ -13,6 +13,7 @@ the GIL for at most ``BATCH`` handler events.
 
 import sys
 import threading
+import time
 
 BATCH = 64
 
@@ -73,17 +74,31 @@ class Dispatcher:
             hubs.notify_opened(fd)
             hubs.get_hub().schedule_call_global(0, lambda: None)
 
+    def drain(self, timeout):
+        """Lets the handler events that wait run (the stop's own: on_publish,
+        the ERR line of what was not delivered) before the core closes. From
+        the dispatcher itself, or under eventlet (where a blocking wait would
+        hold the hub, and with it the dispatcher), they run here."""
+        if self._core.closed:
+            return
+        if self.green or self._thread is threading.current_thread() or not self._thread.is_alive():
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self._batch():
+                pass
+        else:
+            self._core.wait_idle(timeout)
+
     def join(self, timeout=None):
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def _batch(self):
+        """Runs up to BATCH waiting handler events; returns how many ran."""
         app = self._app
         if app is None:
-            self._core.run_pending(BATCH)
-        else:
-            with app.app_context():
-                self._core.run_pending(BATCH)
+            return self._core.run_pending(BATCH)
+        with app.app_context():
+            return self._core.run_pending(BATCH)
 
     def _run(self):
         core = self._core

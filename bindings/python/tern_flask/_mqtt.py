@@ -4,6 +4,7 @@ import atexit
 import inspect
 import logging
 import os
+import sys
 import typing
 import weakref
 
@@ -164,7 +165,12 @@ class Mqtt:
             if me is not None and (me.mqtt_logging or level in (MQTT_LOG_WARNING, MQTT_LOG_ERR)):
                 log.log(_LOGGING_LEVELS.get(level, logging.INFO), "%s", buf)
 
-        core.add("log", forward_log)
+        # Warnings and errors always reach Python's logging; everything else
+        # only with mqtt_logging. Registered for those levels alone, so that
+        # paho's per-packet DEBUG lines are made only when someone reads them
+        # (an on_log handler of the app, or mqtt_logging).
+        problems = MQTT_LOG_WARNING | MQTT_LOG_ERR
+        core.add("log", forward_log, "full", 0x1F if self.mqtt_logging else problems)
         return core
 
     def init_app(self, app, config_prefix=None):
@@ -337,17 +343,22 @@ class Mqtt:
         self._core.disconnect()
 
     def close(self):
-        """Disconnects and stops the handler dispatcher; the object is unusable afterwards."""
+        """Stops: what was published is delivered within ``MQTT_STOP_LINGER``
+        (5 s), then DISCONNECT; ``on_publish`` runs for what went out and one
+        ERR log line names the message ids that did not. Then the handler
+        dispatcher stops; the object is unusable afterwards. Runs at exit too."""
         self._close()
 
     def _close(self):
         core = self._core
         if not core.closed:
             try:
-                core.disconnect()
+                core.stop()
             except RuntimeError:
                 pass
             if self._dispatcher is not None:
+                if not sys.is_finalizing():  # no handler can run at the interpreter's end
+                    self._dispatcher.drain(2.0)
                 self._dispatcher.before_close()
             core.close()
         if self._dispatcher is not None:
