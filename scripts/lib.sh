@@ -55,6 +55,17 @@ run_fuzzer() {
   return $rc
 }
 
+# apt_install PKG...: installs Debian packages, quietly; updates the package
+# index and tries again when the first attempt fails (a fresh machine has no
+# index yet, an old one may name versions the mirror no longer has).
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return
+  $sudo apt-get update -qq >/dev/null &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -91,22 +102,24 @@ stop_broker() {
   broker_pid=""
 }
 
-# junit_counts FILE: "PASSED FAILED" over the test cases of a meson JUnit log
-# (gtest cases one by one, other tests as one case each).
+# junit_counts FILE: "PASSED FAILED SKIPPED" over the test cases of a meson
+# (or pytest) JUnit log (gtest cases one by one, other tests as one case each).
 junit_counts() {
   python3 - "$1" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except Exception:
-    print("0 1"); sys.exit()
-p = f = 0
+    print("0 1 0"); sys.exit()
+p = f = s = 0
 for case in root.iter("testcase"):
     if case.find("failure") is not None or case.find("error") is not None:
         f += 1
-    elif case.find("skipped") is None:
+    elif case.find("skipped") is not None:
+        s += 1
+    else:
         p += 1
-print(p, f)
+print(p, f, s)
 PY
 }
 
