@@ -66,6 +66,33 @@ apt_install() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# browser_prerequisites: what suite 'browser' (tests/browser) needs: node and
+# npm (the machine's, or Debian's: node 18 on Debian 12, which the pinned
+# playwright-core supports), Debian's chromium and playwright-core from npm.
+# chromium is large, so it is installed for this test only, not by setup.sh.
+# What cannot be installed is said on stderr; the test then names it too.
+browser_prerequisites() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup: installing nodejs npm (browser test)" >&2
+    apt_install nodejs npm || echo "browser: nodejs and npm could not be installed" >&2
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing chromium (browser test)" >&2
+    apt_install chromium || echo "browser: chromium could not be installed" >&2
+  fi
+  # npm ci again whenever package-lock.json changed since the last one (a new
+  # pin), not only when node_modules is missing. npm ci empties node_modules,
+  # this copy of the lock file included.
+  local lock=$top/tests/browser/package-lock.json stamp=$top/tests/browser/node_modules/.tern-package-lock.json
+  if command -v npm >/dev/null && ! cmp -s "$lock" "$stamp"; then
+    if (cd "$top/tests/browser" && npm ci --no-audit --no-fund --silent); then
+      cp "$lock" "$stamp"
+    else
+      echo "browser: npm ci failed in tests/browser" >&2
+    fi
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

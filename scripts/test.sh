@@ -39,36 +39,12 @@ build() {
 trap stop_broker EXIT
 start_broker
 
-# ---- browser test ---------------------------------------------------------
-# Suite 'browser' (tests/browser, run by meson with the release tests) drives
-# Debian's chromium with playwright-core from npm, on the machine's node, or
-# Debian's (18 on Debian 12, which the pinned playwright-core supports).
-# chromium is large, so it is installed here, for this test only, not by
-# setup.sh. Under `meson test` alone a missing prerequisite skips the test;
-# here it fails it (TERN_BROWSER_REQUIRED), so that no run of this script
-# quietly runs one test less.
+# The browser test: installs node, npm and chromium when missing, and
+# playwright-core (lib.sh). Under `meson test` alone a missing prerequisite
+# skips the test; here it fails it (TERN_BROWSER_REQUIRED), so that no run of
+# this script quietly runs one test less.
 export TERN_BROWSER_REQUIRED=1
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "setup: installing nodejs npm (browser test)" >&2
-  apt_install nodejs npm || echo "browser: nodejs and npm could not be installed; the browser test will fail" >&2
-fi
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup: installing chromium (browser test)" >&2
-  apt_install chromium || echo "browser: chromium could not be installed; the browser test will fail" >&2
-fi
-# npm ci again whenever package-lock.json changed since the last one (a new
-# pin), not only when node_modules is missing. npm ci empties node_modules,
-# the copy of the lock file in it included.
-browser_lock=$top/tests/browser/package-lock.json
-browser_stamp=$top/tests/browser/node_modules/.tern-package-lock.json
-if command -v npm >/dev/null && ! cmp -s "$browser_lock" "$browser_stamp"; then
-  if (cd "$top/tests/browser" && npm ci --no-audit --no-fund --silent); then
-    cp "$browser_lock" "$browser_stamp"
-  else
-    echo "browser: npm ci failed; the browser test will fail" >&2
-  fi
-fi
-# ---- end of the browser test block ----------------------------------------
+browser_prerequisites
 
 echo "== release build and tests"
 if configure_release && build build; then
