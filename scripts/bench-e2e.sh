@@ -116,7 +116,9 @@ status=0
 for peer in "${peers[@]}"; do
   if ! grep -q "peer=$peer .*msgs_per_s=" "$results"; then
     echo "bench-e2e: no result from peer $peer" >&2
-    [ -s "$dir/$peer.err" ] && { echo "bench-e2e: its last errors:" >&2; tail -3 "$dir/$peer.err" >&2; }
+    # Every run fails the same way: its distinct lines, without tern-bench's usage text.
+    [ -s "$dir/$peer.err" ] && { echo "bench-e2e: $peer's errors:" >&2; grep -v '^usage: ' "$dir/$peer.err" |
+      awk '!seen[$0]++' | tail -3 >&2; }
     status=1
   fi
 done
