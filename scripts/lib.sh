@@ -85,7 +85,7 @@ browser_prerequisites() {
   # this copy of the lock file included.
   local lock=$top/tests/browser/package-lock.json stamp=$top/tests/browser/node_modules/.tern-package-lock.json
   if command -v npm >/dev/null && ! cmp -s "$lock" "$stamp"; then
-    if (cd "$top/tests/browser" && npm ci --no-audit --no-fund --silent); then
+    if (cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error); then
       cp "$lock" "$stamp"
     else
       echo "browser: npm ci failed in tests/browser" >&2
@@ -113,6 +113,11 @@ allow_anonymous true
 persistence false
 log_dest file $broker_dir/mosquitto.log
 CONF
+  # Started as root, mosquitto switches to the user mosquitto, who cannot
+  # write the log in this root-only directory (nor, where / itself is
+  # root-only, read the files it checks for each connection): it stays root,
+  # as the tests' own brokers do.
+  [ "$(id -u)" -eq 0 ] && echo "user root" >>"$broker_dir/mosquitto.conf"
   for line in "$@"; do echo "$line" >>"$broker_dir/mosquitto.conf"; done
   "$bin" -c "$broker_dir/mosquitto.conf" >/dev/null 2>&1 &
   broker_pid=$!
