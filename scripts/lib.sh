@@ -116,8 +116,11 @@ CONF
   # Started as root, mosquitto switches to the user mosquitto, who cannot
   # write the log in this root-only directory (nor, where / itself is
   # root-only, read the files it checks for each connection): it stays root,
-  # as the tests' own brokers do.
-  [ "$(id -u)" -eq 0 ] && echo "user root" >>"$broker_dir/mosquitto.conf"
+  # as the tests' own brokers do. Unless a CONF_LINE says so already: mosquitto
+  # refuses a second user line.
+  if [ "$(id -u)" -eq 0 ] && ! printf '%s\n' "$@" | grep -q '^user '; then
+    echo "user root" >>"$broker_dir/mosquitto.conf"
+  fi
   for line in "$@"; do echo "$line" >>"$broker_dir/mosquitto.conf"; done
   "$bin" -c "$broker_dir/mosquitto.conf" >/dev/null 2>&1 &
   broker_pid=$!
