@@ -5,7 +5,10 @@
 # paced at 5,000 msgs/s, REPS (3) repetitions with the peers alternating.
 # Prints a table of medians with the tern/peer ratio per row.
 #   REPS=3 COUNT=20000 PACED_COUNT=5000 ./scripts/bench-e2e.sh
-# TERN_BENCH=path/to/tern-bench runs that binary instead of building one in build/.
+# Installs libmosquitto-dev and libpaho-mqtt-dev, and builds tern-bench with
+# both in build-e2e/. Exits non-zero, saying why on stderr, when a peer cannot
+# be installed or built, or when one of them produced no result.
+# TERN_BENCH=path/to/tern-bench runs that binary instead of building one.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-3}
@@ -13,15 +16,34 @@ count=${COUNT:-20000}
 paced_count=${PACED_COUNT:-5000}
 
 "$top/scripts/setup.sh" || exit 1
-# The peers are optional build dependencies of the benchmark only.
-for p in libmosquitto-dev libpaho-mqtt-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-    apt-get install -y -qq "$p" >/dev/null 2>&1 || echo "bench-e2e: $p not installed, its peer is skipped" >&2
-done
 bench=${TERN_BENCH:-}
 if [ -z "$bench" ]; then
-  configure_release && ninja -C "$top/build" -j "$jobs" bench/e2e/tern-bench || exit 1
-  bench="$top/build/bench/e2e/tern-bench"
+  # The peers are build dependencies of this benchmark only, so setup.sh
+  # leaves them out; they are installed before meson looks for them.
+  missing=()
+  for p in libmosquitto-dev libpaho-mqtt-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench-e2e: installing ${missing[*]}" >&2
+    apt_install "${missing[@]}" ||
+      { echo "bench-e2e: cannot install ${missing[*]}: no peer to compare tern with" >&2; exit 1; }
+  fi
+  # A build directory of its own, not build/: test.sh and demo.sh configure
+  # build/ first, on a fresh machine without the peers, and meson keeps its
+  # cached "Has header mosquitto.h: NO" through every reconfigure (only
+  # --wipe forgets it, and that would rebuild all of build/). Here
+  # -Dbench_peers=enabled makes both peers required, so this directory is
+  # configured with both or not at all; one whose setup failed is started
+  # afresh, for the same cache. The options are configure_release's, so the
+  # figures compare with those of build/'s tern-bench.
+  [ -f "$top/build-e2e/build.ninja" ] || rm -rf "$top/build-e2e"
+  configure build-e2e --buildtype=release -Db_ndebug=false -Dwerror=true -Dtests=false -Dbench=true \
+    -Dbench_peers=enabled ||
+    { echo "bench-e2e: cannot configure build-e2e/ with libmosquitto and Paho C (see above)" >&2; exit 1; }
+  ninja -C "$top/build-e2e" -j "$jobs" bench/e2e/tern-bench ||
+    { echo "bench-e2e: cannot build tern-bench with its peers" >&2; exit 1; }
+  bench="$top/build-e2e/bench/e2e/tern-bench"
 fi
 
 start_broker "max_inflight_messages 0" "max_queued_messages 0" "set_tcp_nodelay true"
@@ -31,6 +53,7 @@ port=$broker_port
 
 peers=(tern mosquitto mosquitto-nodelay paho)
 results="$dir/results.txt"
+: >"$results"
 for rep in $(seq "$reps"); do
   # Alternate the order so no peer always runs first (or after the same one).
   order=("${peers[@]}")
@@ -41,7 +64,7 @@ for rep in $(seq "$reps"); do
         for peer in "${order[@]}"; do
           if [ "$mode" = paced ]; then args=(--count "$paced_count" --rate 5000); else args=(--count "$count" --window 100); fi
           line=$("$bench" --peer "$peer" --host 127.0.0.1 --port "$port" --qos "$qos" --size "$size" \
-                   --timeout 60 "${args[@]}" 2>/dev/null | tail -1)
+                   --timeout 60 "${args[@]}" 2>>"$dir/$peer.err" | tail -1)
           [ -n "$line" ] && echo "mode=$mode $line" >>"$results"
         done
       done
@@ -86,3 +109,17 @@ for mode in ("unpaced", "paced"):
                     ratio += f" cpu x{tcpu / cpu:.2f}"
                 print(f"{mode:8} {qos:>3} {size:>5} {peer:18} {rate:>9.0f} {p50:>9.1f} {p99:>9.1f} {cpu:>10.2f} {lost:>5} {dup:>5}  {ratio}")
 PY
+
+# A peer without a single result (built without it, or failing at every run)
+# would only be missing from the table: say so, and fail.
+status=0
+for peer in "${peers[@]}"; do
+  if ! grep -q "peer=$peer .*msgs_per_s=" "$results"; then
+    echo "bench-e2e: no result from peer $peer" >&2
+    # Every run fails the same way: its distinct lines, without tern-bench's usage text.
+    [ -s "$dir/$peer.err" ] && { echo "bench-e2e: $peer's errors:" >&2; grep -v '^usage: ' "$dir/$peer.err" |
+      awk '!seen[$0]++' | tail -3 >&2; }
+    status=1
+  fi
+done
+exit $status

@@ -55,6 +55,44 @@ run_fuzzer() {
   return $rc
 }
 
+# apt_install PKG...: installs Debian packages, quietly; updates the package
+# index and tries again when the first attempt fails (a fresh machine has no
+# index yet, an old one may name versions the mirror no longer has).
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 && return
+  $sudo apt-get update -qq >/dev/null &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# browser_prerequisites: what suite 'browser' (tests/browser) needs: node and
+# npm (the machine's, or Debian's: node 18 on Debian 12, which the pinned
+# playwright-core supports), Debian's chromium and playwright-core from npm.
+# chromium is large, so it is installed for this test only, not by setup.sh.
+# What cannot be installed is said on stderr; the test then names it too.
+browser_prerequisites() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "setup: installing nodejs npm (browser test)" >&2
+    apt_install nodejs npm || echo "browser: nodejs and npm could not be installed" >&2
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing chromium (browser test)" >&2
+    apt_install chromium || echo "browser: chromium could not be installed" >&2
+  fi
+  # npm ci again whenever package-lock.json changed since the last one (a new
+  # pin), not only when node_modules is missing. npm ci empties node_modules,
+  # this copy of the lock file included.
+  local lock=$top/tests/browser/package-lock.json stamp=$top/tests/browser/node_modules/.tern-package-lock.json
+  if command -v npm >/dev/null && ! cmp -s "$lock" "$stamp"; then
+    if (cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error); then
+      cp "$lock" "$stamp"
+    else
+      echo "browser: npm ci failed in tests/browser" >&2
+    fi
+  fi
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -75,6 +113,14 @@ allow_anonymous true
 persistence false
 log_dest file $broker_dir/mosquitto.log
 CONF
+  # Started as root, mosquitto switches to the user mosquitto, who cannot
+  # write the log in this root-only directory (nor, where / itself is
+  # root-only, read the files it checks for each connection): it stays root,
+  # as the tests' own brokers do. Unless a CONF_LINE says so already: mosquitto
+  # refuses a second user line.
+  if [ "$(id -u)" -eq 0 ] && ! printf '%s\n' "$@" | grep -q '^user '; then
+    echo "user root" >>"$broker_dir/mosquitto.conf"
+  fi
   for line in "$@"; do echo "$line" >>"$broker_dir/mosquitto.conf"; done
   "$bin" -c "$broker_dir/mosquitto.conf" >/dev/null 2>&1 &
   broker_pid=$!
@@ -91,22 +137,24 @@ stop_broker() {
   broker_pid=""
 }
 
-# junit_counts FILE: "PASSED FAILED" over the test cases of a meson JUnit log
-# (gtest cases one by one, other tests as one case each).
+# junit_counts FILE: "PASSED FAILED SKIPPED" over the test cases of a meson
+# (or pytest) JUnit log (gtest cases one by one, other tests as one case each).
 junit_counts() {
   python3 - "$1" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except Exception:
-    print("0 1"); sys.exit()
-p = f = 0
+    print("0 1 0"); sys.exit()
+p = f = s = 0
 for case in root.iter("testcase"):
     if case.find("failure") is not None or case.find("error") is not None:
         f += 1
-    elif case.find("skipped") is None:
+    elif case.find("skipped") is not None:
+        s += 1
+    else:
         p += 1
-print(p, f)
+print(p, f, s)
 PY
 }
 

@@ -3,7 +3,8 @@
 // loopback ports; the page subscribes, a message published with tern-pub
 // appears in it within 2 s; the page publishes, mosquitto_sub receives it; a
 // screenshot is saved. Exits 0 on success, 1 on failure, 77 (skipped) when
-// Chromium or playwright-core is missing.
+// Chromium or playwright-core is missing, unless TERN_BROWSER_REQUIRED is set:
+// then a missing prerequisite is a failure (scripts/test.sh sets it).
 //
 // Environment (meson sets them): TERN_DASHBOARD, TERN_PUB, TERN_SCREENSHOT.
 // Setup: scripts/test.sh installs chromium and runs `npm ci` in tests/browser.
@@ -23,6 +24,10 @@ const pubPath = process.env.TERN_PUB;
 const screenshotPath = process.env.TERN_SCREENSHOT || path.join(here, '../../build/live_dashboard.png');
 
 function skip(why) {
+  if (process.env.TERN_BROWSER_REQUIRED) {
+    console.log(`browser: FAILED: ${why}`);
+    process.exit(1);
+  }
   console.log(`browser: skipped (${why})`);
   process.exit(77);
 }
@@ -31,8 +36,9 @@ if (!existsSync(chromiumPath)) skip(`${chromiumPath} is missing: apt-get install
 let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
-} catch {
-  skip('playwright-core is missing: (cd tests/browser && npm ci)');
+} catch (e) {
+  // Not only a missing package: a node too old for the pinned version fails here too.
+  skip(`playwright-core cannot be loaded (${String(e.message || e).split('\n')[0]}): (cd tests/browser && npm ci)`);
 }
 if (!dashboardPath || !pubPath) skip('TERN_DASHBOARD and TERN_PUB must name the built binaries');
 
