@@ -1,6 +1,6 @@
 """How tern_flask behaves: on_topic precedence, several handlers per
 decorator, return values, ``topics``, message attributes, and each place
-where Flask-MQTT fails its users (issue 8's list): subscriptions made while
+where Flask-MQTT fails its users: subscriptions made while
 the broker is down, on_connect registered late, a slow handler, starting with
 the broker down, a handler that raises, on_topic with $share/, the app
 context."""

@@ -1,4 +1,4 @@
-"""Flask's reloader (issue 8): the watcher process imports the app too, but
+"""Flask's reloader: the watcher process imports the app too, but
 only the serving process it starts keeps an MQTT client, so a fixed
 MQTT_CLIENT_ID is never fought over and each message is handled once, by the
 serving process. Run through app.run(debug=True, use_reloader=True),

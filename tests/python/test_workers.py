@@ -1,5 +1,5 @@
 """gunicorn with 3 workers and MQTT_SHARED_GROUP: each message is handled
-once in total (issue 8), with and without --preload.
+once in total, with and without --preload.
 
 The app is tests/python/apps/workers_app.py; each worker's client id is
 worker-{pid} and its handler appends "<sequence number> <pid>" to a file."""

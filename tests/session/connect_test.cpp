@@ -1,4 +1,4 @@
-// CONNECT encoding, client ids, CONNACK acceptance and refusal (checklist §3, §4).
+// CONNECT encoding, client ids, CONNACK acceptance and refusal (3.1, 3.2).
 #include "harness.hpp"
 
 namespace tern::test {
@@ -19,7 +19,7 @@ TEST(Connect, SendsConnectV311AndArmsConnectTimeout) {
 TEST(Connect, SendsConnectV31) {
   harness h;
   ASSERT_FALSE(h.connect(harness::default_options(protocol_version::v3_1)));
-  // MQTT 3.1 (checklist §14): "MQIsdp", level 3, a 12-byte variable header.
+  // MQTT 3.1: "MQIsdp", level 3, a 12-byte variable header.
   EXPECT_EQ(h.sent_hex(), std::vector<std::string>{to_hex(hex("10 10  00 06 'MQIsdp'  03  02  00 3c  00 02 'c1'"))});
 }
 
@@ -124,7 +124,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, ConnackTest, ::testing::ValuesIn(both_version
 TEST(Connack, V31IgnoresTheFirstByte) {
   harness h;
   ASSERT_FALSE(h.connect(harness::default_options(protocol_version::v3_1)));
-  h.feed(hex("20 02 01 00"));  // 3.1 has no session present (checklist §14)
+  h.feed(hex("20 02 01 00"));  // 3.1 has no session present (MQTT 3.1)
   ASSERT_EQ(h.count<connected>(), 1u);
   EXPECT_FALSE(h.events<connected>()[0].session_present);
 }

@@ -1,4 +1,4 @@
-// Keep-alive [MQTT-3.1.2-23] and the PINGRESP timeout (checklist §9).
+// Keep-alive [MQTT-3.1.2-23] and the PINGRESP timeout (3.1.2.10, 3.12, 3.13).
 #include "harness.hpp"
 
 namespace tern::test {

@@ -1,4 +1,4 @@
-// QoS 0/1/2 in both directions, the in-flight window and the queue (checklist §5, §6, §11).
+// QoS 0/1/2 in both directions, the in-flight window and the queue (3.3-3.7, 4.3-4.6).
 #include "harness.hpp"
 
 namespace tern::test {

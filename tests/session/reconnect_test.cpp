@@ -1,5 +1,5 @@
 // Reconnect: the DUP re-send with session present [MQTT-4.4.0-1], and the
-// re-publish without it (checklist §11).
+// re-publish without it (4.4, 4.6).
 #include "harness.hpp"
 
 namespace tern::test {

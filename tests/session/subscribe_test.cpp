@@ -1,4 +1,4 @@
-// SUBSCRIBE/SUBACK and UNSUBSCRIBE/UNSUBACK (checklist §7, §8).
+// SUBSCRIBE/SUBACK and UNSUBSCRIBE/UNSUBACK (3.8-3.11).
 #include "harness.hpp"
 
 namespace tern::test {
@@ -90,7 +90,7 @@ TEST(Subscribe, NoFailureCodeInV31) {
   h.open(harness::default_options(protocol_version::v3_1));
   h.out.clear();
   ASSERT_TRUE(h.s.subscribe("a", qos::at_least_once, h.now, h.out));
-  h.feed(hex("90 03 00 01 80"));  // checklist §14: 3.1 SUBACK has no 0x80
+  h.feed(hex("90 03 00 01 80"));  // MQTT 3.1: a SUBACK has no 0x80
   EXPECT_EQ(h.closed(), errc::invalid_suback_code);
 }
 

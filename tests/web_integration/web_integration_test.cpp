@@ -1,5 +1,5 @@
-// tern::web::mqtt (the Flask-MQTT facade) against a real, private mosquitto
-// (issue 6, Tests, second bullet): subscriptions survive a broker restart,
+// tern::web::mqtt (the Flask-MQTT facade) against a real, private mosquitto:
+// subscriptions survive a broker restart,
 // three worker processes share a `$share` group without losing or
 // duplicating a message, the reference's usage examples (connect, subscribe,
 // on_message, on_topic, publish, unsubscribe, unsubscribe_all, on_log) work
