@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "fake_broker.hpp"
+#include "options_for.hpp"
 #include "tern/client.hpp"
 
 namespace tern::test {
@@ -22,14 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using bytes = fake_broker::bytes;
-
-client_options options_for(std::uint16_t port) {
-  client_options o;
-  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(port)};
-  o.reconnect.enabled = false;
-  o.transport_timeout = 5s;
-  return o;
-}
 
 std::size_t rss_bytes() {
   std::ifstream f("/proc/self/statm");

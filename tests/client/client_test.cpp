@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "fake_broker.hpp"
+#include "options_for.hpp"
 #include "tern/client.hpp"
 
 namespace tern::test {
@@ -46,15 +47,6 @@ bytes cooperative(const packet_view& p) {
   if (auto* un = std::get_if<unsubscribe_view>(&p)) return fake_broker::wire(unsuback{un->packet_id});
   return {};
 }
-
-client_options options_for(std::uint16_t port) {
-  client_options o;
-  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(port)};
-  o.reconnect.enabled = false;
-  o.transport_timeout = 5s;
-  return o;
-}
-client_options options_for(const fake_broker& b) { return options_for(b.port()); }
 
 // Starts `c`, connects it, and waits (5 s at most) for the CONNACK.
 bool start_connected(client& c) {

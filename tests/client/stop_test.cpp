@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "fake_broker.hpp"
+#include "options_for.hpp"
 #include "tern/client.hpp"
 
 namespace tern::test {
@@ -58,14 +59,6 @@ struct recording_broker {
     return topics;
   }
 };
-
-client_options options_for(std::uint16_t port) {
-  client_options o;
-  o.brokers = {"mqtt://127.0.0.1:" + std::to_string(port)};
-  o.reconnect.enabled = false;
-  o.transport_timeout = 5s;
-  return o;
-}
 
 // Every completion a test asked for, by message id.
 struct completions {
