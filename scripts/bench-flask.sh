@@ -6,11 +6,14 @@
 # peers' order alternating; prints medians with tern/paho ratios.
 #
 #   BUILD=build REPS=5 COUNT=100000 MODES="backlog live" ./scripts/bench-flask.sh
+#   PEERS="tern tern-log paho paho-log" ./scripts/bench-flask.sh   # what paho's DEBUG trace costs
 #
 # BUILD: a build directory with the Python module (-Dpython, on by default
 # when pybind11 is found); brought up to date first.
 # MODES: backlog (the receiver drains N queued messages: isolates the
 # receiver) and/or live (the publisher runs while the receiver receives).
+# PEERS: tern and paho (the default); tern-log and paho-log also register an
+# on_log handler, which turns on the DEBUG line per packet.
 # Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -44,10 +47,10 @@ for qos in 0 1; do
   $python "$bench" --peer none --qos "$qos" --count "$count" --size "$size" --port "$port" >>"$results" 2>"$dir/err" ||
     cat "$dir/err" >&2
 done
-peers=(tern paho)
+read -r -a peers <<<"${PEERS:-tern paho}"
 for rep in $(seq "$reps"); do
   order=("${peers[@]}")
-  ((rep % 2 == 0)) && order=(paho tern)
+  ((rep % 2 == 0)) && order=($(printf '%s\n' "${peers[@]}" | tac))
   for mode in $modes; do
     for qos in 0 1; do
       for peer in "${order[@]}"; do
@@ -80,20 +83,26 @@ def med(runs, key):
 
 print()
 print("medians of %s runs each; cpu = receiving process, all threads, first to last message" % sys.argv[2])
-print(f"{'mode':8} {'qos':>3} {'peer':5} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'lost':>5} {'dup':>4} {'drop':>5}  tern/paho")
+print(f"{'mode':8} {'qos':>3} {'peer':8} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'lost':>5} {'dup':>4} {'drop':>5}  ratios")
 for mode in ("backlog", "live"):
     for qos in (0, 1):
-        tern = rows.get((mode, qos, "tern"))
-        for peer in ("tern", "paho"):
+        for peer in ("tern", "paho", "tern-log", "paho-log"):
             runs = rows.get((mode, qos, peer))
             if not runs:
                 continue
+            # tern against paho; a -log variant against the same library without it.
+            base = {"paho": "tern", "paho-log": "tern-log"}.get(peer)
             ratio = ""
-            if peer == "paho" and tern:
-                ratio = "rate x%.2f (higher better)  cpu x%.2f (lower better)" % (
-                    med(tern, "msgs_per_s") / med(runs, "msgs_per_s"),
-                    med(tern, "cpu_us_per_msg") / med(runs, "cpu_us_per_msg"))
-            print(f"{mode:8} {qos:>3} {peer:5} {med(runs, 'msgs_per_s'):>9.0f} {med(runs, 'cpu_us_per_msg'):>10.2f} "
+            if base and rows.get((mode, qos, base)):
+                b = rows[(mode, qos, base)]
+                ratio = "%s/%s rate x%.2f (higher better)  cpu x%.2f (lower better)" % (
+                    base, peer, med(b, "msgs_per_s") / med(runs, "msgs_per_s"),
+                    med(b, "cpu_us_per_msg") / med(runs, "cpu_us_per_msg"))
+            if peer.endswith("-log") and rows.get((mode, qos, peer[:-4])):
+                b = rows[(mode, qos, peer[:-4])]
+                ratio += "  with/without on_log: rate x%.2f  cpu x%.2f" % (
+                    med(runs, "msgs_per_s") / med(b, "msgs_per_s"), med(runs, "cpu_us_per_msg") / med(b, "cpu_us_per_msg"))
+            print(f"{mode:8} {qos:>3} {peer:8} {med(runs, 'msgs_per_s'):>9.0f} {med(runs, 'cpu_us_per_msg'):>10.2f} "
                   f"{med(runs, 'cpu_all_us_per_msg'):>8.2f} {sum(int(r['lost']) for r in runs):>5} "
                   f"{sum(int(r['dup']) for r in runs):>4} {sum(int(r['dropped']) for r in runs):>5}  {ratio}")
 PY

@@ -2,7 +2,7 @@
 """Messages per second into a Python on_message handler, and receiver CPU per
 message: tern_flask against paho-mqtt 1.6 (the engine under Flask-MQTT).
 
-    /usr/bin/python3 bench/python/flask_bench.py --peer tern|paho|none --qos Q
+    /usr/bin/python3 bench/python/flask_bench.py --peer tern|paho|tern-log|paho-log|none --qos Q
         --count N --size 64 --host H --port P [--backlog] [--queue-size Q]
 
 The receiver runs in this process, the way each library is used in a Flask
@@ -25,6 +25,12 @@ both peers; then the publisher sends N messages, which the broker queues
 (run it with ``max_queued_messages 0``); then the receiver connects and
 drains them. Without --backlog: live streaming, the receiver is subscribed
 and the publisher runs while it receives.
+
+``tern-log`` and ``paho-log`` add an ``on_log`` handler that counts the
+lines it gets, the way a migrated app debugs: with it both libraries make a
+DEBUG line per packet (paho formats them whenever ``on_log`` is set; tern
+whenever a log handler takes DEBUG), so the difference to ``tern`` and
+``paho`` is what the packet trace costs.
 
 Throughput is N over the time from the first to the last message handled;
 ``cpu_us_per_msg`` is this process's user+system CPU (every thread) over that
@@ -231,6 +237,12 @@ class TernReceiver:
         )
         self.mqtt = mqtt = tern_flask.Mqtt()
         self.subscribed = threading.Event()
+        self.log_lines = 0
+        if args.peer.endswith("-log"):
+
+            @mqtt.on_log()
+            def handle_log(client, userdata, level, buf):
+                self.log_lines += 1
 
         filled = [not args.prefill]
 
@@ -275,6 +287,13 @@ class PahoReceiver:
             else:
                 self.subscribed.set()
 
+        self.log_lines = 0
+        if args.peer.endswith("-log"):
+
+            def on_log(client, userdata, level, buf):
+                self.log_lines += 1
+
+            c.on_log = on_log
         c.on_message = on_message
         c.on_connect = on_connect
         c.on_subscribe = lambda cl, ud, mid, granted: self.subscribed.set()
@@ -291,7 +310,7 @@ class PahoReceiver:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--peer", choices=("tern", "paho", "none"))
+    p.add_argument("--peer", choices=("tern", "paho", "tern-log", "paho-log", "none"))
     p.add_argument("--qos", type=int, choices=(0, 1), default=0)
     p.add_argument("--count", type=int, default=100000)
     p.add_argument("--size", type=int, default=64)
@@ -337,9 +356,9 @@ def main():
                   % (args.qos, args.count, args.size, pub_secs, args.count / pub_secs, counter.received))
             return 0
         time.sleep(0.2)  # the broker has queued everything once DISCONNECT was read
-    receiver_cls = TernReceiver if args.peer == "tern" else PahoReceiver
+    receiver_cls = TernReceiver if args.peer.startswith("tern") else PahoReceiver
     # Imports before the CPU baseline: cpu_all counts the client, not module loading.
-    if args.peer == "tern":
+    if args.peer.startswith("tern"):
         import flask  # noqa: F401
         import tern_flask  # noqa: F401
     perf = None
@@ -380,7 +399,7 @@ def main():
          "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
         ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
         ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad),
-        ("dropped", dropped),
+        ("dropped", dropped), ("log_lines", receiver.log_lines),
         ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
         ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
     ]

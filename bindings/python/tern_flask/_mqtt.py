@@ -354,11 +354,13 @@ class Mqtt:
         if not core.closed:
             try:
                 core.stop()
-            except RuntimeError:
+                # The stop's own events, before the dispatcher goes. No handler
+                # can run once the interpreter is finalizing.
+                if self._dispatcher is not None and not sys.is_finalizing():
+                    self._dispatcher.drain(2.0)
+            except RuntimeError:  # a child after fork(): the client is the parent's
                 pass
             if self._dispatcher is not None:
-                if not sys.is_finalizing():  # no handler can run at the interpreter's end
-                    self._dispatcher.drain(2.0)
                 self._dispatcher.before_close()
             core.close()
         if self._dispatcher is not None:
