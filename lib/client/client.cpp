@@ -81,13 +81,14 @@ void client::start() {
   i.work_.emplace(own_ctx_->get_executor());
   auto exited = std::make_shared<std::promise<void>>();
   i.thread_exited_ = exited->get_future().share();
-  i.thread_ = std::thread([ctx = own_ctx_, exited, &id = i.io_thread_id_] {
+  i.thread_ = std::thread([ctx = own_ctx_, exited, id = i.io_thread_id_] {
 #ifdef __linux__
     // The default slack of 50 µs would nearly double a read pause.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
-    id = std::this_thread::get_id();
+    *id = std::this_thread::get_id();
     ctx->run();
+    *id = std::thread::id{};
     exited->set_value();
   });
 }

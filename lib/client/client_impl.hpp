@@ -67,7 +67,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void end_stop();
   /// stop() or ~client on a thread running the strand (a callback).
   void stop_from_callback(std::chrono::milliseconds linger);
-  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_.load(); }
+  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_->load(); }
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
@@ -118,7 +118,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::mutex lifecycle_m_;
   std::thread thread_;
   std::shared_future<void> thread_exited_;  // of the last thread started (valid once one was)
-  std::atomic<std::thread::id> io_thread_id_{};
+  // The thread running the client's own io_context, while it runs. Shared
+  // with that thread, which may outlive the impl (a callback destroyed the
+  // client) and clears it on the way out: a later thread with a reused id
+  // must not pass for it.
+  std::shared_ptr<std::atomic<std::thread::id>> io_thread_id_ = std::make_shared<std::atomic<std::thread::id>>();
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   // Counters for stats(): written on the strand, read from any thread.
   std::atomic<std::uint64_t> connects_{0};
