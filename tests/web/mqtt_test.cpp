@@ -93,7 +93,8 @@ config_map config_for(const fake_broker& b, std::string_view prefix = "MQTT") {
   return m;
 }
 
-// Collects what handlers see, thread-safely.
+// Collects what handlers see, thread-safely. Declare it before the mqtt whose
+// handlers use it: they may run until that mqtt is destroyed.
 struct recorder {
   std::mutex m;
   std::vector<std::string> events;
@@ -125,11 +126,11 @@ TEST(WebMqtt, AppConstructorConnectsAndOnConnectWhileConnectedRunsAtOnce) {
   fake_broker broker(s.fn());
   fake_app app{config_for(broker)};
   app.cfg.set("MQTT_CLIENT_ID", "w-{pid}");
+  recorder r;
   mqtt m(app);  // connect_async = false: returns after the CONNACK
   EXPECT_TRUE(m.status().connected);
   EXPECT_EQ(m.client_id(), "w-" + std::to_string(::getpid()));
   EXPECT_EQ(s.client_ids.at(0), m.client_id());
-  recorder r;
   m.on_connect([&](mqtt& c, const std::any&, connect_flags f, int rc) {
     EXPECT_EQ(&c, &m);
     r.add("connect rc=" + std::to_string(rc) + " sp=" + std::to_string(f.session_present));
@@ -142,8 +143,8 @@ TEST(WebMqtt, TopicHandlersTakePrecedenceInRegistrationOrder) {
   scripted s;
   s.on_connack = {"sensors/1/temp", "other", "cmd/x"};
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_message([&](mqtt&, const std::any&, const message& msg) { r.add("message " + msg.topic); });
   m.on_topic("sensors/+/temp", [&](mqtt&, const std::any&, const message& msg) { r.add("topic1 " + msg.topic); });
   m.on_topic("sensors/#", [&](mqtt&, const std::any&, const message& msg) { r.add("topic2 " + msg.topic); });
@@ -161,8 +162,8 @@ TEST(WebMqtt, EveryMessageObserversSeeAllAfterTheHandlers) {
   scripted s;
   s.on_connack = {"sensors/1/temp", "other"};
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_message([&](mqtt&, const std::any&, const message& msg) { r.add("message " + msg.topic); });
   m.on_topic("sensors/#", [&](mqtt&, const std::any&, const message& msg) { r.add("topic " + msg.topic); });
   auto id = m.on_every_message([&](mqtt&, const std::any&, const message& msg) { r.add("every " + msg.topic); });
@@ -229,8 +230,8 @@ TEST(WebMqtt, SeveralHandlersRunAndCanBeRemoved) {
   scripted s;
   s.on_suback = {"t"};
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   auto a = m.on_message([&](mqtt&, const std::any&, const message&) { r.add("a"); });
   auto b = m.on_message([&](mqtt&, const std::any&, const message&) { r.add("b"); });
   auto t = m.on_topic("t", [&](mqtt&, const std::any&, const message&) { r.add("t"); });
@@ -252,8 +253,8 @@ TEST(WebMqtt, OfflineSubscriptionsAreAppliedAfterConnackAndAfterEveryReconnect) 
   scripted s;
   s.drop_first_connection_after_suback = true;
   fake_broker broker(s.fn());
-  mqtt m(mqtt_options{.connect_async = true});
   recorder r;
+  mqtt m(mqtt_options{.connect_async = true});
   m.on_subscribe([&](mqtt&, const std::any&, message_id mid, const std::vector<int>& granted) {
     r.add("suback " + std::to_string(mid != 0) + " " + std::to_string(granted.at(0)));
   });
@@ -283,8 +284,8 @@ TEST(WebMqtt, OfflineSubscriptionsAreAppliedAfterConnackAndAfterEveryReconnect) 
 TEST(WebMqtt, UnsubscribeAndUnsubscribeAll) {
   scripted s;
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_unsubscribe([&](mqtt&, const std::any&, message_id mid) { r.add("unsuback " + std::to_string(mid)); });
   m.init_app(config_for(broker));
   m.subscribe("a");
@@ -308,8 +309,8 @@ TEST(WebMqtt, PublishResults) {
 
   scripted s;
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_publish([&](mqtt&, const std::any&, message_id mid) { r.add("published " + std::to_string(mid)); });
   m.init_app(config_for(broker));
   auto p = m.publish("home/mytopic", "hello world");
@@ -382,8 +383,8 @@ TEST(WebMqtt, SharedGroupPrefixesSubscriptionsButNotDispatch) {
   fake_broker broker(s.fn());
   auto cfg = config_for(broker);
   cfg.set("MQTT_SHARED_GROUP", "workers");
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_topic("jobs/+", [&](mqtt&, const std::any&, const message& msg) { r.add(msg.topic); });
   m.init_app(cfg);
   m.subscribe("jobs/+");
@@ -406,8 +407,8 @@ TEST(WebMqtt, BlockingHandlerCausesNoDisconnectAndLosesNoMessage) {
   fake_broker broker(s.fn());
   auto cfg = config_for(broker);
   cfg.set("MQTT_KEEPALIVE", 1);
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect " + std::to_string(rc)); });
   m.on_message([&](mqtt&, const std::any&, const message& msg) {
     if (msg.topic == "slow") std::this_thread::sleep_for(3500ms);  // 3.5 x keepalive
@@ -429,9 +430,9 @@ TEST(WebMqtt, FullHandlerQueueDropsNewestAndWarns) {
   // Room for the connect event and the connect-time log lines too: with 3
   // slots, a handler thread slow to start (a loaded machine) could find them
   // all taken and every message dropped, and nothing left to check.
+  recorder r;
   mqtt m(mqtt_options{.handler_queue_size = 8});
   std::atomic<bool> release{false};
-  recorder r;
   m.on_message([&](mqtt&, const std::any&, const message& msg) {
     while (!release) std::this_thread::sleep_for(1ms);
     r.add(msg.topic);
@@ -453,6 +454,7 @@ TEST(WebMqtt, HandlerWrapperAndUserdata) {
   scripted s;
   s.on_connack = {"t"};
   fake_broker broker(s.fn());
+  recorder r;
   mqtt m;
   thread_local bool in_context = false;
   std::atomic<int> wrapped{0};
@@ -463,7 +465,6 @@ TEST(WebMqtt, HandlerWrapperAndUserdata) {
     in_context = false;
   });
   m.set_userdata(std::string("ud"));
-  recorder r;
   m.on_message([&](mqtt&, const std::any& ud, const message&) {
     r.add(std::string(in_context ? "in " : "out ") + std::any_cast<std::string>(ud));
   });
@@ -484,8 +485,8 @@ TEST(WebMqtt, TyposInTheConfigAreLogged) {
   fake_broker broker(s.fn());
   auto cfg = config_for(broker);
   cfg.set("MQTT_KEEPALIV", 5);
-  mqtt m(mqtt_options{.mqtt_logging = true});
   recorder r;
+  mqtt m(mqtt_options{.mqtt_logging = true});
   m.on_log([&](mqtt&, const std::any&, log_level level, const std::string& text) {
     if (level == MQTT_LOG_WARNING) r.add(text);
   });
@@ -529,8 +530,8 @@ TEST(WebMqtt, TwoInstancesTwoPrefixesTwoBrokers) {
 TEST(WebMqtt, DisconnectReportsRcZero) {
   scripted s;
   fake_broker broker(s.fn());
-  mqtt m;
   recorder r;
+  mqtt m;
   m.on_disconnect([&](mqtt&, const std::any&, int rc) { r.add("disconnect " + std::to_string(rc)); });
   m.init_app(config_for(broker));
   m.disconnect();
