@@ -125,6 +125,19 @@ std::string_view dispatch_filter(std::string_view filter) noexcept;
 /// **Thread safety:** a pure function.
 bool matches(std::string_view filter, std::string_view name) noexcept;
 
+/// Whether filter `outer` matches every topic name that filter `inner`
+/// matches: "users/+/#" covers "users/ann/inbox" and "users/ann/#", not
+/// "users/#"; "a/#" covers "a"; "#" does not cover "$SYS/#" [MQTT-4.7.2-1].
+/// For an access check: a subscription to `inner` reads only what `outer`
+/// allows. Shared subscriptions are compared by their `<filter>`.
+///
+/// @param outer, inner valid topic filters (a topic name is a filter too).
+///
+/// Cost: linear in the shorter argument; no allocation.
+///
+/// **Thread safety:** a pure function.
+bool covers(std::string_view outer, std::string_view inner) noexcept;
+
 // --- validated value types -------------------------------------------------
 
 /// An owning, valid topic name. The only way to get one is `make`, so holding
