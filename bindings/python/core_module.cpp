@@ -261,34 +261,18 @@ PYBIND11_MODULE(_core, mod) {
       .def("wait_idle", &core::wait_idle)
       .def("dispatch_fd", &core::dispatch_fd);
 
-  auto& codes = mod;
+  // The result codes from the facade's one table (the HTTP bridge answers
+  // with the same names), then the log levels.
+  for (const auto& [name, value] : tern::web::result_names())
+    mod.attr(std::string(name).c_str()) = static_cast<int>(value);
   for (auto [name, value] : std::initializer_list<std::pair<const char*, int>>{
-           {"MQTT_ERR_AGAIN", tern::web::MQTT_ERR_AGAIN},
-           {"MQTT_ERR_SUCCESS", tern::web::MQTT_ERR_SUCCESS},
-           {"MQTT_ERR_NOMEM", tern::web::MQTT_ERR_NOMEM},
-           {"MQTT_ERR_PROTOCOL", tern::web::MQTT_ERR_PROTOCOL},
-           {"MQTT_ERR_INVAL", tern::web::MQTT_ERR_INVAL},
-           {"MQTT_ERR_NO_CONN", tern::web::MQTT_ERR_NO_CONN},
-           {"MQTT_ERR_CONN_REFUSED", tern::web::MQTT_ERR_CONN_REFUSED},
-           {"MQTT_ERR_NOT_FOUND", tern::web::MQTT_ERR_NOT_FOUND},
-           {"MQTT_ERR_CONN_LOST", tern::web::MQTT_ERR_CONN_LOST},
-           {"MQTT_ERR_TLS", tern::web::MQTT_ERR_TLS},
-           {"MQTT_ERR_PAYLOAD_SIZE", tern::web::MQTT_ERR_PAYLOAD_SIZE},
-           {"MQTT_ERR_NOT_SUPPORTED", tern::web::MQTT_ERR_NOT_SUPPORTED},
-           {"MQTT_ERR_AUTH", tern::web::MQTT_ERR_AUTH},
-           {"MQTT_ERR_ACL_DENIED", tern::web::MQTT_ERR_ACL_DENIED},
-           {"MQTT_ERR_UNKNOWN", tern::web::MQTT_ERR_UNKNOWN},
-           {"MQTT_ERR_ERRNO", tern::web::MQTT_ERR_ERRNO},
-           {"MQTT_ERR_QUEUE_SIZE", tern::web::MQTT_ERR_QUEUE_SIZE},
-           {"MQTT_ERR_KEEPALIVE", tern::web::MQTT_ERR_KEEPALIVE},
-           {"MQTT_ERR_QUEUED", tern::web::MQTT_ERR_QUEUED},
            {"MQTT_LOG_INFO", static_cast<int>(tern::web::MQTT_LOG_INFO)},
            {"MQTT_LOG_NOTICE", static_cast<int>(tern::web::MQTT_LOG_NOTICE)},
            {"MQTT_LOG_WARNING", static_cast<int>(tern::web::MQTT_LOG_WARNING)},
            {"MQTT_LOG_ERR", static_cast<int>(tern::web::MQTT_LOG_ERR)},
            {"MQTT_LOG_DEBUG", static_cast<int>(tern::web::MQTT_LOG_DEBUG)},
        })
-    codes.attr(name) = value;
+    mod.attr(name) = value;
 
   mod.def("config_keys", [] {
     std::vector<std::string> out;

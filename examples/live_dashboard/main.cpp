@@ -151,7 +151,12 @@ int main(int argc, char** argv) {
   httplib::Server server;
   // Each open page holds one event stream, and so one server thread.
   tern::httplib_binding::set_server_threads(server, 24);
-  tern::httplib_binding::binding mqtt_http(server, mqtt, {.max_streams = 16});
+  // A demo: open access, no login. A real application sets access rules
+  // or an authorization hook (docs/web.md, "Who may do what").
+  tern::httplib_binding::options http_opts;
+  http_opts.max_streams = 16;
+  http_opts.bridge.open_access = true;
+  tern::httplib_binding::binding mqtt_http(server, mqtt, http_opts);
   server.Get("/", [&page](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(page, "text/html; charset=utf-8");
@@ -174,8 +179,9 @@ int main(int argc, char** argv) {
     mqtt_http.stop();
   });
 
-  std::printf("tern-live-dashboard: http://%s:%d/ (MQTT broker %s:%s)\n", host.c_str(), port,
-              value_text(cfg, "MQTT_BROKER_URL", "localhost").c_str(),
+  std::printf("tern-live-dashboard: http://%s:%d/ (MQTT broker %s:%s; open access: anyone who reaches this port "
+              "may publish and subscribe)\n",
+              host.c_str(), port, value_text(cfg, "MQTT_BROKER_URL", "localhost").c_str(),
               value_text(cfg, "MQTT_BROKER_PORT", "1883").c_str());
   std::fflush(stdout);
   bool ok = mqtt_http.listen_after_bind();

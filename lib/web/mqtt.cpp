@@ -279,6 +279,25 @@ struct mqtt::impl {
   std::shared_ptr<const std::any> userdata_ = std::make_shared<const std::any>();
   std::shared_ptr<const message_state> message_state_;  // built on demand; see current_message_state
   std::map<std::string, topic_qos> topics_;
+  struct held {
+    std::size_t count = 0;
+    int qos = 0;
+    bool own = false;  // this hold subscribed the broker: no subscription of the application covered it
+  };
+  std::map<std::string, held, std::less<>> held_;  // hold_subscription, by filter
+
+  /// Whether a subscription of the application reaches every message of `f`.
+  bool covered_by_topics(std::string_view f) const {  // m_ held
+    return std::any_of(topics_.begin(), topics_.end(), [f](const auto& t) { return covers(t.first, f); });
+  }
+  /// Subscribes the holds no subscription of the application covers any more.
+  void subscribe_uncovered_holds() {  // m_ held
+    for (auto& [f, h] : held_)
+      if (!h.own && !covered_by_topics(f)) {
+        h.own = true;
+        if (client_) (void)client_->subscribe(broker_filter(f), static_cast<tern::qos>(h.qos));
+      }
+  }
   bool connected_ = false;
   connect_flags flags_;
   std::string shared_group_;
@@ -369,6 +388,8 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     // Subscriptions made before init_app: sent after the first CONNACK.
     std::vector<std::pair<std::string, qos>> wanted;
     for (const auto& [f, t] : i.topics_) wanted.emplace_back(i.broker_filter(f), static_cast<qos>(t.qos));
+    for (auto& [f, h] : i.held_)
+      if (h.own) wanted.emplace_back(i.broker_filter(f), static_cast<qos>(h.qos));
     if (!wanted.empty()) (void)c->subscribe(std::move(wanted));
     i.client_ = std::move(c);
   }
@@ -533,9 +554,16 @@ mqtt_result mqtt::unsubscribe(std::string_view topic) {
   i.topics_.erase(it);
   if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
   bool connected = i.client_->is_connected();
+  mqtt_err ok = connected ? MQTT_ERR_SUCCESS : MQTT_ERR_NO_CONN;
+  if (auto h = i.held_.find(topic); h != i.held_.end()) {
+    h->second.own = true;  // still shown somewhere: the hold keeps the broker's subscription
+    i.subscribe_uncovered_holds();
+    return {ok, 0};
+  }
   auto r = i.client_->unsubscribe(i.broker_filter(std::string(topic)));
+  i.subscribe_uncovered_holds();
   if (!r) return {MQTT_ERR_INVAL, 0};
-  return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_NO_CONN, *r};
+  return {ok, *r};
 }
 
 bool mqtt::unsubscribe_all() {
@@ -551,6 +579,35 @@ std::map<std::string, topic_qos> mqtt::topics() const {
   impl_->check_fork();
   std::lock_guard lock(impl_->m_);
   return impl_->topics_;
+}
+
+bool mqtt::hold_subscription(std::string_view filter, int qos) {
+  auto& i = *impl_;
+  i.check_fork();
+  if (qos < 0 || qos > 2 || validate_topic_filter(filter)) return false;
+  std::lock_guard lock(i.m_);
+  auto it = i.held_.find(filter);
+  if (it == i.held_.end()) it = i.held_.emplace(std::string(filter), impl::held{0, qos, false}).first;
+  // What a subscription of the application already brings needs no other:
+  // a second, overlapping one would make the broker send messages twice, or
+  // at another QoS.
+  if (it->second.count++ == 0 && !i.covered_by_topics(it->first)) {
+    it->second.own = true;
+    if (i.client_) (void)i.client_->subscribe(i.broker_filter(it->first), static_cast<tern::qos>(qos));
+  }
+  return true;
+}
+
+void mqtt::release_subscription(std::string_view filter) {
+  auto& i = *impl_;
+  i.check_fork();
+  std::lock_guard lock(i.m_);
+  auto it = i.held_.find(filter);
+  if (it == i.held_.end() || --it->second.count > 0) return;
+  std::string f = it->first;
+  bool own = it->second.own;
+  i.held_.erase(it);
+  if (own && !i.topics_.contains(f) && i.client_) (void)i.client_->unsubscribe(i.broker_filter(f));
 }
 
 std::size_t mqtt::run_pending(std::size_t max) {

@@ -139,9 +139,16 @@ class raw_stream {
   std::string text_;
 };
 
+// The endpoints open to anyone who reaches the port, as the demo runs them.
+tern::httplib_binding::options open_access() {
+  tern::httplib_binding::options o;
+  o.bridge.open_access = true;
+  return o;
+}
+
 class httplib_binding : public ::testing::Test {
  protected:
-  void SetUp() override { start({}); }
+  void SetUp() override { start(open_access()); }
 
   void start(tern::httplib_binding::options opts) {
     ASSERT_TRUE(broker_.start());
@@ -348,8 +355,8 @@ TEST_F(httplib_binding, ClosedClientReleasesItsStreamPromptly) {
 class httplib_binding_small_queue : public httplib_binding {
  protected:
   void SetUp() override {
-    tern::httplib_binding::options o;
-    o.stream_queue_size = 2;
+    auto o = open_access();
+    o.bridge.stream_queue_size = 2;
     o.prefix = "/api/mqtt/";  // a trailing '/' is dropped
     start(o);
   }
@@ -376,4 +383,71 @@ TEST_F(httplib_binding_small_queue, PrefixAndDropsAreCounted) {
   EXPECT_EQ(get("/mqtt/status")->status, 404);
 }
 
+// Safe by default: without rules, a hook or open access, nothing that acts on
+// the broker connection is served; the identity comes from the application.
+class httplib_binding_guarded : public httplib_binding {
+ protected:
+  void SetUp() override {
+    tern::httplib_binding::options o;
+    o.bridge.rules = {{"users/%u/#", tern::web::access::read_write}};
+    o.bridge.allowed_origins = {"https://app.example"};
+    o.identify = [](const httplib::Request& req) { return req.get_header_value("X-User"); };
+    start(o);
+  }
+  httplib::Result post_as(const std::string& user, const std::string& path, const std::string& body,
+                          const std::string& content_type = "application/json", const std::string& origin = "") {
+    httplib::Client cli("127.0.0.1", port_);
+    httplib::Headers h{{"X-User", user}};
+    if (!origin.empty()) h.emplace("Origin", origin);
+    return cli.Post(path, h, body, content_type);
+  }
+};
+
+TEST_F(httplib_binding_guarded, RulesDecideWithTheIdentityTheApplicationGives) {
+  auto r = post_as("ann", "/mqtt/publish", R"({"topic": "users/ann/out", "message": "x"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  r = post_as("ann", "/mqtt/publish", R"({"topic": "users/bob/out", "message": "x"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_NE(r->body.find("no rule allows 'ann' to publish to 'users/bob/out'"), std::string::npos) << r->body;
+  r = post_as("", "/mqtt/subscribe", R"({"topic": "users/ann/#"})");  // anonymous: %u rules never apply
+  EXPECT_EQ(r->status, 403) << r->body;
+  // A cross-site form post (text/plain needs no preflight) is refused.
+  r = post_as("ann", "/mqtt/publish", R"({"topic": "users/ann/out"})", "text/plain");
+  EXPECT_EQ(r->status, 415) << r->body;
+  // Another site's page: refused whatever the user may do.
+  r = post_as("ann", "/mqtt/publish", R"({"topic": "users/ann/out"})", "application/json", "https://evil.example");
+  EXPECT_EQ(r->status, 403) << r->body;
+  r = post_as("ann", "/mqtt/publish", R"({"topic": "users/ann/out"})", "application/json", "https://app.example");
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST(httplib_binding_default, WithoutRulesNothingThatActsOnTheBrokerIsServed) {
+  tern::test::broker broker{tern::test::broker_config{}};
+  ASSERT_TRUE(broker.start());
+  tern::web::mqtt mqtt;
+  httplib::Server server;
+  tern::httplib_binding::binding b(server, mqtt);
+  b.start(tern::web::config_map{{"MQTT_BROKER_URL", "127.0.0.1"},
+                                {"MQTT_BROKER_PORT", static_cast<std::int64_t>(broker.port())}});
+  int port = server.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { b.listen_after_bind(); });
+  ASSERT_TRUE(poll_until(5s, [&] { return server.is_running(); }));
+  httplib::Client cli("127.0.0.1", port);
+  for (const char* path : {"/mqtt/publish", "/mqtt/subscribe", "/mqtt/unsubscribe", "/mqtt/unsubscribe_all"}) {
+    auto r = cli.Post(path, R"({"topic": "a"})", "application/json");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 403) << path << " " << r->body;
+    EXPECT_NE(r->body.find("open access"), std::string::npos) << r->body;
+  }
+  auto r = cli.Get("/mqtt/status");  // reading is allowed
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(mqtt.topics().empty());
+  b.stop();
+  listener.join();
+}
+
 }  // namespace
+

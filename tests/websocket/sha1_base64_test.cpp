@@ -70,6 +70,19 @@ TEST(Base64, Rfc4648Vectors) {
   EXPECT_EQ(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
 }
 
+TEST(Base64, DecodesWhatItEncodesAndNothingElse) {
+  for (const char* in : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\x10\xff\x80"}) {
+    std::string enc;
+    base64_append(as_bytes(in), enc);
+    EXPECT_EQ(base64_decode(enc), std::string(in)) << enc;
+    while (!enc.empty() && enc.back() == '=') enc.pop_back();
+    EXPECT_EQ(base64_decode(enc), std::string(in)) << "without padding: " << enc;
+  }
+  EXPECT_FALSE(base64_decode("Zm9v YmFy"));  // whitespace
+  EXPECT_FALSE(base64_decode("Zm9v-_"));     // the URL-safe alphabet
+  EXPECT_FALSE(base64_decode("Zm9vY"));      // a lone sixth of a byte
+}
+
 TEST(WebSocketErrors, EveryCodeHasAMessage) {
   for (int e = static_cast<int>(errc::websocket_handshake_failed); e <= static_cast<int>(errc::websocket_closed); ++e) {
     auto msg = make_error_code(static_cast<errc>(e)).message();

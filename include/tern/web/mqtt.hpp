@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "tern/session.hpp"
@@ -51,6 +52,13 @@ enum mqtt_err : int {
   MQTT_ERR_KEEPALIVE = 16,     ///< on_disconnect: no answer to a ping in time
   MQTT_ERR_QUEUED = 100,       ///< tern: publish accepted while offline; it is sent once connected
 };
+
+/// paho's name of a result code: "MQTT_ERR_SUCCESS", ..., and tern's
+/// "MQTT_ERR_QUEUED"; "MQTT_ERR_UNKNOWN" for any other value.
+std::string_view result_name(int result) noexcept;
+/// Every result code with its name, in the order of their values: the one
+/// table the HTTP bridge and the Python module answer with.
+std::span<const std::pair<std::string_view, mqtt_err>> result_names() noexcept;
 
 /// Log levels, as paho's MQTT_LOG_* (the values of tern::log_level).
 inline constexpr log_level MQTT_LOG_INFO = log_level::info;        // 0x01
@@ -326,6 +334,21 @@ class mqtt {
   bool unsubscribe_all();
   /// The subscriptions, by filter as given to `subscribe`.
   std::map<std::string, topic_qos> topics() const;
+
+  /// Makes sure the messages of `filter` arrive, on behalf of an observer
+  /// that shows them (an HTTP event stream, a WebSocket): counted, and apart
+  /// from `subscribe()`'s desired state. When a subscription of the
+  /// application already covers `filter` (`home/#` covers `home/+/temp`)
+  /// nothing is sent; otherwise the broker is subscribed until the last
+  /// holder lets go. A holder never removes a subscription the application
+  /// made, nor the application one a holder still needs (its `unsubscribe`
+  /// then answers `{MQTT_ERR_SUCCESS, 0}`: nothing is sent, and holds it
+  /// covered are subscribed on their own). Not listed in `topics()`.
+  /// Renewed after reconnects like the others. Returns false (nothing held)
+  /// for an invalid filter or QoS.
+  bool hold_subscription(std::string_view filter, int qos = 0);
+  /// Gives back one `hold_subscription` of `filter`.
+  void release_subscription(std::string_view filter);
 
   // ---- external dispatch (mqtt_options::external_dispatch) ----
 

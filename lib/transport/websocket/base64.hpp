@@ -1,9 +1,12 @@
 #pragma once
-// Base64 with padding (RFC 4648 4), only what the WebSocket handshake needs:
-// Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 4.1).
+// Base64 with padding (RFC 4648 4): the WebSocket handshake's
+// Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 4.1), and the web
+// bridge's binary payloads in JSON.
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "tern/packet.hpp"
 
@@ -18,5 +21,9 @@ char* base64_encode(bytes_view in, char* out) noexcept;
 
 /// Appends the padded Base64 form of `in` to `out`.
 void base64_append(bytes_view in, std::string& out);
+
+/// Decodes standard Base64; the padding may be left out, nothing else may
+/// (no whitespace, no URL-safe alphabet). Nothing for anything else.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace tern::websocket

@@ -1,13 +1,15 @@
 #pragma once
 // The cpp-httplib binding of tern::web::mqtt: MQTT over HTTP for a browser.
 // Attaches a facade to an `httplib::Server` and serves, under a prefix
-// (default `/mqtt`), a Server-Sent-Events stream of received messages and
-// JSON endpoints to publish, subscribe, unsubscribe and read the status.
+// (default `/mqtt`), the endpoints of tern::web::bridge: a Server-Sent-Events
+// stream of received messages and JSON endpoints to publish, subscribe,
+// unsubscribe and read the status. The binding only adapts cpp-httplib's
+// requests, responses and streaming to the bridge.
 // See docs/web.md ("cpp-httplib binding").
 //
 //   httplib::Server server;
 //   tern::web::mqtt mqtt;
-//   tern::httplib_binding::binding mqtt_http(server, mqtt);   // routes under /mqtt
+//   tern::httplib_binding::binding mqtt_http(server, mqtt, {.bridge = {.open_access = true}});
 //   mqtt_http.start(tern::web::env_config{});                  // mqtt.init_app(...)
 //   mqtt_http.listen("127.0.0.1", 5000);                       // until mqtt_http.stop()
 //
@@ -15,15 +17,17 @@
 // `tern_httplib_dep` carries them): the library is compiled with OpenSSL,
 // zlib and Brotli support, and those macros change the layout of its types.
 
-#include <chrono>
 #include <cstddef>
-#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "tern/web/bridge.hpp"
+
 namespace httplib {
 class Server;
-}
+class Request;
+}  // namespace httplib
 
 namespace tern::web {
 class mqtt;
@@ -37,44 +41,27 @@ struct options {
   /// The path prefix of every endpoint: `/mqtt` gives `/mqtt/publish`, ...
   /// No trailing '/'.
   std::string prefix = "/mqtt";
-  /// Messages that may wait for one slow event-stream client; beyond this,
-  /// new ones are dropped for that client (drop-newest) and counted.
-  std::size_t stream_queue_size = 256;
-  /// Event streams open at once; one more gets 503. Each open stream holds
-  /// one of the server's worker threads until it ends (cpp-httplib serves a
-  /// connection per thread: 8 threads by default, see `server_threads`), so
-  /// keep this below that number or the other endpoints starve.
+  /// Event streams open at once; one more gets 503 (it replaces the
+  /// bridge's `max_streams`). Each open stream holds one of the server's
+  /// worker threads until it ends (cpp-httplib serves a connection per
+  /// thread: 8 threads by default, see `set_server_threads`), so keep this
+  /// below that number or the other endpoints starve.
   std::size_t max_streams = 4;
-  /// A comment line (`: keep-alive`) is written to an idle stream this
-  /// often, so that proxies keep it open and a client that vanished without
-  /// closing the connection is noticed (the write fails). A client that
-  /// closes the connection is noticed within about 0.25 s either way.
-  std::chrono::milliseconds keepalive_interval{15'000};
+  /// The bridge: stream queues, keep-alives, and who may do what (access
+  /// rules, an authorization hook, open access, allowed origins; see
+  /// docs/web.md).
+  web::bridge_options bridge{};
+  /// The identity of a request, for the access rules and the hook: what the
+  /// application's login established (a header its proxy sets, a session
+  /// cookie it checks). Empty: every request is anonymous.
+  std::function<std::string(const ::httplib::Request&)> identify{};
 };
 
-/// What `binding::stats()` reports.
-struct stream_stats {
-  std::size_t open_streams = 0;    ///< event streams open now
-  std::uint64_t streams_served = 0;  ///< event streams opened so far
-  std::uint64_t events_sent = 0;   ///< messages written to some stream
-  std::uint64_t dropped = 0;       ///< messages dropped because a stream's queue was full
-};
+using stream_stats = web::stream_stats;
 
-/// The endpoints of one `tern::web::mqtt` on one `httplib::Server`.
-///
-/// Endpoints (JSON bodies and answers in docs/web.md):
-/// - `GET  <prefix>/events?topic=FILTER[&topic=FILTER2...]`: Server-Sent Events,
-///   one `data:` line of JSON per message received by the facade whose topic
-///   matches a filter (no `topic`: `#`). The stream does not subscribe:
-///   subscriptions are made with `<prefix>/subscribe` (or by the application).
-/// - `POST <prefix>/publish`, `<prefix>/subscribe`, `<prefix>/unsubscribe`,
-///   `<prefix>/unsubscribe_all`, `GET <prefix>/status`.
-/// A malformed body, a missing or wrongly typed field, an unknown field or an
-/// invalid topic is answered with 400 and `{"error": "..."}` naming it.
-///
-/// Messages reach the streams through an `on_every_message` handler of the
-/// facade, after the application's `on_topic` and `on_message` handlers, so
-/// a stream shows every message its filters match.
+/// The endpoints of one `tern::web::mqtt` on one `httplib::Server`: the
+/// bridge's (`tern::web::bridge`, docs/web.md) under `prefix`, with
+/// `GET <prefix>/events` served as a chunked `text/event-stream` response.
 ///
 /// **Lifetime:** the server and the facade must outlive the binding. The
 /// routes stay registered on the server after the binding is destroyed; they
@@ -84,11 +71,11 @@ struct stream_stats {
 /// called from a signal-handling thread.
 class binding {
  public:
-  /// Registers the routes on `server` and an `on_every_message` handler on `mqtt`.
+  /// Registers the routes on `server` and the bridge on `mqtt`.
   /// Neither connects nor listens.
   binding(::httplib::Server& server, web::mqtt& mqtt, options opts = {});
-  /// Ends every event stream and removes the facade handler; does not stop
-  /// the server or disconnect the facade (see `stop`).
+  /// Ends every event stream and detaches the bridge; does not stop the
+  /// server or disconnect the facade (see `stop`).
   ~binding();
   binding(const binding&) = delete;
   binding& operator=(const binding&) = delete;

@@ -1,14 +1,12 @@
 #pragma once
-// Small text helpers of the binding: JSON output, UTF-8 checking and base64.
-// Requests are parsed with the facade's own strict JSON reader
-// (tern::web::parse_json_config), so there is no JSON dependency.
+// JSON output of the web bridge: quoted strings and flat objects. Requests
+// are read with the facade's strict JSON reader (parse_json_config).
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
-namespace tern::httplib_binding::detail {
+namespace tern::web::detail {
 
 /// `s` as a JSON string literal, quotes included. `s` must be UTF-8; control
 /// characters are escaped, and so are U+2028/U+2029 (they end a line in old
@@ -33,13 +31,8 @@ class json_object {
   std::string s_ = "{";
 };
 
-/// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates, at
-/// most U+10FFFF). U+0000 is allowed: JSON escapes it.
-bool is_utf8(std::string_view s) noexcept;
+/// Whether `s` can go in a JSON string as it is: well-formed UTF-8 (U+0000
+/// included, JSON escapes it).
+bool is_json_text(std::string_view s) noexcept;
 
-/// Standard base64 (RFC 4648 section 4) with padding.
-std::string base64_encode(std::string_view bytes);
-/// Decodes standard base64; padding optional, no whitespace. Nothing on bad input.
-std::optional<std::string> base64_decode(std::string_view text);
-
-}  // namespace tern::httplib_binding::detail
+}  // namespace tern::web::detail

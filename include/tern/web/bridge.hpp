@@ -1,0 +1,204 @@
+#pragma once
+// tern::web::bridge: MQTT over HTTP for a browser, as plain data, for any
+// HTTP framework. A binding turns its framework's request into an
+// `http_request`, writes back the `http_response`, and pumps the
+// `event_stream` of a `GET <prefix>/events`; everything else — validation,
+// answers, status codes, Server-Sent-Events framing, per-stream queues,
+// access rules — lives here. See docs/web.md ("The HTTP bridge").
+//
+//   tern::web::mqtt mqtt;
+//   tern::web::bridge http(mqtt, {.rules = {{"users/%u/#", tern::web::access::read_write}}});
+//   auto res = http.handle({.method = "POST", .path = "/publish", .body = ..., .identity = user});
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "tern/web/mqtt.hpp"
+
+namespace tern::web {
+
+/// What a request is allowed to do with a topic.
+enum class access : std::uint8_t {
+  read = 1,        ///< receive: an event stream's filters, subscribe, unsubscribe
+  write = 2,       ///< publish
+  read_write = 3,
+};
+
+/// One allow rule, as mosquitto's ACL `pattern` lines: `pattern` is a topic
+/// filter in which `%u` stands for the request's identity. A publish needs
+/// a `write` rule whose pattern matches its topic; a subscription (or an
+/// event stream) needs a `read` rule whose pattern covers its whole filter
+/// (`users/%u/#` allows `users/ann/inbox` and `users/ann/#` to `ann`, not
+/// `users/#` nor `#`). A rule with `%u` never applies to a request without
+/// identity, nor to an identity holding '/', '+' or '#'.
+struct access_rule {
+  std::string pattern{};
+  access allows = access::read;
+};
+
+/// What the authorization hook is asked.
+struct access_request {
+  enum class action : std::uint8_t { publish, subscribe, unsubscribe, read_stream };
+  action what = action::publish;
+  std::string_view identity;  ///< as the binding or the application established it; may be empty
+  std::string_view topic;     ///< a topic name (publish) or a filter
+};
+
+/// Answers an access request: nothing to allow it, or the reason it is denied.
+using authorizer = std::function<std::optional<std::string>(const access_request&)>;
+
+/// How the bridge behaves.
+struct bridge_options {
+  /// Messages that may wait for one slow event stream; beyond this, new
+  /// ones are dropped for that stream (drop-newest), counted, and reported
+  /// to it in a `dropped` event.
+  std::size_t stream_queue_size = 256;
+  /// Event streams open at once; one more gets 503.
+  std::size_t max_streams = 64;
+  /// A comment line (`: keep-alive`) goes to an idle stream this often, so
+  /// that proxies keep it open and a vanished client is noticed.
+  std::chrono::milliseconds keepalive_interval{15'000};
+  /// An event stream subscribes its filters on the broker (reference
+  /// counted, see `mqtt::hold_subscription`) while it is open. Off: a
+  /// stream only shows what the application subscribed.
+  bool streams_subscribe = true;
+
+  // ---- who may do what ------------------------------------------------
+
+  /// Allow rules (see `access_rule`). With rules, every publish, subscribe,
+  /// unsubscribe and stream needs one.
+  std::vector<access_rule> rules{};
+  /// Called for every publish, subscribe, unsubscribe and stream (after the
+  /// rules, if any): allow or deny with a reason.
+  authorizer authorize{};
+  /// With neither rules nor a hook, the endpoints that change something
+  /// (publish, subscribe, unsubscribe, unsubscribe_all) answer 403 unless
+  /// this is set: anyone who reaches the port may then publish and
+  /// subscribe. Event streams and status are allowed either way.
+  bool open_access = false;
+  /// When not empty, a request whose `Origin` header is present and not in
+  /// this list is refused (403): other sites' pages cannot use the endpoints
+  /// with the visitor's cookies.
+  std::vector<std::string> allowed_origins{};
+};
+
+/// A request, as a binding hands it over.
+struct http_request {
+  std::string_view method{};  ///< "GET", "POST", ...
+  std::string_view path{};    ///< after the binding's prefix: "/publish", "/events", ...
+  /// Query parameters, decoded, in order (a key may repeat: `topic`).
+  std::vector<std::pair<std::string, std::string>> query{};
+  std::string_view body{};
+  std::string_view content_type{};  ///< the Content-Type header, as sent
+  std::string_view origin{};        ///< the Origin header; empty when absent
+  /// Who asks, as the application's login established it (a header set by
+  /// its middleware, a session cookie, a token); empty: nobody in particular.
+  std::string_view identity{};
+};
+
+/// An answer: status, content type and body, for the binding to write.
+struct http_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body{};
+};
+
+/// Counters of a bridge's event streams.
+struct stream_stats {
+  std::size_t open_streams = 0;      ///< open now
+  std::uint64_t streams_served = 0;  ///< opened so far
+  std::uint64_t events_sent = 0;     ///< messages taken by some stream
+  std::uint64_t dropped = 0;         ///< messages dropped because a stream's queue was full
+};
+
+class bridge;
+namespace detail {
+struct stream_state;
+}
+
+/// One open `GET <prefix>/events`: the messages whose topic matches its
+/// filters, framed as Server-Sent Events, in a bounded queue. The binding
+/// pumps it: `take()` what there is and write it; `wait()` (a thread per
+/// connection) or `on_ready()` (an event loop) to learn when there is more;
+/// `close()` when the client is gone.
+///
+/// **Thread safety:** all members are thread-safe.
+class event_stream {
+ public:
+  /// Made by `bridge::open_stream`.
+  explicit event_stream(std::shared_ptr<detail::stream_state> s);
+  ~event_stream();
+  event_stream(const event_stream&) = delete;
+  event_stream& operator=(const event_stream&) = delete;
+
+  /// What to write now: at first the opening (`retry:` and a comment), then
+  /// the waiting events and a `dropped` event when some were dropped; a
+  /// keep-alive comment when nothing was written for the keep-alive
+  /// interval; else empty.
+  std::string take();
+  /// Blocks until there is something to take, the stream is closed, or
+  /// `timeout` passes; returns whether there is something to take.
+  bool wait(std::chrono::milliseconds timeout);
+  /// `f` is called (on the facade's handler thread, or the closing thread;
+  /// briefly: post, don't work) whenever the stream goes from nothing to
+  /// take to something, and when it is closed.
+  void on_ready(std::function<void()> f);
+  /// True once closed, by `close()` or by the bridge (stop or destruction).
+  bool closed() const;
+  /// Ends the stream: no more events; its subscriptions are released.
+  void close();
+  /// Its filters, as asked (`#` when none was).
+  const std::vector<std::string>& filters() const noexcept;
+
+ private:
+  std::shared_ptr<detail::stream_state> s_;
+};
+
+/// The HTTP API of one `tern::web::mqtt`, as plain data.
+///
+/// Endpoints (paths after the binding's prefix; bodies in docs/web.md):
+/// `POST /publish`, `/subscribe`, `/unsubscribe`, `/unsubscribe_all` (JSON
+/// bodies, `Content-Type: application/json`, else 415), `GET /status`,
+/// and `GET /events?topic=FILTER[&topic=...]` through `open_stream`.
+/// A malformed body, a missing, unknown or wrongly typed field, or an
+/// invalid topic: 400 with `{"error": "..."}` naming it; a denied request:
+/// 403 with the reason.
+///
+/// **Lifetime:** the facade must outlive the bridge. Streams may outlive it:
+/// they are closed when it goes.
+///
+/// **Thread safety:** all member functions are thread-safe.
+class bridge {
+ public:
+  /// Registers an `on_every_message` handler on `mqtt` (removed by the
+  /// destructor), which feeds the streams.
+  explicit bridge(mqtt& mqtt, bridge_options options = {});
+  ~bridge();
+  bridge(const bridge&) = delete;
+  bridge& operator=(const bridge&) = delete;
+
+  /// Answers every endpoint but `/events`; an unknown path is 404.
+  http_response handle(const http_request& request);
+  /// Opens an event stream for `GET /events`, or refuses it with the
+  /// answer to send (400, 403, 503).
+  std::variant<std::shared_ptr<event_stream>, http_response> open_stream(const http_request& request);
+  /// Closes every stream, and refuses new ones from now on.
+  void close_streams();
+  stream_stats stats() const;
+  const bridge_options& options() const noexcept;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tern::web

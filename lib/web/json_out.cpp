@@ -1,0 +1,80 @@
+#include "web/json_out.hpp"
+
+#include <cstdio>
+
+#include "tern/detail/utf8.hpp"
+
+namespace tern::web::detail {
+
+std::string json_quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+                   (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+          out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+          i += 2;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void json_object::key(std::string_view k) {
+  if (s_.size() > 1) s_ += ',';
+  s_ += json_quote(k);
+  s_ += ':';
+}
+
+json_object& json_object::add(std::string_view k, std::string_view text) {
+  key(k);
+  s_ += json_quote(text);
+  return *this;
+}
+
+json_object& json_object::add(std::string_view k, std::int64_t n) {
+  key(k);
+  s_ += std::to_string(n);
+  return *this;
+}
+
+json_object& json_object::add(std::string_view k, std::uint64_t n) {
+  key(k);
+  s_ += std::to_string(n);
+  return *this;
+}
+
+json_object& json_object::add(std::string_view k, bool b) {
+  key(k);
+  s_ += b ? "true" : "false";
+  return *this;
+}
+
+json_object& json_object::add_raw(std::string_view k, std::string_view json) {
+  key(k);
+  s_ += json;
+  return *this;
+}
+
+bool is_json_text(std::string_view s) noexcept {
+  auto st = codec::check_utf8(s);
+  return st == codec::utf8_status::ok || st == codec::utf8_status::contains_null;
+}
+
+}  // namespace tern::web::detail
