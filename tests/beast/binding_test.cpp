@@ -320,7 +320,7 @@ TEST(BeastBinding, AThousandClientsVanishMidStream) {
   std::thread publisher([&] {
     for (int i = 0; publishing; ++i) {
       s.publish("live/x", "tick " + std::to_string(i));
-      std::this_thread::sleep_for(1ms);
+      std::this_thread::sleep_for(5ms);  // 200 a second, to each of up to 1,000 clients
     }
   });
   auto round = [&] {
@@ -359,8 +359,13 @@ TEST(BeastBinding, AThousandClientsVanishMidStream) {
   EXPECT_EQ(thread_count(), threads);  // no thread per connection, none left behind
   EXPECT_TRUE(eventually([&] { return open_files() == files; }, 5s))  // every server-side socket closed
       << open_files() << " open files, " << files << " before";
-  // Two more rounds of 1000 connections cost no memory that stays.
+  // Two more rounds of 1000 connections cost no memory that stays. (Not
+  // under AddressSanitizer, whose quarantine holds freed memory on purpose.)
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(rss_kib() - baseline, 8 * 1024) << "RSS " << baseline << " KiB -> " << rss_kib() << " KiB";
+#else
+  (void)baseline;
+#endif
 }
 
 TEST(BeastBinding, BrokerRestartUnderOpenStreams) {
