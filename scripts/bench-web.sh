@@ -116,11 +116,14 @@ measure() {
   shift 3
   local port topic line
   port=$(free_port)
-  topic="bench/web/$row/$rep/$test"
+  # The servers relay .../down; the up path publishes elsewhere, so that its
+  # messages are not relayed back to its own clients.
+  topic="bench/web/$row/$rep/$test/down"
   if ! start_server "$row" "$port" "$topic"; then
     echo "row=$row rep=$rep test=$test status=no_server" >>"$results"
     return
   fi
+  [[ $test == up-* ]] && topic="bench/web/$row/$rep/$test/up"
   line=$(timeout 300 "$bench" --port "$port" --topic "$topic" --broker-port "$broker_port" --server-pid "$server_pid" \
            --threads "$reader_threads" --duration "$duration" "$@" 2>>"$dir/bench.err" | tail -1)
   stop_server
