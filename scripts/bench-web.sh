@@ -2,8 +2,9 @@
 # Web fan-out: tern's web bindings against Flask-MQTT's Flask-SocketIO
 # example, through a private mosquitto on loopback. For each row (a server
 # and how its clients talk to it), a fresh server per measurement:
-#   down: a publisher at each RATE on one topic that N = CLIENTS streaming
-#         clients watch, DURATION seconds of publishing after all opened;
+#   down: a publisher at each RATE (1000 5000) on one topic that N = CLIENTS
+#         (1 16 100 1000; 16 is the httplib demo's stream limit) streaming
+#         clients watch, DURATION (5) seconds of publishing after all opened;
 #   up:   UP_CLIENTS clients sending publish requests back to back for
 #         DURATION seconds.
 # REPS repetitions with the rows' order alternating; prints a table of
@@ -28,7 +29,7 @@ case $build in /*) ;; *) build="$top/$build" ;; esac
 reps=${REPS:-3}
 duration=${DURATION:-5}
 rates=${RATES:-1000 5000}
-clients=${CLIENTS:-1 100 1000}
+clients=${CLIENTS:-1 16 100 1000}
 up_clients=${UP_CLIENTS:-100}
 modes=${MODES:-down up}
 reader_threads=${READER_THREADS:-1}

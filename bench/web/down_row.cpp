@@ -72,7 +72,7 @@ int run_down(const row_settings& s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (tally.received() != seen) seen = tally.received(), last_progress = mono_ns();
   }
-  double cpu = server.cpu_used();
+  double cpu = server.cpu_used(), own_cpu = server.own_cpu_used();
   auto rss = server.rss_kib();
   std::uint64_t lost = tally.lost();
   readers.stop();
@@ -88,6 +88,7 @@ int run_down(const row_settings& s) {
   line.add("server_cpu_s", cpu);
   line.add("cpu_us_per_delivery", received ? cpu * 1e6 / static_cast<double>(received) : 0.0);
   line.add("rss_kib", rss);
+  line.add("bench_cpu_us_per_delivery", received ? own_cpu * 1e6 / static_cast<double>(received) : 0.0);
   line.add("status", opened == s.clients ? "ok" : opened ? "partial" : "no_clients");
   line.text("problem", tally.first_problem()).print();
   return 0;

@@ -37,7 +37,10 @@ class row_line {
 struct server_probe {
   pid_t pid;
   double cpu0 = process_cpu_seconds(pid);
+  double own0 = own_cpu_seconds();
   double cpu_used() const { return process_cpu_seconds(pid) - cpu0; }
+  /// What the bench itself spent meanwhile: its readers' and publisher's cost.
+  double own_cpu_used() const { return own_cpu_seconds() - own0; }
   std::int64_t rss_kib() const { return process_rss_kib(pid); }
 };
 

@@ -64,9 +64,9 @@ def down_tables(runs, rows):
                    key=lambda t: tuple(int(x) for x in t.split("-")[1:]))
     print("DOWN: one topic, QoS 0, 64-byte payloads; delivered = sum over clients; latency = publish call to "
           "client receipt; cpu = server process (all threads) per delivered message; drops = published x clients "
-          "- received")
-    print("%-5s %5s %-10s %11s %9s %9s %8s %7s %8s  %-14s %-14s %-14s %s" % (
-        "rate", "N", "row", "delivered/s", "p50_us", "p99_us", "cpu_us", "rss_MB", "drops",
+          "- received; rd_us = the bench's readers and publisher per delivered message")
+    print("%-5s %5s %-10s %11s %9s %9s %8s %7s %8s %6s  %-14s %-14s %-14s %s" % (
+        "rate", "N", "row", "delivered/s", "p50_us", "p99_us", "cpu_us", "rss_MB", "drops", "rd_us",
         "rate/ref>=10", "cpu/ref<=0.1", "p99/ref<=0.2", "note"))
     for test in tests:
         _, rate, n = test.split("-")
@@ -89,8 +89,10 @@ def down_tables(runs, rows):
                           ratio(d, med(ref, "delivered_per_s"), True, 10),
                           ratio(cpu, med(ref, "cpu_us_per_delivery"), False, 0.1),
                           ratio(p99, med(ref, "p99_us"), False, 0.2)]
-            print("%-5s %5s %-10s %11.0f %9.0f %9.0f %8.2f %7.1f %8.0f  %-14s %-14s %-14s %s" % (
-                rate, n, row, d, p50, p99, cpu, rss / 1024, drops, *ratios, why))
+            reader = med(rr, "bench_cpu_us_per_delivery")
+            print("%-5s %5s %-10s %11.0f %9.0f %9.0f %8.2f %7.1f %8.0f %6s  %-14s %-14s %-14s %s" % (
+                rate, n, row, d, p50, p99, cpu, rss / 1024, drops, "-" if reader is None else "%.2f" % reader,
+                *ratios, why))
 
 
 def up_table(runs, rows):
