@@ -115,13 +115,14 @@ up_proto() { case $1 in httplib | beast-sse) echo http ;; beast-ws) echo ws ;; *
 measure() {
   local row=$1 rep=$2 test=$3
   shift 3
-  local port topic line
+  local port topic line why
   port=$(free_port)
   # The servers relay .../down; the up path publishes elsewhere, so that its
   # messages are not relayed back to its own clients.
   topic="bench/web/$row/$rep/$test/down"
   if ! start_server "$row" "$port" "$topic"; then
-    echo "row=$row rep=$rep test=$test status=no_server" >>"$results"
+    why=$(tail -1 "$dir/server-$row.log" 2>/dev/null)
+    echo "row=$row rep=$rep test=$test status=no_server problem=${why// /_}" >>"$results"
     return
   fi
   [[ $test == up-* ]] && topic="bench/web/$row/$rep/$test/up"
