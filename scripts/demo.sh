@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The demo: tern-live-dashboard, a live MQTT page in the browser (Flask-MQTT's
-# Flask-SocketIO example, over tern's cpp-httplib binding). Builds it, starts
+# Flask-SocketIO example, over tern's cpp-httplib binding, or with
+# `--binding beast` over Boost.Beast and a WebSocket). Builds it, starts
 # a private mosquitto on a free loopback port unless MQTT_BROKER_URL names a
 # broker, serves http://127.0.0.1:5000/ and stops both on Ctrl-C. Installs
 # what is missing first.
 #
 #   scripts/demo.sh                          # private broker, http://127.0.0.1:5000/
 #   scripts/demo.sh --listen 0.0.0.0:8080    # other arguments go to tern-live-dashboard
+#   scripts/demo.sh --binding beast          # the page over one WebSocket
 #   MQTT_BROKER_URL=broker.example scripts/demo.sh
 #   scripts/demo.sh --check                  # no browser: checks the demo works, then stops
 #   scripts/demo.sh --bench   (or DEMO=bench) # the old demo: codec and topic microbenchmark tables

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           libasio-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
           mosquitto mosquitto-clients openssl python3 libcpp-httplib-dev
+          # the Boost.Beast binding (header-only Beast and Asio)
+          libboost-dev
           # tern_flask (bindings/python) and its tests, examples and benchmark
           python3-dev pybind11-dev python3-flask python3-flask-socketio python3-eventlet
           python3-pytest gunicorn python3-socketio python3-websocket python3-paho-mqtt

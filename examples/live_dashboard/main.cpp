@@ -5,7 +5,6 @@
 // See docs/web.md ("The demo"); scripts/demo.sh runs it against a private
 // mosquitto.
 
-#include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -19,7 +18,7 @@
 #include <string_view>
 #include <thread>
 
-#include "tern/httplib/binding.hpp"
+#include "serve.hpp"
 #include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
@@ -30,10 +29,13 @@ extern const std::string_view page;  // index.html, embedded by embed.py
 namespace {
 
 constexpr const char* usage =
-    "usage: tern-live-dashboard [--listen HOST:PORT] [--config FILE] [--page FILE] [--verbose]\n"
+    "usage: tern-live-dashboard [--binding httplib|beast] [--listen HOST:PORT] [--config FILE] [--page FILE]\n"
+    "                           [--verbose]\n"
     "\n"
     "Serves a live MQTT dashboard at http://HOST:PORT/ (default 127.0.0.1:5000)\n"
-    "and the tern httplib endpoints under /mqtt. MQTT settings: MQTT_* environment\n"
+    "and tern's web bridge under /mqtt, through cpp-httplib (HTTP and Server-Sent\n"
+    "Events; the default) or Boost.Beast (the same, and a WebSocket at /mqtt/ws,\n"
+    "which the page then uses). MQTT settings: MQTT_* environment\n"
     "variables (MQTT_BROKER_URL, MQTT_BROKER_PORT, ...; see docs/web.md), over\n"
     "those of --config FILE (.json, .ini, .cfg, .conf, .env). --page serves FILE\n"
     "instead of the built-in page (for editing it). Ctrl-C stops.\n";
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:5000";
   std::string config_file, page_file;
   bool verbose = false;
+  std::string binding = "httplib";
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&]() -> std::string {
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--listen") listen = value();
+    else if (a == "--binding") binding = value();
     else if (a == "--config") config_file = value();
     else if (a == "--page") page_file = value();
     else if (a == "-v" || a == "--verbose") verbose = true;
@@ -109,6 +113,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string host = listen.substr(0, colon);
+  if (binding != "httplib" && binding != "beast") {
+    std::fprintf(stderr, "tern-live-dashboard: --binding wants httplib or beast, got '%s'\n", binding.c_str());
+    return 2;
+  }
 
   // Ctrl-C and SIGTERM are taken by one thread (sigwait), never by a signal
   // handler: stopping the server is not async-signal-safe. Blocked before any
@@ -148,45 +156,8 @@ int main(int argc, char** argv) {
     });
   }
 
-  httplib::Server server;
-  // Each open page holds one event stream, and so one server thread.
-  tern::httplib_binding::set_server_threads(server, 24);
-  // A demo: open access, no login. A real application sets access rules
-  // or an authorization hook (docs/web.md, "Who may do what").
-  tern::httplib_binding::options http_opts;
-  http_opts.max_streams = 16;
-  http_opts.bridge.open_access = true;
-  tern::httplib_binding::binding mqtt_http(server, mqtt, http_opts);
-  server.Get("/", [&page](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(page, "text/html; charset=utf-8");
-  });
-
-  try {
-    mqtt_http.start(cfg);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "tern-live-dashboard: %s\n", e.what());
-    return 2;
-  }
-  if (!server.bind_to_port(host, port)) {
-    std::fprintf(stderr, "tern-live-dashboard: cannot listen on %s\n", listen.c_str());
-    return 1;
-  }
-
-  std::thread signals([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    mqtt_http.stop();
-  });
-
-  std::printf("tern-live-dashboard: http://%s:%d/ (MQTT broker %s:%s; open access: anyone who reaches this port "
-              "may publish and subscribe)\n",
-              host.c_str(), port, value_text(cfg, "MQTT_BROKER_URL", "localhost").c_str(),
-              value_text(cfg, "MQTT_BROKER_PORT", "1883").c_str());
-  std::fflush(stdout);
-  bool ok = mqtt_http.listen_after_bind();
-  // listen_after_bind() also returns when the server fails: wake the signal thread.
-  pthread_kill(signals.native_handle(), SIGTERM);
-  signals.join();
-  return ok ? 0 : 1;
+  live_dashboard::site site{host, port, std::move(page), cfg, stop_signals,
+                            value_text(cfg, "MQTT_BROKER_URL", "localhost") + ":" +
+                                value_text(cfg, "MQTT_BROKER_PORT", "1883")};
+  return binding == "beast" ? live_dashboard::serve_beast(mqtt, site) : live_dashboard::serve_httplib(mqtt, site);
 }

@@ -14,12 +14,18 @@
 #include "web/access_rules.hpp"
 #include "web/event_stream_state.hpp"
 #include "web/json_out.hpp"
+#include "web/request_body.hpp"
 
 namespace tern::web {
 
 namespace {
 
+using detail::error_response;
+using detail::in_quotes;
 using detail::json_object;
+using detail::json_response;
+using detail::request_body;
+using detail::request_error;
 using action = access_request::action;
 
 constexpr std::array<std::pair<std::string_view, mqtt_err>, 19> names{{
@@ -44,89 +50,10 @@ constexpr std::array<std::pair<std::string_view, mqtt_err>, 19> names{{
     {"MQTT_ERR_QUEUED", MQTT_ERR_QUEUED},
 }};
 
-/// A request the bridge refuses: the HTTP status and the text of `error`.
-struct request_error {
-  int status;
-  std::string message;
-};
-
-http_response json_response(int status, std::string body) { return {status, "application/json", std::move(body)}; }
-
-http_response error_response(int status, std::string_view text) {
-  return json_response(status, json_object().add("error", text).str());
-}
-
-// Appended, not "'" + s + "'": GCC 12 warns wrongly (-Wrestrict) on that at -O3.
-std::string in_quotes(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  return out.append(1, '\'').append(s).append(1, '\'');
-}
-
-/// A request body: one flat JSON object, read with the facade's strict JSON
-/// reader, and typed accessors that name the field in their errors.
-class body {
- public:
-  body(std::string_view text, std::initializer_list<std::string_view> allowed, bool may_be_empty = false) {
-    auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-      if (may_be_empty) return;
-      throw request_error{400, "the request body must be a JSON object; it is empty"};
-    }
-    if (text[first] != '{') throw request_error{400, "the request body must be a JSON object"};
-    try {
-      map_ = parse_json_config(std::string(text), "request body");
-    } catch (const config_error& e) {
-      throw request_error{400, std::string("malformed JSON: ") + e.what()};
-    }
-    for (const auto& [key, value] : map_.values()) {
-      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-      std::string list;
-      for (auto a : allowed) {
-        if (!list.empty()) list += ", ";
-        list += a;
-      }
-      throw request_error{400, "unknown field " + in_quotes(key) + " (expected: " + list + ")"};
-    }
-  }
-
-  /// The field, or nothing when it is absent or null.
-  const config_value* find(std::string_view key) const {
-    auto it = map_.values().find(key);
-    if (it == map_.values().end() || std::holds_alternative<std::monostate>(it->second)) return nullptr;
-    return &it->second;
-  }
-
-  std::string required_string(std::string_view key) const {
-    auto* v = find(key);
-    if (!v) throw request_error{400, "missing field " + in_quotes(key)};
-    auto* s = std::get_if<std::string>(v);
-    if (!s) throw request_error{400, "field " + in_quotes(key) + " must be a string"};
-    return *s;
-  }
-
-  int qos() const {
-    auto* v = find("qos");
-    if (!v) return 0;
-    auto* n = std::get_if<std::int64_t>(v);
-    if (!n || *n < 0 || *n > 2) throw request_error{400, "field 'qos' must be 0, 1 or 2"};
-    return static_cast<int>(*n);
-  }
-
-  bool flag(std::string_view key) const {
-    auto* v = find(key);
-    if (!v) return false;
-    auto* b = std::get_if<bool>(v);
-    if (!b) throw request_error{400, "field " + in_quotes(key) + " must be true or false"};
-    return *b;
-  }
-
- private:
-  config_map map_;
-};
-
-std::string format_event(const message& msg) {
+// The message as a JSON object; a socket's event names its type first.
+std::string message_json(const message& msg, bool typed) {
   json_object o;
+  if (typed) o.add("type", "message");
   o.add("topic", msg.topic);
   // JSON strings hold text: a payload that is not UTF-8 goes as base64.
   if (detail::is_json_text(msg.payload)) {
@@ -137,7 +64,7 @@ std::string format_event(const message& msg) {
     o.add("payload", b64).add("encoding", "base64");
   }
   o.add("qos", msg.qos).add("retain", msg.retain);
-  return "data: " + o.str() + "\n\n";
+  return o.str();
 }
 
 std::string result_json(mqtt_result r) {
@@ -186,12 +113,13 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex streams_m;
   std::vector<std::shared_ptr<detail::stream_state>> streams;
   bool closing = false;  // close_streams() ran: no new streams
-  std::uint64_t served = 0;
+  std::uint64_t served = 0, sockets_served = 0;
   std::shared_ptr<detail::stream_counters> counters = std::make_shared<detail::stream_counters>();
 
-  // On the facade's handler thread: hand the message to every matching stream.
+  // On the facade's handler thread: hand the message to every matching
+  // stream and socket, formatted once for each kind.
   void on_message(const message& msg) {
-    std::string event;
+    detail::shared_event sse, socket;
     std::vector<std::function<void()>> wake;
     {
       std::lock_guard lock(streams_m);
@@ -199,7 +127,11 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
         bool match =
             std::any_of(s->filters.begin(), s->filters.end(), [&](const std::string& f) { return matches(f, msg.topic); });
         if (!match) continue;
-        if (event.empty()) event = format_event(msg);
+        auto& event = s->type == detail::stream_state::kind::socket ? socket : sse;
+        if (!event) {
+          auto json = message_json(msg, &event == &socket);
+          event = std::make_shared<const std::string>(&event == &socket ? std::move(json) : "data: " + json + "\n\n");
+        }
         if (auto f = s->push(event)) wake.push_back(std::move(f));
       }
     }
@@ -227,12 +159,11 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     return error_response(403, "origin " + in_quotes(req.origin) + " is not allowed");
   }
 
-  http_response publish(mqtt& m, const http_request& req) {
-    body b(req.body, {"topic", "message", "qos", "retain", "encoding"});
+  http_response publish(mqtt& m, const request_body& b, std::string_view identity) {
     auto topic = b.required_string("topic");
     if (auto ec = validate_topic_name(topic))
       throw request_error{400, "invalid topic " + in_quotes(topic) + ": " + ec.message()};
-    if (auto no = denied(action::publish, topic, req.identity)) return *no;
+    if (auto no = denied(action::publish, topic, identity)) return *no;
     payload_data payload;
     std::string encoding = b.find("encoding") ? b.required_string("encoding") : "utf-8";
     if (encoding != "utf-8" && encoding != "base64")
@@ -268,12 +199,11 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  http_response subscribe(mqtt& m, const http_request& req) {
-    body b(req.body, {"topic", "qos"});
+  http_response subscribe(mqtt& m, const request_body& b, std::string_view identity) {
     auto topic = b.required_string("topic");
     if (auto ec = validate_topic_filter(topic))
       throw request_error{400, "invalid topic filter " + in_quotes(topic) + ": " + ec.message()};
-    if (auto no = denied(action::subscribe, topic, req.identity)) return *no;
+    if (auto no = denied(action::subscribe, topic, identity)) return *no;
     auto r = m.subscribe(topic, b.qos());
     switch (r.result) {
       case MQTT_ERR_SUCCESS:
@@ -283,12 +213,11 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  http_response unsubscribe(mqtt& m, const http_request& req) {
-    body b(req.body, {"topic"});
+  http_response unsubscribe(mqtt& m, const request_body& b, std::string_view identity) {
     auto topic = b.required_string("topic");
     if (auto ec = validate_topic_filter(topic))
       throw request_error{400, "invalid topic filter " + in_quotes(topic) + ": " + ec.message()};
-    if (auto no = denied(action::unsubscribe, topic, req.identity)) return *no;
+    if (auto no = denied(action::unsubscribe, topic, identity)) return *no;
     auto r = m.unsubscribe(topic);
     switch (r.result) {
       case MQTT_ERR_SUCCESS:
@@ -298,9 +227,8 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  http_response unsubscribe_all(mqtt& m, const http_request& req) {
-    if (auto no = denied(action::unsubscribe, "#", req.identity)) return *no;
-    body b(req.body, {}, true);
+  http_response unsubscribe_all(mqtt& m, std::string_view identity) {
+    if (auto no = denied(action::unsubscribe, "#", identity)) return *no;
     std::string topics = "[";
     for (const auto& [filter, tq] : m.topics()) {
       if (topics.size() > 1) topics += ',';
@@ -338,6 +266,7 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
                                                           .add("served", st.streams_served)
                                                           .add("events_sent", st.events_sent)
                                                           .add("dropped", st.dropped)
+                                                          .add("sockets", static_cast<std::uint64_t>(st.open_sockets))
                                                           .str())
                                   .str());
   }
@@ -348,22 +277,18 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
       std::shared_lock lock(facade_m);
       if (!facade) throw request_error{503, "the MQTT bridge has been detached"};
       auto& m = *facade;
-      auto post = [&](auto endpoint) {
-        if (req.method != "POST") throw request_error{405, "use POST"};
-        if (!is_json_content_type(req.content_type))
-          throw request_error{415, "the request body must be sent as Content-Type: application/json"};
-        return endpoint();
-      };
-      if (req.path == "/publish") return post([&] { return publish(m, req); });
-      if (req.path == "/subscribe") return post([&] { return subscribe(m, req); });
-      if (req.path == "/unsubscribe") return post([&] { return unsubscribe(m, req); });
-      if (req.path == "/unsubscribe_all") return post([&] { return unsubscribe_all(m, req); });
       if (req.path == "/status") {
         if (req.method != "GET") throw request_error{405, "use GET"};
         return status(m);
       }
       if (req.path == "/events") throw request_error{500, "/events is served by open_stream"};
-      throw request_error{404, "no endpoint " + in_quotes(req.path)};
+      if (req.path == "/ws") throw request_error{400, "/ws is a WebSocket: send an upgrade"};
+      if (!endpoint_of(req.path.substr(1))) throw request_error{404, "no endpoint " + in_quotes(req.path)};
+      if (req.method != "POST") throw request_error{405, "use POST"};
+      if (!is_json_content_type(req.content_type))
+        throw request_error{415, "the request body must be sent as Content-Type: application/json"};
+      request_body b(req.body, req.path == "/unsubscribe_all");
+      return act(m, req.path.substr(1), b, req.identity);
     } catch (const request_error& e) {
       return error_response(e.status, e.message);
     } catch (const std::exception& e) {
@@ -371,16 +296,43 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  std::variant<std::shared_ptr<event_stream>, http_response> open_stream(const http_request& req) {
+  // The endpoints a JSON request reaches: over HTTP (POST <prefix>/NAME) and
+  // over a WebSocket ({"type": NAME, ...}), with the same fields.
+  static const std::initializer_list<std::string_view>* endpoint_of(std::string_view name) {
+    static const std::initializer_list<std::string_view> publish_fields{"topic", "message", "qos", "retain", "encoding"},
+        subscribe_fields{"topic", "qos"}, topic_only{"topic"}, none{};
+    if (name == "publish") return &publish_fields;
+    if (name == "subscribe") return &subscribe_fields;
+    if (name == "unsubscribe") return &topic_only;
+    if (name == "unsubscribe_all") return &none;
+    return nullptr;
+  }
+
+  http_response act(mqtt& m, std::string_view name, const request_body& b, std::string_view identity) {
+    // No topic to check first: whether it may at all comes before its fields.
+    if (name == "unsubscribe_all")
+      if (auto no = denied(action::unsubscribe, "#", identity)) return *no;
+    b.allow_only(*endpoint_of(name));
+    if (name == "publish") return publish(m, b, identity);
+    if (name == "subscribe") return subscribe(m, b, identity);
+    if (name == "unsubscribe") return unsubscribe(m, b, identity);
+    return unsubscribe_all(m, identity);
+  }
+
+  /// A new stream or socket with the `topic` filters of `req`, each allowed
+  /// to the identity, or the refusal.
+  std::variant<std::shared_ptr<detail::stream_state>, http_response> admit(const http_request& req,
+                                                                           detail::stream_state::kind type) {
     if (auto no = foreign_origin(req)) return *no;
     auto st = std::make_shared<detail::stream_state>();
+    st->type = type;
     for (const auto& [key, value] : req.query) {
       if (key != "topic") continue;
       if (auto ec = validate_topic_filter(value))
         return error_response(400, "invalid topic filter " + in_quotes(value) + ": " + ec.message());
       st->filters.push_back(value);
     }
-    if (st->filters.empty()) st->filters.emplace_back("#");
+    if (st->filters.empty() && type == detail::stream_state::kind::sse) st->filters.emplace_back("#");
     for (const auto& f : st->filters)
       if (auto no = denied(action::read_stream, f, req.identity)) return *no;
     st->capacity = opts.stream_queue_size;
@@ -390,31 +342,134 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
       std::lock_guard lock(streams_m);
       if (closing) return error_response(503, "the server is stopping");
       if (streams.size() >= opts.max_streams)
-        return error_response(503, "too many event streams open (at most " + std::to_string(opts.max_streams) + ")");
+        return error_response(503, "too many event streams and sockets open (at most " +
+                                       std::to_string(opts.max_streams) + ")");
       streams.push_back(st);
-      ++served;
+      ++(type == detail::stream_state::kind::socket ? sockets_served : served);
     }
-    if (opts.streams_subscribe) {
-      std::shared_lock lock(facade_m);
-      if (facade)
-        for (const auto& f : st->filters) facade->hold_subscription(f);
-    }
+    for (const auto& f : st->filters) hold(f);
     st->on_close = [weak = weak_from_this(), raw = st.get()] {
       if (auto self = weak.lock()) self->forget(raw);
     };
-    return std::make_shared<event_stream>(st);
+    return st;
   }
 
-  // A stream closed: it leaves the registry, and gives back its subscriptions.
+  void hold(const std::string& filter) {
+    if (!opts.streams_subscribe) return;
+    std::shared_lock lock(facade_m);
+    if (facade) facade->hold_subscription(filter);
+  }
+
+  void release(const std::string& filter) {
+    if (!opts.streams_subscribe) return;
+    std::shared_lock lock(facade_m);
+    if (facade) facade->release_subscription(filter);
+  }
+
+  std::variant<std::shared_ptr<event_stream>, http_response> open_stream(const http_request& req) {
+    auto st = admit(req, detail::stream_state::kind::sse);
+    if (auto* no = std::get_if<http_response>(&st)) return std::move(*no);
+    return std::make_shared<event_stream>(std::get<0>(std::move(st)));
+  }
+
+  std::variant<std::shared_ptr<socket_session>, http_response> open_socket(const http_request& req) {
+    auto admitted = admit(req, detail::stream_state::kind::socket);
+    if (auto* no = std::get_if<http_response>(&admitted)) return std::move(*no);
+    auto st = std::get<0>(std::move(admitted));
+    st->on_request = [weak = weak_from_this(), raw = st.get(), identity = std::string(req.identity)](
+                         std::string_view text) -> std::string {
+      auto self = weak.lock();
+      if (!self) return R"({"type":"error","error":"the MQTT bridge has been detached"})";
+      return self->socket_request(*raw, text, identity);
+    };
+    return std::make_shared<socket_session>(std::move(st));
+  }
+
+  // One request of a socket: {"type": ..., "id": ..., fields}. Answered as
+  // {"type":"reply","id":...,"status":...} and the HTTP endpoint's answer
+  // (or the watch's); one that cannot be read is an "error" event.
+  std::string socket_request(detail::stream_state& st, std::string_view text, const std::string& identity) {
+    std::string id_json;
+    try {
+      if (text.size() > opts.max_socket_message)
+        throw request_error{400, "the message is larger than " + std::to_string(opts.max_socket_message) + " bytes"};
+      request_body b(text);
+      auto& fields = b.fields();
+      if (auto id = fields.get("id")) {
+        if (auto* n = std::get_if<std::int64_t>(&*id)) id_json = std::to_string(*n);
+        else if (auto* str = std::get_if<std::string>(&*id)) id_json = detail::json_quote(*str);
+        else throw request_error{400, "field 'id' must be a number or a string"};
+        fields.erase("id");
+      }
+      auto type = b.required_string("type");
+      fields.erase("type");
+      return reply(id_json, socket_act(st, type, b, identity));
+    } catch (const request_error& e) {
+      if (!id_json.empty()) return reply(id_json, error_response(e.status, e.message));
+      return json_object().add("type", "error").add("error", e.message).str();
+    } catch (const std::exception& e) {
+      return reply(id_json.empty() ? "null" : id_json, error_response(500, e.what()));
+    }
+  }
+
+  static std::string reply(std::string_view id_json, const http_response& r) {
+    auto head = json_object().add("type", "reply").add_raw("id", id_json).add("status", r.status).str();
+    // Both are objects: the reply's fields, then the endpoint's answer's.
+    head.pop_back();
+    if (r.body.size() > 2) head.append(",").append(std::string_view(r.body).substr(1));
+    else head += '}';
+    return head;
+  }
+
+  http_response socket_act(detail::stream_state& st, std::string_view type, const request_body& b,
+                           const std::string& identity) {
+    if (type == "watch" || type == "unwatch") return watch(st, type == "watch", b, identity);
+    std::shared_lock lock(facade_m);
+    if (!facade) throw request_error{503, "the MQTT bridge has been detached"};
+    if (type == "status") {
+      b.allow_only({});
+      return status(*facade);
+    }
+    if (!endpoint_of(type))
+      throw request_error{400, "unknown request type " + in_quotes(type) +
+                                   " (expected: publish, subscribe, unsubscribe, unsubscribe_all, status, watch, unwatch)"};
+    return act(*facade, type, b, identity);
+  }
+
+  // What a socket receives: the filters it watches, held on the broker like
+  // an event stream's.
+  http_response watch(detail::stream_state& st, bool add, const request_body& b, const std::string& identity) {
+    b.allow_only({"topic"});
+    auto filter = b.required_string("topic");
+    if (auto ec = validate_topic_filter(filter))
+      throw request_error{400, "invalid topic filter " + in_quotes(filter) + ": " + ec.message()};
+    if (add)
+      if (auto no = denied(action::read_stream, filter, identity)) return *no;
+    {
+      std::lock_guard registry(streams_m);
+      std::lock_guard lock(st.m);
+      if (st.closed) throw request_error{503, "the socket is closing"};
+      auto it = std::find(st.filters.begin(), st.filters.end(), filter);
+      if (add && it != st.filters.end()) return json_response(200, json_object().add("watching", true).str());
+      if (!add && it == st.filters.end()) throw request_error{404, "not watching " + in_quotes(filter)};
+      if (add) st.filters.push_back(filter);
+      else st.filters.erase(it);
+    }
+    if (add) hold(filter);
+    else release(filter);
+    return json_response(200, json_object().add("watching", add).str());
+  }
+
+  // A stream or socket closed: it leaves the registry, and gives back its subscriptions.
   void forget(detail::stream_state* st) {
+    std::vector<std::string> filters;
     {
       std::lock_guard lock(streams_m);
       std::erase_if(streams, [st](const auto& s) { return s.get() == st; });
+      std::lock_guard state(st->m);
+      filters = st->filters;
     }
-    if (!opts.streams_subscribe) return;
-    std::shared_lock lock(facade_m);
-    if (facade)
-      for (const auto& f : st->filters) facade->release_subscription(f);
+    for (const auto& f : filters) release(f);
   }
 
   void close_streams() {
@@ -431,8 +486,9 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     stream_stats s;
     {
       std::lock_guard lock(streams_m);
-      s.open_streams = streams.size();
+      for (const auto& st : streams) ++(st->type == detail::stream_state::kind::socket ? s.open_sockets : s.open_streams);
       s.streams_served = served;
+      s.sockets_served = sockets_served;
     }
     s.events_sent = counters->sent.load(std::memory_order_relaxed);
     s.dropped = counters->dropped.load(std::memory_order_relaxed);
@@ -459,6 +515,10 @@ http_response bridge::handle(const http_request& request) { return impl_->handle
 
 std::variant<std::shared_ptr<event_stream>, http_response> bridge::open_stream(const http_request& request) {
   return impl_->open_stream(request);
+}
+
+std::variant<std::shared_ptr<socket_session>, http_response> bridge::open_socket(const http_request& request) {
+  return impl_->open_socket(request);
 }
 
 void bridge::close_streams() { impl_->close_streams(); }

@@ -1,4 +1,5 @@
-// An event stream's queue and its Server-Sent-Events framing.
+// An event stream's (or a WebSocket session's) queue, and its framing:
+// Server-Sent Events, or one JSON object per line of a WebSocket frame.
 
 #include "web/event_stream_state.hpp"
 
@@ -10,29 +11,7 @@ event_stream::event_stream(std::shared_ptr<detail::stream_state> s) : s_(std::mo
 
 event_stream::~event_stream() { close(); }
 
-std::string event_stream::take() {
-  auto& s = *s_;
-  std::string out;
-  std::uint64_t events = 0;
-  {
-    std::lock_guard lock(s.m);
-    if (!s.opened) {
-      // Tells the client (and a test) that the stream is registered.
-      s.opened = true;
-      out = "retry: 2000\n: tern event stream\n\n";
-    }
-    for (; !s.queue.empty(); s.queue.pop_front(), ++events) out += s.queue.front();
-    if (s.dropped_unreported > 0) {
-      out += "event: dropped\ndata: " + detail::json_object().add("dropped", s.dropped_unreported).str() + "\n\n";
-      s.dropped_unreported = 0;
-    }
-    auto now = clock_type::now();
-    if (out.empty() && !s.closed && now - s.last_write >= s.keepalive) out = ": keep-alive\n\n";
-    if (!out.empty()) s.last_write = now;
-  }
-  if (events > 0) s.counters->sent.fetch_add(events, std::memory_order_relaxed);
-  return out;
-}
+std::string event_stream::take() { return s_->take(); }
 
 bool event_stream::wait(std::chrono::milliseconds timeout) {
   auto& s = *s_;
@@ -60,9 +39,11 @@ const std::vector<std::string>& event_stream::filters() const noexcept { return 
 
 namespace detail {
 
-bool stream_state::has_data_locked() const { return !opened || !queue.empty() || dropped_unreported > 0; }
+bool stream_state::has_data_locked() const {
+  return !opened || !queue.empty() || !replies.empty() || dropped_unreported > 0;
+}
 
-std::function<void()> stream_state::push(const std::string& event) {
+std::function<void()> stream_state::push(shared_event event) {
   std::lock_guard lock(m);
   if (closed) return {};
   if (queue.size() >= capacity) {
@@ -71,9 +52,53 @@ std::function<void()> stream_state::push(const std::string& event) {
     return {};
   }
   bool was_idle = !has_data_locked();
-  queue.push_back(event);
+  queue.push_back(std::move(event));
   cv.notify_all();
   return was_idle ? ready : std::function<void()>{};
+}
+
+std::function<void()> stream_state::push_reply(std::string reply) {
+  std::lock_guard lock(m);
+  if (closed) return {};
+  bool was_idle = !has_data_locked();
+  replies.push_back(std::move(reply));
+  cv.notify_all();
+  return was_idle ? ready : std::function<void()>{};
+}
+
+std::string stream_state::take() {
+  bool socket = type == kind::socket;
+  std::string out;
+  std::uint64_t events = 0;
+  {
+    std::lock_guard lock(m);
+    auto line = [&](std::string_view s) {
+      if (socket && !out.empty()) out += '\n';
+      out += s;
+    };
+    if (!opened) {
+      opened = true;
+      // Tells the client (and a test) that the stream is registered.
+      if (socket) line(R"({"type":"ready"})");
+      else out = "retry: 2000\n: tern event stream\n\n";
+    }
+    for (; !replies.empty(); replies.pop_front()) line(replies.front());
+    for (; !queue.empty(); queue.pop_front(), ++events) line(*queue.front());
+    if (dropped_unreported > 0) {
+      auto notice = json_object();
+      if (socket) notice.add("type", "dropped");
+      auto text = notice.add("dropped", dropped_unreported).str();
+      if (socket) line(text);
+      else out.append("event: dropped\ndata: ").append(text).append("\n\n");
+      dropped_unreported = 0;
+    }
+    auto now = clock_type::now();
+    // A socket keeps itself alive with pings (the binding's).
+    if (!socket && out.empty() && !closed && now - last_write >= keepalive) out = ": keep-alive\n\n";
+    if (!out.empty()) last_write = now;
+  }
+  if (events > 0) counters->sent.fetch_add(events, std::memory_order_relaxed);
+  return out;
 }
 
 void stream_state::close() {
@@ -84,6 +109,7 @@ void stream_state::close() {
     closed = true;
     cv.notify_all();
     last = std::move(on_close);
+    on_request = nullptr;
     wake = ready;
   }
   if (last) last();

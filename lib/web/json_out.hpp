@@ -8,9 +8,9 @@
 
 namespace tern::web::detail {
 
-/// `s` as a JSON string literal, quotes included. `s` must be UTF-8; control
-/// characters are escaped, and so are U+2028/U+2029 (they end a line in old
-/// JavaScript parsers).
+/// `s` as a JSON string literal, quotes included. Control characters are
+/// escaped, and so are U+2028/U+2029 (they end a line in old JavaScript
+/// parsers); a byte that is not part of well-formed UTF-8 becomes `\ufffd`.
 std::string json_quote(std::string_view s);
 
 /// Builds one flat JSON object, field by field.

@@ -1,8 +1,11 @@
 // The live dashboard in a real browser: headless Debian Chromium driven by
-// playwright-core. A private mosquitto and tern-live-dashboard on free
-// loopback ports; the page subscribes, a message published with tern-pub
-// appears in it within 2 s; the page publishes, mosquitto_sub receives it; a
-// screenshot is saved. Exits 0 on success, 1 on failure, 77 (skipped) when
+// playwright-core, on each binding (cpp-httplib: Server-Sent Events and
+// POSTs; Boost.Beast: one WebSocket). A private mosquitto and
+// tern-live-dashboard on free loopback ports; the page subscribes, a message
+// published with tern-pub appears in it within 2 s; the page publishes,
+// mosquitto_sub receives it; with a second tab that handles each message
+// slowly, a burst of 200 messages reaches the first tab in full within 2 s;
+// a screenshot is saved. Exits 0 on success, 1 on failure, 77 (skipped) when
 // Chromium or playwright-core is missing, unless TERN_BROWSER_REQUIRED is set:
 // then a missing prerequisite is a failure (scripts/test.sh sets it).
 //
@@ -74,8 +77,9 @@ async function until(what, timeoutMs, pred) {
 }
 
 /** Starts a child; its output is collected for failure messages; killed at the end. */
-function start(cmd, args, env = {}) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(cmd, args, env = {}, input = null) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== null) child.stdin.end(input);
   child.output = '';
   child.stdout.on('data', (d) => { child.output += d; });
   child.stderr.on('data', (d) => { child.output += d; });
@@ -92,7 +96,7 @@ function start(cmd, args, env = {}) {
   return child;
 }
 
-async function run() {
+async function run(binding) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tern-browser-'));
   cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
 
@@ -111,7 +115,7 @@ async function run() {
   // The dashboard, configured through the environment as the demo is.
   const webPort = await freePort();
   const base = `http://127.0.0.1:${webPort}`;
-  const dashboard = start(dashboardPath, ['--listen', `127.0.0.1:${webPort}`],
+  const dashboard = start(dashboardPath, ['--binding', binding, '--listen', `127.0.0.1:${webPort}`],
                           { MQTT_BROKER_URL: '127.0.0.1', MQTT_BROKER_PORT: String(brokerPort) });
   await until('the dashboard to connect to the broker', 10000, async () => {
     try {
@@ -135,6 +139,9 @@ async function run() {
   await page.goto(base + '/');
   await page.waitForSelector('body[data-stream="open"]', { timeout: 10000 });
   await page.waitForSelector('#conn.up', { timeout: 10000 });
+  const transport = await page.evaluate(() => document.body.dataset.transport);
+  const wanted = binding === 'beast' ? 'websocket' : 'sse';
+  if (transport !== wanted) throw new Error(`the page uses ${transport} on ${binding}, wanted ${wanted}`);
 
   // 1. Subscribe from the page; publish with tern-pub; the row appears within 2 s.
   const run = Math.random().toString(36).slice(2, 8);
@@ -173,20 +180,58 @@ async function run() {
   await page.locator('tr.message', { hasText: outText }).waitFor({ timeout: 2000 });
   await page.waitForSelector('#publish-note:has-text("published on")', { timeout: 2000 });
 
-  await page.screenshot({ path: screenshotPath, fullPage: true });
+  // 3. A slow tab (20 ms of work per message) does not slow this one: a
+  // burst of 200 messages arrives here in full within 2 s.
+  const slow = await context.newPage();
+  slow.on('pageerror', (e) => pageErrors.push(String(e)));
+  await slow.goto(base + '/');
+  await slow.waitForSelector('body[data-stream="open"]', { timeout: 10000 });
+  await slow.evaluate(() => {
+    const show = window.addMessage;
+    window.addMessage = (m) => {
+      const end = performance.now() + 20;
+      while (performance.now() < end);
+      show(m);
+      window.slowDoneAt = Date.now();
+    };
+  });
+  const burst = 200;
+  const lines = Array.from({ length: burst }, (_, i) => `burst ${run} ${i}`).join('\n') + '\n';
+  const b0 = Date.now();
+  const flood = start('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(brokerPort), '-t', `tern/browser/${run}/burst`, '-l'],
+                      {}, lines);
+  await until(`all ${burst} messages of the burst in the first tab`, 2000, () =>
+    page.evaluate((r) => Array.from(document.querySelectorAll('tr.message td.payload'))
+      .filter((td) => td.textContent.startsWith(`burst ${r} `)).length, run).then((n) => n === burst));
+  const burstMs = Date.now() - b0;
+  await flood.exited;
+  // The slow tab gets them all too, in its own time (nothing dropped: 200
+  // fit in the server's queue for it).
+  await until(`all ${burst} messages in the slow tab`, 20000, () =>
+    slow.evaluate((r) => Array.from(document.querySelectorAll('tr.message td.payload'))
+      .filter((td) => td.textContent.startsWith(`burst ${r} `)).length, run).then((n) => n === burst));
+  const slowMs = (await slow.evaluate(() => window.slowDoneAt)) - b0;
+
+  await page.screenshot({ path: screenshotPath.replace(/\.png$/, `-${binding}.png`), fullPage: true });
   if (pageErrors.length) throw new Error(`JavaScript errors in the page: ${pageErrors.join('; ')}`);
-  return { latency };
+  return { latency, burstMs, slowMs, transport };
 }
 
 let status = 0;
-try {
-  const { latency } = await run();
-  console.log(`browser: ok (tern-pub to page: ${latency} ms; screenshot ${screenshotPath})`);
-} catch (e) {
-  console.log(`browser: FAILED: ${e.stack || e}`);
-  status = 1;
+const results = [];
+for (const binding of (process.env.TERN_BINDINGS || 'httplib beast').split(' ')) {
+  try {
+    const r = await run(binding);
+    results.push(`${binding} over ${r.transport}: tern-pub to page ${r.latency} ms, ` +
+                 `200-message burst in ${r.burstMs} ms while a slow tab took ${r.slowMs} ms`);
+  } catch (e) {
+    console.log(`browser: FAILED on ${binding}: ${e.stack || e}`);
+    status = 1;
+  }
+  for (const c of cleanups.reverse()) {  // last started, first stopped
+    try { await c(); } catch { /* best effort */ }
+  }
+  cleanups.length = 0;
 }
-for (const c of cleanups.reverse()) {  // last started, first stopped
-  try { await c(); } catch { /* best effort */ }
-}
+if (status === 0) console.log(`browser: ok (${results.join('; ')}; screenshots ${screenshotPath.replace(/\.png$/, '-*.png')})`);
 process.exit(status);

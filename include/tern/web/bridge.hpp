@@ -62,7 +62,7 @@ struct bridge_options {
   /// ones are dropped for that stream (drop-newest), counted, and reported
   /// to it in a `dropped` event.
   std::size_t stream_queue_size = 256;
-  /// Event streams open at once; one more gets 503.
+  /// Event streams and WebSockets open at once; one more gets 503.
   std::size_t max_streams = 64;
   /// A comment line (`: keep-alive`) goes to an idle stream this often, so
   /// that proxies keep it open and a vanished client is noticed.
@@ -89,6 +89,12 @@ struct bridge_options {
   /// this list is refused (403): other sites' pages cannot use the endpoints
   /// with the visitor's cookies.
   std::vector<std::string> allowed_origins{};
+
+  // ---- WebSockets (a binding that has them: tern-beast) ------------------
+
+  /// The largest WebSocket message a client may send, in bytes; a larger
+  /// one closes its socket (code 1009, "message too big").
+  std::size_t max_socket_message = 64 * 1024;
 };
 
 /// A request, as a binding hands it over.
@@ -117,7 +123,9 @@ struct stream_stats {
   std::size_t open_streams = 0;      ///< open now
   std::uint64_t streams_served = 0;  ///< opened so far
   std::uint64_t events_sent = 0;     ///< messages taken by some stream
-  std::uint64_t dropped = 0;         ///< messages dropped because a stream's queue was full
+  std::uint64_t dropped = 0;         ///< messages dropped because a stream's (or socket's) queue was full
+  std::size_t open_sockets = 0;      ///< WebSockets open now
+  std::uint64_t sockets_served = 0;  ///< WebSockets opened so far
 };
 
 class bridge;
@@ -163,6 +171,46 @@ class event_stream {
   std::shared_ptr<detail::stream_state> s_;
 };
 
+/// One open WebSocket of the bridge's JSON protocol (docs/web.md, "The
+/// WebSocket protocol"): requests in (`receive`), frames out (`take`), the
+/// messages of the filters it watches in a bounded queue. The binding owns
+/// the socket: it reads text messages and hands them over, writes what
+/// `take()` gives as one text frame, learns of more through `on_ready`,
+/// keeps the connection alive with pings, and closes the session when the
+/// socket ends.
+///
+/// **Thread safety:** all members are thread-safe.
+class socket_session {
+ public:
+  /// Made by `bridge::open_socket`.
+  explicit socket_session(std::shared_ptr<detail::stream_state> s);
+  ~socket_session();
+  socket_session(const socket_session&) = delete;
+  socket_session& operator=(const socket_session&) = delete;
+
+  /// Answers one text message from the client: its reply (or an error
+  /// event) is queued for `take`. Returns false when the socket must be
+  /// closed (the reason is `close_reason()`): the client sends requests but
+  /// does not read their replies.
+  bool receive(std::string_view text);
+  /// The next frame to send: one or more events, one JSON object per line
+  /// (`ready` first, then replies, messages, and a `dropped` notice when the
+  /// queue overflowed); empty when there is nothing.
+  std::string take();
+  /// As `event_stream::on_ready`.
+  void on_ready(std::function<void()> f);
+  bool closed() const;
+  /// Ends the session: no more events; its watched filters are released.
+  void close();
+  /// Why `receive` asked to close the socket.
+  std::string_view close_reason() const noexcept;
+  /// The filters it watches now.
+  std::vector<std::string> filters() const;
+
+ private:
+  std::shared_ptr<detail::stream_state> s_;
+};
+
 /// The HTTP API of one `tern::web::mqtt`, as plain data.
 ///
 /// Endpoints (paths after the binding's prefix; bodies in docs/web.md):
@@ -191,7 +239,13 @@ class bridge {
   /// Opens an event stream for `GET /events`, or refuses it with the
   /// answer to send (400, 403, 503).
   std::variant<std::shared_ptr<event_stream>, http_response> open_stream(const http_request& request);
-  /// Closes every stream, and refuses new ones from now on.
+  /// Opens a WebSocket session for `GET /ws` (the binding has checked that
+  /// it is a WebSocket upgrade), watching the `topic` query parameters'
+  /// filters (none: it watches nothing until it asks), or refuses it with
+  /// the answer to send instead of the upgrade (400, 403, 503). Sockets and
+  /// event streams share `max_streams`.
+  std::variant<std::shared_ptr<socket_session>, http_response> open_socket(const http_request& request);
+  /// Closes every stream and socket, and refuses new ones from now on.
   void close_streams();
   stream_stats stats() const;
   const bridge_options& options() const noexcept;
