@@ -141,6 +141,10 @@ struct binding::impl {
 
 binding::binding(::httplib::Server& server, web::mqtt& mqtt, options opts)
     : impl_(std::make_shared<impl>(server, mqtt, std::move(opts))) {
+  // cpp-httplib writes a response's head and body in two sends with Nagle
+  // on: each answer then waited for the client's delayed ACK (~40 ms), and
+  // 100 clients made 900 POSTs a second instead of 13,000.
+  server.set_tcp_nodelay(true);
   auto p = regex_escape(impl_->opts.prefix);
   // The routes share ownership of the state: they live as long as the server.
   std::shared_ptr<impl> self = impl_;
