@@ -7,12 +7,12 @@
 #include <atomic>
 #include <charconv>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "latency_histogram.hpp"
+#include "problem_note.hpp"
 #include "stamp.hpp"
 
 namespace tern::web_bench {
@@ -91,24 +91,17 @@ class down_tally {
   std::int64_t last_receipt_ns() const { return last_receipt_ns_.load(std::memory_order_relaxed); }
   const latency_histogram& latency() const { return latency_; }
   const std::vector<client_slot>& slots() const { return slots_; }
-  std::string first_problem() {
-    std::lock_guard lock(m_);
-    return first_problem_;
-  }
+  std::string first_problem() { return problem_.first(); }
 
  private:
-  void note(std::string_view why) {
-    std::lock_guard lock(m_);
-    if (first_problem_.empty()) first_problem_ = why;
-  }
+  void note(std::string_view why) { problem_.note(why); }
 
   std::vector<client_slot> slots_;
   latency_histogram latency_;
   std::atomic<std::uint64_t> opened_{0}, refused_{0}, failed_{0}, lost_{0}, warm_{0}, received_{0},
       server_dropped_{0};
   std::atomic<std::int64_t> last_receipt_ns_{0};
-  std::mutex m_;
-  std::string first_problem_;
+  problem_note problem_;
 };
 
 }  // namespace tern::web_bench

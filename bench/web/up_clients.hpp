@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "latency_histogram.hpp"
+#include "problem_note.hpp"
 #include "readers.hpp"
 #include "stamp.hpp"
 
@@ -40,21 +40,14 @@ class up_tally {
   std::uint64_t errors() const { return errors_.load(); }
   std::int64_t last_answer_ns() const { return last_answer_ns_.load(std::memory_order_relaxed); }
   const latency_histogram& latency() const { return latency_; }
-  std::string first_problem() {
-    std::lock_guard lock(m_);
-    return first_problem_;
-  }
+  std::string first_problem() { return problem_.first(); }
 
  private:
-  void note(std::string_view why) {
-    std::lock_guard lock(m_);
-    if (first_problem_.empty()) first_problem_ = why;
-  }
+  void note(std::string_view why) { problem_.note(why); }
   latency_histogram latency_;
   std::atomic<std::uint64_t> connected_{0}, ok_{0}, failed_{0}, errors_{0};
   std::atomic<std::int64_t> last_answer_ns_{0};
-  std::mutex m_;
-  std::string first_problem_;
+  problem_note problem_;
 };
 
 /// One client. `connect` reports once whether it is ready; `run` then sends

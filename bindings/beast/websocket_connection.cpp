@@ -38,6 +38,9 @@ class websocket_connection : public connection, public std::enable_shared_from_t
     }));
     ws_.read_message_max(st_->opts.bridge.max_socket_message);
     ws_.text(true);
+    // A frame carries many events; Beast would otherwise cut every frame
+    // over 4 KiB into fragments, each a write of its own.
+    ws_.auto_fragment(false);
     net::dispatch(ws_.get_executor(), [self = shared_from_this()] {
       self->ws_.async_accept(net::buffer(self->received_), [self](beast::error_code ec) { self->on_accept(ec); });
     });

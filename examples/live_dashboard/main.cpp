@@ -150,10 +150,13 @@ int main(int argc, char** argv) {
   // (its status badge says so); the client keeps reconnecting.
   tern::web::mqtt mqtt({.connect_async = true, .mqtt_logging = verbose});
   if (!verbose) {
-    mqtt.on_log([](tern::web::mqtt&, const std::any&, tern::log_level level, const std::string& text) {
-      if (level == tern::web::MQTT_LOG_WARNING || level == tern::web::MQTT_LOG_ERR)
-        std::fprintf(stderr, "tern-live-dashboard: %s\n", text.c_str());
-    });
+    // Problems only: a reader of every level would turn on the per-packet
+    // DEBUG lines, a handler-thread wake-up for every message.
+    mqtt.on_log(
+        [](tern::web::mqtt&, const std::any&, tern::log_level, const std::string& text) {
+          std::fprintf(stderr, "tern-live-dashboard: %s\n", text.c_str());
+        },
+        tern::web::MQTT_LOG_WARNING | tern::web::MQTT_LOG_ERR);
   }
 
   live_dashboard::site site{host, port, std::move(page), cfg, stop_signals,

@@ -57,6 +57,14 @@ using clock = std::chrono::steady_clock;
 /// selects which lines a session emits (`session_options::log_mask`).
 enum class log_level : std::uint8_t { info = 0x01, notice = 0x02, warning = 0x04, err = 0x08, debug = 0x10 };
 
+/// A mask of levels: `log_level::warning | log_level::err`.
+constexpr std::uint8_t operator|(log_level a, log_level b) noexcept {
+  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+constexpr std::uint8_t operator|(std::uint8_t mask, log_level b) noexcept {
+  return static_cast<std::uint8_t>(mask | static_cast<std::uint8_t>(b));
+}
+
 /// An application message to publish. It is owned: QoS 1/2 messages are kept
 /// until they are acknowledged, and re-sent after a reconnect.
 struct message {

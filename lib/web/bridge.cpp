@@ -116,7 +116,7 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
   std::uint64_t served = 0, sockets_served = 0;
   std::shared_ptr<detail::stream_counters> counters = std::make_shared<detail::stream_counters>();
 
-  // On the facade's handler thread: hand the message to every matching
+  // On the client's network thread: hand the message to every matching
   // stream and socket, formatted once for each kind.
   void on_message(const message& msg) {
     detail::shared_event sse, socket;
@@ -199,32 +199,36 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  http_response subscribe(mqtt& m, const request_body& b, std::string_view identity) {
+  // The topic filter of a request, valid; throws request_error (400).
+  static std::string checked_filter(const request_body& b) {
     auto topic = b.required_string("topic");
     if (auto ec = validate_topic_filter(topic))
       throw request_error{400, "invalid topic filter " + in_quotes(topic) + ": " + ec.message()};
-    if (auto no = denied(action::subscribe, topic, identity)) return *no;
-    auto r = m.subscribe(topic, b.qos());
+    return topic;
+  }
+
+  // The facade's answer to a subscribe or unsubscribe of `topic`. Without a
+  // connection it is remembered and sent once connected: 200 too.
+  static http_response filter_answer(mqtt_result r, std::string_view topic) {
     switch (r.result) {
       case MQTT_ERR_SUCCESS:
-      case MQTT_ERR_NO_CONN: return json_response(200, result_json(r));  // remembered, sent once connected
+      case MQTT_ERR_NO_CONN: return json_response(200, result_json(r));
       case MQTT_ERR_INVAL: return json_response(400, result_json(r, "invalid topic filter or qos"));
+      case MQTT_ERR_NOT_FOUND: return json_response(404, result_json(r, "not subscribed to " + in_quotes(topic)));
       default: return json_response(500, result_json(r, result_name(r.result)));
     }
   }
 
+  http_response subscribe(mqtt& m, const request_body& b, std::string_view identity) {
+    auto topic = checked_filter(b);
+    if (auto no = denied(action::subscribe, topic, identity)) return *no;
+    return filter_answer(m.subscribe(topic, b.qos()), topic);
+  }
+
   http_response unsubscribe(mqtt& m, const request_body& b, std::string_view identity) {
-    auto topic = b.required_string("topic");
-    if (auto ec = validate_topic_filter(topic))
-      throw request_error{400, "invalid topic filter " + in_quotes(topic) + ": " + ec.message()};
+    auto topic = checked_filter(b);
     if (auto no = denied(action::unsubscribe, topic, identity)) return *no;
-    auto r = m.unsubscribe(topic);
-    switch (r.result) {
-      case MQTT_ERR_SUCCESS:
-      case MQTT_ERR_NO_CONN: return json_response(200, result_json(r));
-      case MQTT_ERR_NOT_FOUND: return json_response(404, result_json(r, "not subscribed to " + in_quotes(topic)));
-      default: return json_response(500, result_json(r, result_name(r.result)));
-    }
+    return filter_answer(m.unsubscribe(topic), topic);
   }
 
   http_response unsubscribe_all(mqtt& m, std::string_view identity) {
@@ -440,9 +444,7 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
   // an event stream's.
   http_response watch(detail::stream_state& st, bool add, const request_body& b, const std::string& identity) {
     b.allow_only({"topic"});
-    auto filter = b.required_string("topic");
-    if (auto ec = validate_topic_filter(filter))
-      throw request_error{400, "invalid topic filter " + in_quotes(filter) + ": " + ec.message()};
+    auto filter = checked_filter(b);
     if (add)
       if (auto no = denied(action::read_stream, filter, identity)) return *no;
     {
@@ -497,8 +499,11 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
 };
 
 bridge::bridge(mqtt& m, bridge_options options) : impl_(std::make_shared<impl>(m, std::move(options))) {
-  // Every message, also those an on_topic handler takes: a stream shows what its filter matches.
-  impl_->handler = m.on_every_message(
+  // Every message, also those an on_topic handler takes: a stream shows
+  // what its filter matches. On arrival: queuing a message for a stream
+  // never blocks, and a hop through the handler thread would cost each
+  // message a thread wake-up.
+  impl_->handler = m.on_every_message_arrival(
       [weak = std::weak_ptr<impl>(impl_)](mqtt&, const std::any&, const message& msg) {
         if (auto self = weak.lock()) self->on_message(msg);
       });

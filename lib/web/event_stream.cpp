@@ -72,6 +72,10 @@ std::string stream_state::take() {
   std::uint64_t events = 0;
   {
     std::lock_guard lock(m);
+    std::size_t size = 64;  // room for the opening or a notice
+    for (const auto& r : replies) size += r.size() + 1;
+    for (const auto& e : queue) size += e->size() + 1;
+    out.reserve(size);
     auto line = [&](std::string_view s) {
       if (socket && !out.empty()) out += '\n';
       out += s;

@@ -1,6 +1,6 @@
 #pragma once
 // What an event stream or a WebSocket session shares with its bridge: the
-// queue the facade's handler thread fills and the binding empties, and the
+// queue the facade's network thread fills and the binding empties, and the
 // bridge's counters.
 
 #include <atomic>
@@ -33,7 +33,7 @@ struct stream_state {
   enum class kind : std::uint8_t { sse, socket };
   kind type = kind::sse;
   // Guarded by the bridge's registry mutex (an SSE stream's never change):
-  // the facade's handler thread reads them for every message.
+  // the facade's network thread reads them for every message.
   std::vector<std::string> filters;
   std::size_t capacity = 0;
   std::chrono::milliseconds keepalive{0};

@@ -110,6 +110,7 @@ struct mqtt::impl {
   struct message_state {
     slots<message_handler> handlers;   // on_message
     slots<message_handler> observers;  // on_every_message
+    slots<message_handler> arrival;    // on_every_message_arrival
     std::shared_ptr<const std::any> userdata;
     std::shared_ptr<const handler_wrapper> wrapper;
   };
@@ -117,7 +118,7 @@ struct mqtt::impl {
   std::shared_ptr<const message_state> current_message_state() {  // m_ held
     if (!message_state_)
       message_state_ = std::make_shared<const message_state>(
-          message_state{message_handlers_, observer_handlers_, userdata_, wrapper_});
+          message_state{message_handlers_, observer_handlers_, arrival_handlers_, userdata_, wrapper_});
     return message_state_;
   }
 
@@ -157,6 +158,24 @@ struct mqtt::impl {
       std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
     run_message_handlers(matched.empty() ? st->handlers : matched, *st, msg);
     run_message_handlers(st->observers, *st, msg);
+  }
+
+  /// On the network thread: runs the arrival observers; returns whether
+  /// any handler-thread handler may want the message.
+  bool arrive(const message& msg) {
+    std::shared_ptr<const message_state> st;
+    bool queue;
+    {
+      std::lock_guard lock(m_);
+      st = current_message_state();
+      queue = !st->handlers.empty() || !st->observers.empty() || !topic_handlers_.empty();
+    }
+    for (const auto& s : st->arrival) {
+      if (s->removed || destroying_) continue;
+      auto call = [&] { s->fn(owner_, *st->userdata, msg); };
+      invoke_with(nullptr, call);
+    }
+    return queue;
   }
 
   // ---- events (network thread, or any thread for log) ----
@@ -269,6 +288,7 @@ struct mqtt::impl {
   slots<disconnect_handler> disconnect_handlers_;
   slots<message_handler> message_handlers_;
   slots<message_handler> observer_handlers_;  // on_every_message
+  slots<message_handler> arrival_handlers_;   // on_every_message_arrival
   slots<publish_handler> publish_handlers_;
   slots<subscribe_handler> subscribe_handlers_;
   slots<unsubscribe_handler> unsubscribe_handlers_;
@@ -367,7 +387,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
                 m.dup,
                 m.packet_id,
                 std::chrono::steady_clock::now()};
-    i.push([&i, msg = std::move(msg)] { i.dispatch_message(msg); }, true);
+    if (i.arrive(msg)) i.push([&i, msg = std::move(msg)] { i.dispatch_message(msg); }, true);
   });
   c->on_publish([&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::publish_handlers_, mid); }, false); });
   c->on_subscribe([&i](message_id mid, std::span<const std::uint8_t> granted) {
@@ -434,6 +454,9 @@ handler_id mqtt::on_message(message_handler f) { return impl_->add(&impl::messag
 handler_id mqtt::on_every_message(message_handler f) {
   return impl_->add(&impl::observer_handlers_, std::move(f));
 }
+handler_id mqtt::on_every_message_arrival(message_handler f) {
+  return impl_->add(&impl::arrival_handlers_, std::move(f));
+}
 handler_id mqtt::on_publish(publish_handler f) { return impl_->add(&impl::publish_handlers_, std::move(f)); }
 handler_id mqtt::on_subscribe(subscribe_handler f) { return impl_->add(&impl::subscribe_handlers_, std::move(f)); }
 handler_id mqtt::on_unsubscribe(unsubscribe_handler f) {
@@ -486,6 +509,7 @@ bool mqtt::remove_handler(handler_id id) {
   }
   return remove_from(i.connect_handlers_, id.value) || remove_from(i.disconnect_handlers_, id.value) ||
          remove_from(i.message_handlers_, id.value) || remove_from(i.observer_handlers_, id.value) ||
+         remove_from(i.arrival_handlers_, id.value) ||
          remove_from(i.publish_handlers_, id.value) ||
          remove_from(i.subscribe_handlers_, id.value) || remove_from(i.unsubscribe_handlers_, id.value) ||
          remove_from(i.log_handlers_, id.value);

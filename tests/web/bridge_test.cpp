@@ -8,18 +8,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <string>
 
 #include "../common/eventually.hpp"
-#include "scripted_broker.hpp"
+#include "bridge_fixture.hpp"
 
 namespace tern::web {
 namespace {
 
 using namespace std::chrono_literals;
 using tern::test::eventually;
+using test::bridged;
 using test::config_for;
 using test::fake_broker;
+using test::get;
+using test::open_access;
+using test::opened;
 using test::scripted;
 
 http_request post(std::string_view path, std::string_view body, std::string_view identity = {}) {
@@ -33,53 +38,13 @@ http_request post(std::string_view path, std::string_view body, std::string_view
 }
 
 http_request events(std::vector<std::string> filters, std::string_view identity = {}) {
-  http_request r;
-  r.method = "GET";
-  r.path = "/events";
-  for (auto& f : filters) r.query.emplace_back("topic", std::move(f));
-  r.identity = identity;
-  return r;
+  return get("/events", std::move(filters), identity);
 }
 
 bool has(const http_response& r, std::string_view text) { return r.body.find(text) != std::string::npos; }
 
-std::shared_ptr<event_stream> opened(std::variant<std::shared_ptr<event_stream>, http_response> v) {
-  if (auto* refused = std::get_if<http_response>(&v)) {
-    ADD_FAILURE() << "refused: " << refused->status << " " << refused->body;
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<event_stream>>(std::move(v));
-}
-
-// A connected facade on a scripted broker, and a bridge with `o`.
-struct bridged {
-  scripted s;
-  fake_broker broker{s.fn()};
-  mqtt m;
-  std::unique_ptr<bridge> b;
-  explicit bridged(bridge_options o = {}) {
-    m.init_app(config_for(broker));
-    b = std::make_unique<bridge>(m, std::move(o));
-  }
-  std::vector<std::string> subscribed() {
-    std::vector<std::string> out;
-    for (auto& [n, f] : s.subs()) out.push_back(f);
-    return out;
-  }
-  std::vector<std::string> unsubscribed() {
-    std::lock_guard lock(s.m);
-    return s.unsubscribed;
-  }
-};
-
-bridge_options open() {
-  bridge_options o;
-  o.open_access = true;
-  return o;
-}
-
 TEST(Bridge, EndpointsAnswerInJson) {
-  bridged t(open());
+  bridged t(open_access());
   auto r = t.b->handle(post("/publish", R"({"topic": "a/b", "message": "hi", "qos": 1})"));
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
@@ -166,7 +131,7 @@ TEST(Bridge, HookDecidesWithReason) {
 }
 
 TEST(Bridge, ForeignOriginsAreRefused) {
-  auto o = open();
+  auto o = open_access();
   o.allowed_origins = {"https://app.example"};
   bridged t(o);
   auto req = post("/publish", R"({"topic": "a"})");
@@ -198,7 +163,7 @@ TEST(Bridge, AStreamSubscribesWhatItShowsAndGivesItBack) {
 }
 
 TEST(Bridge, AStreamNeverTakesTheApplicationsSubscription) {
-  bridged t(open());
+  bridged t(open_access());
   ASSERT_EQ(t.b->handle(post("/subscribe", R"({"topic": "a/#"})")).status, 200);
   auto s = opened(t.b->open_stream(events({"a/#"})));
   s->close();
@@ -218,7 +183,7 @@ TEST(Bridge, AStreamNeverTakesTheApplicationsSubscription) {
 TEST(Bridge, AStreamCoveredByTheApplicationsSubscriptionAddsNone) {
   // A second, overlapping subscription would make the broker send messages
   // twice, or at the stream's QoS instead of the application's.
-  bridged t(open());
+  bridged t(open_access());
   ASSERT_EQ(t.b->handle(post("/subscribe", R"({"topic": "home/#", "qos": 1})")).status, 200);
   ASSERT_TRUE(eventually([&] { return t.subscribed().size() == 1; }));
   auto st = opened(t.b->open_stream(events({"home/+/temp"})));
@@ -265,6 +230,30 @@ TEST(Bridge, StreamFramingQueueAndDrops) {
   EXPECT_EQ(std::get<http_response>(b.open_stream(events({"feed/#"}))).status, 503);
 }
 
+TEST(Bridge, ABlockedApplicationHandlerNeverDelaysAStream) {
+  scripted s;
+  s.echo = true;
+  fake_broker broker(s.fn());
+  mqtt m;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> handled{0};
+  m.on_message([&, released](mqtt&, const std::any&, const message&) {
+    released.wait();  // the application's handler thread is stuck
+    ++handled;
+  });
+  m.init_app(config_for(broker));
+  bridge b(m, open_access());
+  auto st = opened(b.open_stream(events({"feed/#"})));
+  ASSERT_TRUE(eventually([&] { return s.subs().size() == 1; }));
+  for (const char* topic : {"feed/1", "feed/2", "feed/3"}) m.publish(topic, "v");
+  std::string text;
+  EXPECT_TRUE(eventually([&] { return (text += st->take()).find("feed/3") != std::string::npos; })) << text;
+  EXPECT_EQ(handled.load(), 0);
+  release.set_value();
+  EXPECT_TRUE(eventually([&] { return handled.load() == 3; }));
+}
+
 TEST(Bridge, ABinaryPayloadGoesAsBase64) {
   scripted s;
   s.echo = true;
@@ -281,7 +270,7 @@ TEST(Bridge, ABinaryPayloadGoesAsBase64) {
 }
 
 TEST(Bridge, StreamsOutliveTheirBridge) {
-  bridged t(open());
+  bridged t(open_access());
   auto st = opened(t.b->open_stream(events({"x"})));
   t.b.reset();
   EXPECT_TRUE(st->closed());

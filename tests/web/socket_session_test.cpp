@@ -9,34 +9,19 @@
 #include <string>
 
 #include "../common/eventually.hpp"
-#include "scripted_broker.hpp"
-#include "tern/web/bridge.hpp"
+#include "bridge_fixture.hpp"
 
 namespace tern::web {
 namespace {
 
 using namespace std::chrono_literals;
 using tern::test::eventually;
-using test::config_for;
-using test::fake_broker;
-using test::scripted;
+using test::get;
+using test::open_access;
+using test::opened;
 
 http_request ws(std::vector<std::string> filters = {}, std::string_view identity = {}, std::string_view origin = {}) {
-  http_request r;
-  r.method = "GET";
-  r.path = "/ws";
-  for (auto& f : filters) r.query.emplace_back("topic", std::move(f));
-  r.identity = identity;
-  r.origin = origin;
-  return r;
-}
-
-std::shared_ptr<socket_session> opened(std::variant<std::shared_ptr<socket_session>, http_response> v) {
-  if (auto* refused = std::get_if<http_response>(&v)) {
-    ADD_FAILURE() << "refused: " << refused->status << " " << refused->body;
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<socket_session>>(std::move(v));
+  return get("/ws", std::move(filters), identity, origin);
 }
 
 bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
@@ -49,28 +34,13 @@ std::string ask(socket_session& s, std::string_view request) {
   return s.take();
 }
 
-struct echoing {
-  scripted s;
-  fake_broker broker{[this] {
-    s.echo = true;
-    return s.fn();
-  }()};
-  mqtt m;
-  std::unique_ptr<bridge> b;
-  explicit echoing(bridge_options o) {
-    m.init_app(config_for(broker));
-    b = std::make_unique<bridge>(m, std::move(o));
-  }
+// A bridge whose facade gets back what it publishes.
+struct echoing : test::bridged {
+  explicit echoing(bridge_options o) : bridged(std::move(o), true) {}
 };
 
-bridge_options open() {
-  bridge_options o;
-  o.open_access = true;
-  return o;
-}
-
 TEST(SocketSession, RequestsGetRepliesWithTheirId) {
-  echoing t(open());
+  echoing t(open_access());
   auto s = opened(t.b->open_socket(ws()));
   EXPECT_EQ(s->take(), R"({"type":"ready"})");
   s->receive(R"({"type": "publish", "id": 7, "topic": "a/b", "message": "hi", "qos": 1})");
@@ -89,7 +59,7 @@ TEST(SocketSession, RequestsGetRepliesWithTheirId) {
 }
 
 TEST(SocketSession, ItReceivesWhatItWatchesAndHoldsIt) {
-  echoing t(open());
+  echoing t(open_access());
   auto s = opened(t.b->open_socket(ws({"feed/#"})));
   std::atomic<int> woken{0};
   s->on_ready([&] { ++woken; });
@@ -127,8 +97,8 @@ TEST(SocketSession, ItReceivesWhatItWatchesAndHoldsIt) {
 }
 
 TEST(SocketSession, SeveralEventsInOneFrameOnePerLine) {
-  echoing t(open());
-  bridge_options o = open();
+  echoing t(open_access());
+  bridge_options o = open_access();
   auto s = opened(t.b->open_socket(ws({"n/#"})));
   s->take();
   ASSERT_TRUE(eventually([&] { return t.s.subs().size() == 1; }));
@@ -140,7 +110,7 @@ TEST(SocketSession, SeveralEventsInOneFrameOnePerLine) {
 }
 
 TEST(SocketSession, BadInputIsAnsweredNeverFatal) {
-  echoing t(open());
+  echoing t(open_access());
   auto s = opened(t.b->open_socket(ws()));
   struct {
     const char* request;
@@ -174,7 +144,7 @@ TEST(SocketSession, BadInputIsAnsweredNeverFatal) {
 
 TEST(SocketSession, AClientThatDoesNotReadIsToldThenClosed) {
   echoing t([] {
-    auto o = open();
+    auto o = open_access();
     o.stream_queue_size = 4;
     return o;
   }());
@@ -228,7 +198,7 @@ TEST(SocketSession, WhoMayDoWhat) {
 }
 
 TEST(SocketSession, SocketsAndStreamsShareTheLimit) {
-  auto o = open();
+  auto o = open_access();
   o.max_streams = 2;
   echoing t(std::move(o));
   auto a = opened(t.b->open_socket(ws()));

@@ -156,7 +156,7 @@ class event_stream {
   /// Blocks until there is something to take, the stream is closed, or
   /// `timeout` passes; returns whether there is something to take.
   bool wait(std::chrono::milliseconds timeout);
-  /// `f` is called (on the facade's handler thread, or the closing thread;
+  /// `f` is called (on the facade's network thread, or the closing thread;
   /// briefly: post, don't work) whenever the stream goes from nothing to
   /// take to something, and when it is closed.
   void on_ready(std::function<void()> f);
@@ -227,7 +227,7 @@ class socket_session {
 /// **Thread safety:** all member functions are thread-safe.
 class bridge {
  public:
-  /// Registers an `on_every_message` handler on `mqtt` (removed by the
+  /// Registers an `on_every_message_arrival` handler on `mqtt` (removed by the
   /// destructor), which feeds the streams.
   explicit bridge(mqtt& mqtt, bridge_options options = {});
   ~bridge();

@@ -299,6 +299,15 @@ class mqtt {
   /// after them: for observers such as an HTTP binding's event stream or
   /// monitoring. Not part of Flask-MQTT's API.
   handler_id on_every_message(message_handler f);
+  /// As `on_every_message`, called on the client's network thread as each
+  /// message arrives, before it is queued for the handlers: no hand-off to
+  /// the handler thread, so it costs no thread wake-up, is not held up by
+  /// slow handlers and sees the messages a full handler queue drops. For
+  /// observers that only hand the message on (the HTTP bridge's streams):
+  /// `f` must return quickly and never block or call back into this object,
+  /// for while it runs the connection reads nothing. Not run through the
+  /// handler wrapper. When no handler at all wants messages, none is queued.
+  handler_id on_every_message_arrival(message_handler f);
   /// Removes a handler; returns whether it was registered. A call of it
   /// already running finishes; no new one starts.
   bool remove_handler(handler_id id);
