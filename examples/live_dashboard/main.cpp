@@ -148,7 +148,9 @@ int main(int argc, char** argv) {
 
   // connect_async: the page comes up even while the broker is unreachable
   // (its status badge says so); the client keeps reconnecting.
-  tern::web::mqtt mqtt({.connect_async = true, .mqtt_logging = verbose});
+  // The demo has no message handler: its messages go to the web clients
+  // only (on the network thread), never to the handler thread.
+  tern::web::mqtt mqtt({.connect_async = true, .mqtt_logging = verbose, .queue_unclaimed_messages = false});
   if (!verbose) {
     // Problems only: a reader of every level would turn on the per-packet
     // DEBUG lines, a handler-thread wake-up for every message.

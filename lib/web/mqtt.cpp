@@ -110,7 +110,6 @@ struct mqtt::impl {
   struct message_state {
     slots<message_handler> handlers;   // on_message
     slots<message_handler> observers;  // on_every_message
-    slots<message_handler> arrival;    // on_every_message_arrival
     std::shared_ptr<const std::any> userdata;
     std::shared_ptr<const handler_wrapper> wrapper;
   };
@@ -118,7 +117,7 @@ struct mqtt::impl {
   std::shared_ptr<const message_state> current_message_state() {  // m_ held
     if (!message_state_)
       message_state_ = std::make_shared<const message_state>(
-          message_state{message_handlers_, observer_handlers_, arrival_handlers_, userdata_, wrapper_});
+          message_state{message_handlers_, observer_handlers_, userdata_, wrapper_});
     return message_state_;
   }
 
@@ -160,22 +159,42 @@ struct mqtt::impl {
     run_message_handlers(st->observers, *st, msg);
   }
 
-  /// On the network thread: runs the arrival observers; returns whether
-  /// any handler-thread handler may want the message.
+  /// What the network thread needs of the handlers: the arrival observers
+  /// only, so that it never holds (and may never be the last to release)
+  /// the handler thread's handlers, which a language binding must release
+  /// under its own lock.
+  struct arrival_state {
+    slots<message_handler> observers;  // on_every_message_arrival
+    std::shared_ptr<const std::any> userdata;
+  };
+
+  /// On the network thread: runs the arrival observers; returns whether to
+  /// queue the message for the handler thread.
   bool arrive(const message& msg) {
-    std::shared_ptr<const message_state> st;
+    std::shared_ptr<const arrival_state> st;
     bool queue;
     {
       std::lock_guard lock(m_);
-      st = current_message_state();
-      queue = !st->handlers.empty() || !st->observers.empty() || !topic_handlers_.empty();
+      if (!arrival_handlers_.empty()) {
+        if (!arrival_state_) arrival_state_ = std::make_shared<const arrival_state>(arrival_state{arrival_handlers_, userdata_});
+        st = arrival_state_;
+      }
+      queue = options_.queue_unclaimed_messages || !message_handlers_.empty() || !observer_handlers_.empty() ||
+              !topic_handlers_.empty();
     }
-    for (const auto& s : st->arrival) {
+    if (!st) return queue;
+    for (const auto& s : st->observers) {
       if (s->removed || destroying_) continue;
       auto call = [&] { s->fn(owner_, *st->userdata, msg); };
       invoke_with(nullptr, call);
     }
     return queue;
+  }
+
+  /// A handler, the userdata or the wrapper changed: the cached states go.
+  void handlers_changed() {  // m_ held
+    message_state_.reset();
+    arrival_state_.reset();
   }
 
   // ---- events (network thread, or any thread for log) ----
@@ -274,7 +293,7 @@ struct mqtt::impl {
     auto id = next_id_++;
     std::lock_guard lock(m_);
     (this->*list).push_back(std::make_shared<slot<F>>(id, std::move(f)));
-    message_state_.reset();
+    handlers_changed();
     return handler_id{id};
   }
 
@@ -298,6 +317,7 @@ struct mqtt::impl {
   std::shared_ptr<const handler_wrapper> wrapper_;
   std::shared_ptr<const std::any> userdata_ = std::make_shared<const std::any>();
   std::shared_ptr<const message_state> message_state_;  // built on demand; see current_message_state
+  std::shared_ptr<const arrival_state> arrival_state_;  // built on demand; see arrive
   std::map<std::string, topic_qos> topics_;
   struct held {
     std::size_t count = 0;
@@ -496,7 +516,7 @@ bool mqtt::remove_handler(handler_id id) {
   auto& i = *impl_;
   i.check_fork();
   std::lock_guard lock(i.m_);
-  i.message_state_.reset();
+  i.handlers_changed();
   if (i.log_levels_.erase(id.value)) i.update_log_mask();
   if (auto it = i.topic_filters_.find(id.value); it != i.topic_filters_.end()) {
     i.topic_handlers_.erase_if(it->second, [&](const auto& s) {
@@ -520,7 +540,7 @@ void mqtt::set_handler_wrapper(handler_wrapper wrapper) {
   auto w = wrapper ? std::make_shared<const handler_wrapper>(std::move(wrapper)) : nullptr;
   std::lock_guard lock(impl_->m_);
   impl_->wrapper_ = std::move(w);
-  impl_->message_state_.reset();
+  impl_->handlers_changed();
 }
 
 void mqtt::set_userdata(std::any userdata) {
@@ -528,7 +548,7 @@ void mqtt::set_userdata(std::any userdata) {
   auto u = std::make_shared<const std::any>(std::move(userdata));
   std::lock_guard lock(impl_->m_);
   impl_->userdata_ = std::move(u);
-  impl_->message_state_.reset();
+  impl_->handlers_changed();
 }
 
 mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, int qos, bool retain) {

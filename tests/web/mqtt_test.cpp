@@ -92,6 +92,7 @@ TEST(WebMqtt, ArrivalObserversRunOnTheNetworkThreadAndUnwantedMessagesAreNotQueu
   fake_broker broker(s.fn());
   mqtt_options o;
   o.external_dispatch = true;  // handlers run only where run_pending is called: here
+  o.queue_unclaimed_messages = false;
   mqtt m(o);
   recorder r;
   std::atomic<std::thread::id> arrival_thread;
@@ -116,15 +117,40 @@ TEST(WebMqtt, ArrivalObserversRunOnTheNetworkThreadAndUnwantedMessagesAreNotQueu
   EXPECT_EQ(published, 3);
   EXPECT_EQ(ran, 3u);
 
-  // Once one does, messages are queued for it as well.
+  // Once a handler of either kind wants them, messages are queued again.
+  std::vector<std::string> handled;
+  auto handle = [&](mqtt&, const std::any&, const message& msg) { handled.push_back(msg.topic); };
+  auto run_until_handled = [&](std::size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (handled.size() < n && std::chrono::steady_clock::now() < deadline)
+      if (m.wait_pending(100)) m.run_pending();
+  };
+  auto every = m.on_every_message(handle);
+  m.publish("d", "v");
+  run_until_handled(1);
+  ASSERT_TRUE(m.remove_handler(every));
+  m.on_message(handle);
+  m.publish("e", "v");
+  run_until_handled(2);
+  EXPECT_EQ(handled, (std::vector<std::string>{"d", "e"}));
+  EXPECT_TRUE(r.has("arrived e=v"));
+}
+
+TEST(WebMqtt, AMessageWaitsForAHandlerRegisteredAfterItArrived) {
+  // Flask-MQTT's order: connect, then the decorators. A retained message
+  // (here: the broker's first) may arrive in between.
+  scripted s;
+  s.on_connack = {"retained/a"};
+  fake_broker broker(s.fn());
+  mqtt_options o;
+  o.external_dispatch = true;
+  mqtt m(o);
+  m.init_app(config_for(broker));
+  ASSERT_TRUE(eventually([&] { return m.status().messages_in == 1; }));
   std::vector<std::string> handled;
   m.on_message([&](mqtt&, const std::any&, const message& msg) { handled.push_back(msg.topic); });
-  m.publish("d", "v");
-  ASSERT_TRUE(eventually([&] { return r.has("arrived d=v"); }));
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (handled.empty() && std::chrono::steady_clock::now() < deadline)
-    if (m.wait_pending(100)) m.run_pending();
-  EXPECT_EQ(handled, std::vector<std::string>{"d"});
+  while (handled.empty() && m.wait_pending(1000)) m.run_pending();
+  EXPECT_EQ(handled, std::vector<std::string>{"retained/a"});
 }
 
 TEST(WebMqtt, ExternalDispatchRunsHandlersOnlyWhereRunPendingIsCalled) {

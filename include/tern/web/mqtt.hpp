@@ -164,6 +164,14 @@ struct mqtt_options {
   /// binding holding Python's GIL, an event loop). Poll `dispatch_fd()` or
   /// block in `wait_pending` to learn when events wait.
   bool external_dispatch = false;
+  /// true (the default): every message waits for the handler thread, so a
+  /// handler registered after it arrived still gets it (Flask-MQTT's order:
+  /// `init_app`, then the decorators). false: a message that no
+  /// `on_message`, `on_topic` or `on_every_message` handler wants when it
+  /// arrives is not queued. For an application that only bridges messages
+  /// to web clients (`on_every_message_arrival`): it saves a handler-thread
+  /// wake-up per message.
+  bool queue_unclaimed_messages = true;
 };
 
 class mqtt;
@@ -177,7 +185,8 @@ concept app_with_config = requires(App& a) {
 /// Flask-MQTT's `Mqtt` class over a tern::client.
 ///
 /// **Handlers** run on one dedicated handler thread, never on the network
-/// thread: a slow handler delays other handlers, never the connection
+/// thread (`on_every_message_arrival` observers excepted, by their
+/// choice): a slow handler delays other handlers, never the connection
 /// (keep-alive pings go on). Events wait in a bounded queue
 /// (`mqtt_options::handler_queue_size`): when it is full, newly received
 /// messages and log lines are dropped (drop-newest), counted in
@@ -296,8 +305,7 @@ class mqtt {
   /// @throws std::invalid_argument for an invalid filter.
   handler_id on_topic(std::string_view filter, message_handler f);
   /// Every message, whichever `on_topic` or `on_message` handlers take it,
-  /// after them: for observers such as an HTTP binding's event stream or
-  /// monitoring. Not part of Flask-MQTT's API.
+  /// after them: for observers such as monitoring. Not part of Flask-MQTT's API.
   handler_id on_every_message(message_handler f);
   /// As `on_every_message`, called on the client's network thread as each
   /// message arrives, before it is queued for the handlers: no hand-off to
@@ -306,7 +314,10 @@ class mqtt {
   /// observers that only hand the message on (the HTTP bridge's streams):
   /// `f` must return quickly and never block or call back into this object,
   /// for while it runs the connection reads nothing. Not run through the
-  /// handler wrapper. When no handler at all wants messages, none is queued.
+  /// handler wrapper. `remove_handler` does not wait for a call under way on
+  /// the network thread: what `f` uses must outlive this object, or be held
+  /// by a `weak_ptr` (as the bridge does). See also
+  /// `mqtt_options::queue_unclaimed_messages`.
   handler_id on_every_message_arrival(message_handler f);
   /// Removes a handler; returns whether it was registered. A call of it
   /// already running finishes; no new one starts.
