@@ -308,6 +308,11 @@ class client {
   void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
   void on_unsubscribe(std::function<void(message_id)> f);
   void on_log(std::function<void(log_level, std::string_view)> f);
+  /// Runs after each batch of the callbacks above (the messages and
+  /// acknowledgements of one read, the completions of one write), before the
+  /// client reads again: for a consumer that hands events to another thread
+  /// and wakes it once per batch rather than once per event.
+  void on_batch_end(std::function<void()> f);
   /// Which `log_level`s the client emits from now on, a bitwise or of them
   /// (starts as `session_options::log_mask`). `log_level::debug` adds a line
   /// per packet in paho's wording ("Sending PUBLISH (d0, q1, r0, m3), 'a/b',
@@ -326,6 +331,10 @@ class client {
   /// a protocol violation or a keep-alive timeout.
   std::error_code last_error() const;
   std::string last_error_detail() const;
+  /// The client id of the current or last connection attempt: the configured
+  /// one, or the one the session generated when none was configured (a new
+  /// one per connection). Empty before the first attempt.
+  std::string client_id() const;
   bool is_connected() const noexcept;
   /// The client's counters. Thread-safe, lock-free.
   client_stats stats() const noexcept;

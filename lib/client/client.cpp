@@ -252,6 +252,9 @@ void client::on_unsubscribe(std::function<void(message_id)> f) {
 void client::on_log(std::function<void(log_level, std::string_view)> f) {
   impl_->post([f = std::move(f)](impl& self) mutable { self.on_log_ = std::move(f); });
 }
+void client::on_batch_end(std::function<void()> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_batch_end_ = std::move(f); });
+}
 void client::set_log_mask(std::uint8_t mask) {
   impl_->post([mask](impl& self) {
     self.log_mask_ = mask;
@@ -287,6 +290,11 @@ std::error_code client::last_error() const {
 std::string client::last_error_detail() const {
   std::lock_guard lock(impl_->error_mutex_);
   return impl_->last_error_detail_;
+}
+
+std::string client::client_id() const {
+  std::lock_guard lock(impl_->error_mutex_);
+  return impl_->client_id_;
 }
 
 bool client::is_connected() const noexcept { return impl_->connected_.load(); }

@@ -90,6 +90,10 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     if (on_disconnect_) on_disconnect_(err);
     return;
   }
+  {
+    std::lock_guard lock(error_mutex_);
+    client_id_ = session_.client_id();
+  }
   run_actions();
   start_read();
 }
@@ -135,6 +139,7 @@ void client::impl::flush_writes() {
     else if (close_after_write_) close_stream(close_gracefully_);
   }
   if (stop_) check_stop();  // every batch of events ends here
+  if (on_batch_end_) on_batch_end_();
 }
 
 void client::impl::start_write(std::span<const asio::const_buffer> buffers) {

@@ -113,6 +113,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   mutable std::mutex error_mutex_;
   std::error_code last_error_;
   std::string last_error_detail_;
+  std::string client_id_;  // under error_mutex_: read by any thread
   // start() and stop() of a client that owns its thread. Never held while
   // waiting for the strand: a callback's stop() takes it too.
   std::mutex lifecycle_m_;
@@ -197,6 +198,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void(message_id, std::span<const std::uint8_t>)> on_subscribe_;
   std::function<void(message_id)> on_unsubscribe_;
   std::function<void(log_level, std::string_view)> on_log_;
+  std::function<void()> on_batch_end_;
   struct topic_handler {
     std::uint64_t id;
     std::shared_ptr<std::function<void(const received_message&)>> fn;

@@ -530,6 +530,54 @@ TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {
   EXPECT_EQ(f.get(), "other");
 }
 
+TEST(Client, BatchEndRunsOnceAfterTheCallbacksOfOneRead) {
+  // The CONNACK and five messages in one write: one read, one batch.
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (!std::holds_alternative<connect_view>(p)) return {};
+    auto out = connack();
+    for (int i = 0; i < 5; ++i) {
+      auto m = fake_broker::wire(publish_view{"t", as_bytes("v"), qos::at_most_once, false, false, 0});
+      out.insert(out.end(), m.begin(), m.end());
+    }
+    return out;
+  });
+  client c(options_for(broker));
+  std::mutex m;
+  std::string events;
+  std::promise<void> got_all;
+  int messages = 0;
+  c.on_connect([&](bool, int) {
+    std::lock_guard lock(m);
+    events += 'c';
+  });
+  c.on_message([&](const received_message&) {
+    std::lock_guard lock(m);
+    events += 'm';
+    if (++messages == 5) got_all.set_value();
+  });
+  c.on_batch_end([&] {
+    std::lock_guard lock(m);
+    events += 'e';
+  });
+  c.start();
+  c.connect();
+  ASSERT_EQ(got_all.get_future().wait_for(5s), std::future_status::ready);
+  std::string seen;
+  for (int n = 0; n < 500; ++n) {
+    {
+      std::lock_guard lock(m);
+      seen = events;
+    }
+    if (seen.back() == 'e') break;
+    std::this_thread::sleep_for(10ms);
+  }
+  auto first = seen.find('m');
+  auto last = seen.rfind('m');
+  EXPECT_EQ(seen.substr(first, last - first + 1), "mmmmm") << seen;  // no batch end inside the read's messages
+  EXPECT_EQ(seen.substr(last + 1, 1), "e") << seen;                  // one right after them
+  c.stop();
+}
+
 TEST(Client, RefusedConnectIsReportedAndNotRetried) {
   fake_broker broker([](const packet_view& p) -> bytes {
     return std::holds_alternative<connect_view>(p) ? connack(5) : bytes{};
