@@ -35,7 +35,7 @@ void handler_queue::signal_fd(bool readable) {
   else (void)!::read(fd_, &v, sizeof v);
 }
 
-handler_queue::push_result handler_queue::push(std::function<void()> task, bool droppable) {
+handler_queue::push_result handler_queue::push(std::function<void()> task, bool droppable, bool wake) {
   std::lock_guard lock(m_);
   if (stopping_) return push_result::dropped;
   if (droppable && tasks_.size() >= capacity_) {
@@ -45,9 +45,23 @@ handler_queue::push_result handler_queue::push(std::function<void()> task, bool 
     return push_result::dropped_first;
   }
   tasks_.push_back(std::move(task));
+  if (!wake) {
+    wake_pending_ = true;
+    return push_result::queued;
+  }
   signal_fd(true);
   cv_.notify_one();
   return push_result::queued;
+}
+
+void handler_queue::wake() {
+  std::lock_guard lock(m_);
+  if (!wake_pending_) return;
+  wake_pending_ = false;
+  // The consumer may have taken them meanwhile (it runs whatever waits).
+  if (tasks_.empty() || stopping_) return;
+  signal_fd(true);
+  cv_.notify_one();
 }
 
 void handler_queue::stop() {

@@ -42,7 +42,13 @@ class handler_queue {
   handler_queue(const handler_queue&) = delete;
   handler_queue& operator=(const handler_queue&) = delete;
 
-  push_result push(std::function<void()> task, bool droppable);
+  /// `wake` false: the task waits without waking the handler thread or
+  /// making `fd()` readable, until `wake()`: a producer that pushes a batch
+  /// wakes the consumer once, after it.
+  push_result push(std::function<void()> task, bool droppable, bool wake = true);
+  /// Wakes the handler thread (makes `fd()` readable) for the tasks pushed
+  /// without waking since the last call, if any still waits.
+  void wake();
   /// Discards waiting tasks, waits for the running one, joins the thread;
   /// in external mode wakes `wait_pending` and makes `fd()` readable for good.
   /// Not from a task (see `stop_from_task`).
@@ -88,6 +94,7 @@ class handler_queue {
   std::atomic<std::thread::id> thread_id_;
   int fd_ = -1;
   bool fd_readable_ = false;
+  bool wake_pending_ = false;  // tasks were pushed without waking
   std::function<void()> last_;  // see stop_from_task
 };
 

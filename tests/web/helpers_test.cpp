@@ -132,6 +132,33 @@ TEST(HandlerQueue, ExternalModeRunsTasksOnTheCallerAndSignalsTheFd) {
   EXPECT_TRUE(q.wait_idle(0));
 }
 
+TEST(HandlerQueue, TasksPushedWithoutWakingWaitForWake) {
+  handler_queue q(100, handler_queue::mode::external);
+  for (int n = 0; n < 3; ++n) q.push([] {}, true, false);
+  EXPECT_FALSE(fd_readable(q.fd())) << "a batch being pushed must not wake the poller per task";
+  q.wake();
+  EXPECT_TRUE(fd_readable(q.fd()));
+  EXPECT_EQ(q.run_pending(100), 3u);
+  EXPECT_FALSE(fd_readable(q.fd()));
+  q.wake();
+  EXPECT_FALSE(fd_readable(q.fd())) << "nothing pushed since: nothing to wake for";
+  // Taken before the wake (the consumer runs whatever waits): no wake-up for nothing.
+  q.push([] {}, true, false);
+  EXPECT_EQ(q.run_pending(100), 1u);
+  q.wake();
+  EXPECT_FALSE(fd_readable(q.fd()));
+  // A waiting thread wakes at the wake, not at the push.
+  std::atomic<bool> woken{false};
+  std::thread waiter([&] { woken = q.wait_pending(10000); });
+  std::this_thread::sleep_for(30ms);  // waiting (a waiter that comes later sees the task itself)
+  q.push([] {}, true, false);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(woken.load());
+  q.wake();
+  waiter.join();
+  EXPECT_TRUE(woken.load());
+}
+
 TEST(HandlerQueue, ExternalModeWaitWakesOnPushAndOnStop) {
   handler_queue q(100, handler_queue::mode::external);
   std::thread pusher([&] {

@@ -33,6 +33,17 @@ struct fake_app {
   const config_map& config() const { return cfg; }
 };
 
+TEST(WebMqtt, ClientIdWithoutAConfiguredOneIsTheGeneratedOne) {
+  scripted s;
+  fake_broker broker(s.fn());
+  fake_app app{config_for(broker)};
+  mqtt m(app);
+  ASSERT_TRUE(m.status().connected);
+  ASSERT_FALSE(s.client_ids.empty());
+  EXPECT_FALSE(s.client_ids.at(0).empty());
+  EXPECT_EQ(m.client_id(), s.client_ids.at(0));
+}
+
 TEST(WebMqtt, AppConstructorConnectsAndOnConnectWhileConnectedRunsAtOnce) {
   scripted s;
   fake_broker broker(s.fn());

@@ -392,8 +392,9 @@ class mqtt {
   /// The same in words, with what the code cannot hold (the broker's
   /// address, the file, OpenSSL's reason); empty if none.
   std::string last_error_detail() const;
-  /// The client id in use (after template expansion); empty before `init_app`
-  /// or when the client generates one.
+  /// The client id in use: the configured one after template expansion, or
+  /// the one the client generated for its current or last connection when
+  /// none is configured. Empty before `init_app`.
   std::string client_id() const;
 
  private:
