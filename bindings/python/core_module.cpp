@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tern/topic.hpp"
 #include "tern/web/mqtt.hpp"
 #include "py_config.hpp"
 #include "py_handlers.hpp"
@@ -104,8 +105,8 @@ class core {
   std::uint64_t add(const std::string& kind, py::object fn, const std::string& form, int levels) {
     return register_handler(facade(), ctx_, kind, std::move(fn), form, static_cast<std::uint8_t>(levels)).value;
   }
-  std::uint64_t add_topic(const std::string& filter, py::object fn) {
-    return register_topic_handler(facade(), ctx_, filter, std::move(fn)).value;
+  std::uint64_t add_topic(const std::string& filter, py::object fn, const std::string& form) {
+    return register_topic_handler(facade(), ctx_, filter, std::move(fn), form).value;
   }
   // With the GIL held: removing may drop the last reference to a Python callable.
   bool remove(std::uint64_t id) { return facade().remove_handler(web::handler_id{id}); }
@@ -141,6 +142,8 @@ class core {
     }
     return result_tuple(r);
   }
+  bool hold_subscription(const std::string& filter, int qos) { return facade().hold_subscription(filter, qos); }
+  void release_subscription(const std::string& filter) { facade().release_subscription(filter); }
   std::vector<std::pair<std::string, int>> topics() const {
     std::vector<std::pair<std::string, int>> out;
     for (const auto& [f, t] : facade().topics()) out.emplace_back(f, t.qos);
@@ -244,11 +247,13 @@ PYBIND11_MODULE(_core, mod) {
       .def_property_readonly("userdata", &core::userdata)
       .def("init_app", &core::init_app, py::arg("config"), py::arg("prefix"))
       .def("add", &core::add, py::arg("kind"), py::arg("fn"), py::arg("form") = "full", py::arg("levels") = 0x1F)
-      .def("add_topic", &core::add_topic, py::arg("filter"), py::arg("fn"))
+      .def("add_topic", &core::add_topic, py::arg("filter"), py::arg("fn"), py::arg("form") = "full")
       .def("remove", &core::remove)
       .def("publish", &core::publish)
       .def("subscribe", &core::subscribe)
       .def("unsubscribe", &core::unsubscribe)
+      .def("hold_subscription", &core::hold_subscription, py::arg("filter"), py::arg("qos") = 0)
+      .def("release_subscription", &core::release_subscription, py::arg("filter"))
       .def("topics", &core::topics)
       .def("status", &core::status)
       .def_property_readonly("connected", &core::connected)
@@ -273,6 +278,21 @@ PYBIND11_MODULE(_core, mod) {
            {"MQTT_LOG_DEBUG", static_cast<int>(tern::web::MQTT_LOG_DEBUG)},
        })
     mod.attr(name) = value;
+
+  // The topic rules of the C++ client, for Python code that routes messages
+  // itself (the asyncio package's per-connection streams).
+  mod.def("topic_matches", [](std::string_view filter, std::string_view topic) {
+    return tern::matches(filter, topic);
+  }, py::arg("filter"), py::arg("topic"),
+      "Whether `topic` matches the filter (wildcards; $share/<group>/ filters match as their filter).");
+  mod.def("filter_error", [](std::string_view filter) {
+    auto ec = tern::validate_topic_filter(filter);
+    return ec ? ec.message() : std::string();
+  }, py::arg("filter"), "Why `filter` is not a valid topic filter; empty when it is.");
+  mod.def("topic_error", [](std::string_view name) {
+    auto ec = tern::validate_topic_name(name);
+    return ec ? ec.message() : std::string();
+  }, py::arg("topic"), "Why `topic` is not a valid topic name to publish to; empty when it is.");
 
   mod.def("config_keys", [] {
     std::vector<std::string> out;

@@ -167,10 +167,34 @@ void report_log_handler_failure(const std::exception& e) {
 
 }  // namespace
 
+namespace {
+
+/// A message handler as the form asks: `fn(client, userdata, message)`
+/// ("full"), or `fn(message)` ("message": for the asyncio package, whose
+/// handlers put messages into queues and need nothing else).
+web::mqtt::message_handler message_handler_for(const std::shared_ptr<handler_context>& ctx,
+                                               std::shared_ptr<py_callable> f, bool full) {
+  if (full)
+    return [ctx, f](web::mqtt&, const std::any&, const web::message& msg) { call(*ctx, *f, make_message(msg)); };
+  return [ctx, f](web::mqtt&, const std::any&, const web::message& msg) {
+    if (ctx->closing.load(std::memory_order_relaxed)) return;
+    auto o = make_message(msg);
+    PyObject* arg = o.ptr();
+    PyObject* r = PyObject_Vectorcall(f->get().ptr(), &arg, 1, nullptr);
+    if (!r) rethrow_handler_error(*f);
+    Py_DECREF(r);
+  };
+}
+
+bool is_message_kind(const std::string& kind) { return kind == "message" || kind == "every_message"; }
+
+}  // namespace
+
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
                                  py::object fn, const std::string& form, std::uint8_t levels) {
   bool full = form == "full";
-  if (!full && !(kind == "disconnect" && form == "none") && !(kind == "connect" && form == "no_flags"))
+  if (!full && !(kind == "disconnect" && form == "none") && !(kind == "connect" && form == "no_flags") &&
+      !(is_message_kind(kind) && form == "message"))
     throw std::invalid_argument("tern_flask: no handler form '" + form + "' for '" + kind + "'");
   auto f = std::make_shared<py_callable>(std::move(fn));
   if (kind == "connect" && full)
@@ -187,10 +211,8 @@ web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_con
     });
   if (kind == "disconnect")
     return m.on_disconnect([ctx, f](web::mqtt&, const std::any&, int) { call_bare(*ctx, *f); });
-  if (kind == "message")
-    return m.on_message([ctx, f](web::mqtt&, const std::any&, const web::message& msg) {
-      call(*ctx, *f, make_message(msg));
-    });
+  if (kind == "message") return m.on_message(message_handler_for(ctx, f, full));
+  if (kind == "every_message") return m.on_every_message(message_handler_for(ctx, f, full));
   if (kind == "publish")
     return m.on_publish([ctx, f](web::mqtt&, const std::any&, message_id mid) {
       call(*ctx, *f, mid);
@@ -221,11 +243,10 @@ web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_con
 }
 
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
-                                       const std::string& filter, py::object fn) {
-  auto f = std::make_shared<py_callable>(std::move(fn));
-  return m.on_topic(filter, [ctx, f](web::mqtt&, const std::any&, const web::message& msg) {
-    call(*ctx, *f, make_message(msg));
-  });
+                                       const std::string& filter, py::object fn, const std::string& form) {
+  if (form != "full" && form != "message")
+    throw std::invalid_argument("tern_flask: no handler form '" + form + "' for 'topic'");
+  return m.on_topic(filter, message_handler_for(ctx, std::make_shared<py_callable>(std::move(fn)), form == "full"));
 }
 
 void define_message_type(py::module_& mod) {

@@ -23,20 +23,24 @@ struct handler_context {
   std::atomic<bool> closing{false};
 };
 
-/// `kind`: connect, disconnect, message, publish, subscribe, unsubscribe, log.
+/// `kind`: connect, disconnect, message, every_message, publish, subscribe,
+/// unsubscribe, log.
 /// `form`: which arguments the handler takes, decided once by the caller from
 /// its signature: "full" (paho's), or the shorter forms older releases used,
 /// "none" for disconnect (Flask-MQTT before 1.3) and "no_flags" for connect
-/// (`client, userdata, rc`: paho before 1.3).
+/// (`client, userdata, rc`: paho before 1.3), or "message" for the message
+/// kinds (`fn(message)` alone).
 /// `levels`: for "log", the log levels the handler takes (a bitwise or of
 /// MQTT_LOG_*); paho's per-packet DEBUG lines are made only while a handler
 /// takes them.
 /// @throws std::invalid_argument for another kind, or a form the kind has not.
 web::handler_id register_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx, const std::string& kind,
                                  pybind11::object fn, const std::string& form = "full", std::uint8_t levels = 0x1F);
-/// on_topic(filter). @throws std::invalid_argument for an invalid filter.
+/// on_topic(filter); `form` "full" or "message" as above.
+/// @throws std::invalid_argument for an invalid filter.
 web::handler_id register_topic_handler(web::mqtt& m, const std::shared_ptr<handler_context>& ctx,
-                                       const std::string& filter, pybind11::object fn);
+                                       const std::string& filter, pybind11::object fn,
+                                       const std::string& form = "full");
 
 /// Defines `MQTTMessage`: paho's message (topic, payload, qos, retain, mid, dup,
 /// timestamp, properties), a small C type (one allocation per message,

@@ -49,7 +49,7 @@ class Broker:
     """A private mosquitto: ``port`` (MQTT), ``ws_port`` (MQTT over WebSocket),
     ``tls_port`` (MQTT over TLS, server certificate signed by ``ca``)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, configure=None):
         self.dir = workdir
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -71,6 +71,8 @@ class Broker:
             )
             if os.geteuid() == 0:
                 f.write("user root\n")
+            if configure is not None:  # more lines, from files it may make in workdir
+                f.write(configure(workdir))
         self.proc = None
         self.start()
 
@@ -129,10 +131,11 @@ class Broker:
 
 
 @contextlib.contextmanager
-def private_broker(prefix="tern-flask-broker-"):
-    """A Broker in a fresh directory, stopped and removed at the end."""
+def private_broker(prefix="tern-flask-broker-", configure=None):
+    """A Broker in a fresh directory, stopped and removed at the end;
+    ``configure(directory)`` returns more lines for its configuration."""
     d = tempfile.mkdtemp(prefix=prefix)
-    b = Broker(d)
+    b = Broker(d, configure)
     try:
         yield b
     finally:
