@@ -13,7 +13,12 @@ packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           python3-pytest gunicorn python3-socketio python3-websocket python3-paho-mqtt
           # python-socketio's client makes its HTTP requests with requests, which
           # Debian's python3-socketio and python3-engineio do not depend on
-          python3-requests)
+          python3-requests
+          # pip install ./ (pyproject.toml: meson-python, no PyPI) and the wheel
+          # test (tests/install/python_wheel.sh): a venv, and the FastAPI example
+          python3-mesonpy python3-pip python3-venv python3-fastapi python3-uvicorn
+          # tern_fastapi's tests drive the example over HTTP, SSE and WebSocket
+          python3-starlette python3-httpx python3-websockets)
 
 missing=()
 for p in "${packages[@]}"; do

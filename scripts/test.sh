@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds tern and runs every test: the unit tests and corpus replays of the
-# release build, tern_flask's pytest suite, the parsing layers (codec, topic, session, WebSocket) again
+# release build, tern_flask's pytest suite, the wheel pip builds (installed
+# into a venv, its examples run), the parsing layers (codec, topic, session, WebSocket) again
 # under ASan+UBSan, then each fuzzer for
 # FUZZ_SECONDS (20) seconds. Installs what is missing first. A private
 # mosquitto runs on a free loopback port for the tests that need a broker.
@@ -58,7 +59,7 @@ if configure_release && build build; then
     add 0 1
   fi
 
-  echo "== tern_flask (pytest, Debian's python3)"
+  echo "== Python: tern_flask, tern_asyncio, tern_fastapi (pytest, Debian's python3)"
   if [ -d "$top/build/bindings/python/tern_flask" ]; then
     rm -f "$top/build/pytest.junit.xml"
     PYTHONPATH="$top/build/bindings/python" /usr/bin/python3 -m pytest -p no:cacheprovider -q \
@@ -69,6 +70,12 @@ if configure_release && build build; then
     add 0 1
   fi
 fi
+
+# pip's way in (pyproject.toml, meson-python): builds the wheel (tern compiled
+# once more, release, into the extension), installs it into a fresh venv and
+# runs the Flask and FastAPI examples from it. One test.
+echo "== Python wheel (pip into a fresh venv)"
+if "$top/tests/install/python_wheel.sh"; then add 1 0; else add 0 1; fi
 
 echo "== ASan+UBSan: the parsing layers (tern_core, WebSocket)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
