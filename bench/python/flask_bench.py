@@ -126,12 +126,13 @@ def packet(first, body):
     return bytes([first]) + varint(len(body)) + body
 
 
-def run_publisher(host, port, topic, qos, count, size, client_id):
+def run_publisher(host, port, topic, qos, count, size, client_id, rate=0):
     """The publisher process (--publish): N PUBLISH packets written over a raw
     socket in large writes, sequence numbers in the payload; at QoS 1 at most
     60,000 unacknowledged, and it returns once every PUBACK arrived; then
     DISCONNECT, and it waits for the broker to close the connection (so the
-    broker has read everything)."""
+    broker has read everything). ``rate`` (messages per second, 0: as fast
+    as it can): paced, a write every millisecond or so, for a live stream."""
     import socket
 
     s = socket.create_connection((host, port))
@@ -166,12 +167,17 @@ def run_publisher(host, port, topic, qos, count, size, client_id):
         threading.Thread(target=read_acks, daemon=True).start()
     t0 = time.perf_counter()
     batch = []
+    per_write = 1000 if not rate else max(1, rate // 1000)
     for i in range(count):
         body = t + (((i % 65535) + 1).to_bytes(2, "big") if qos else b"") + b"%0*d" % (SEQ_DIGITS, i) + pad
         batch.append(packet(0x30 | (qos << 1), body))
-        if len(batch) == 1000 or i == count - 1:
+        if len(batch) == per_write or i == count - 1:
             while qos and i - acked[0] > 60000:
                 time.sleep(0.0005)
+            if rate:
+                ahead = t0 + (i + 1) / rate - time.perf_counter()
+                if ahead > 0:
+                    time.sleep(ahead)
             s.sendall(b"".join(batch))
             batch.clear()
     if qos:
@@ -186,9 +192,11 @@ def run_publisher(host, port, topic, qos, count, size, client_id):
 
 def publish(args, topic):
     """Runs the publisher process to completion; returns its wall time
-    (connect to close) as it measured it."""
+    (connect to close) as it measured it. ``args.rate``, when there is one,
+    paces it."""
     cmd = [sys.executable, os.path.abspath(__file__), "--publish", "--host", args.host, "--port", str(args.port),
-           "--qos", str(args.qos), "--count", str(args.count), "--size", str(args.size), "--topic", topic]
+           "--qos", str(args.qos), "--count", str(args.count), "--size", str(args.size), "--topic", topic,
+           "--rate", str(getattr(args, "rate", 0) or 0)]
     out = subprocess.run(cmd, check=True, timeout=600, capture_output=True, text=True).stdout
     return float(out.split("pub_secs=")[1].split()[0])
 
@@ -327,10 +335,11 @@ def main():
                    help="perf record -g this process (all threads) from just before the receiver starts to the last message")
     p.add_argument("--publish", action="store_true", help=argparse.SUPPRESS)  # the publisher process
     p.add_argument("--topic", help=argparse.SUPPRESS)
+    p.add_argument("--rate", type=int, default=0, help=argparse.SUPPRESS)  # the publisher's pace
     args = p.parse_args()
     if args.publish:
         secs = run_publisher(args.host, args.port, args.topic, args.qos, args.count, args.size,
-                             "flask-bench-pub-%d" % os.getpid())
+                             "flask-bench-pub-%d" % os.getpid(), args.rate)
         print("pub_secs=%.6f" % secs)
         return 0
     if args.peer is None:

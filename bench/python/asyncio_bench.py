@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""Messages per second into an ``async def`` handler, and receiver CPU per
+message: tern_asyncio against paho-mqtt 1.6 driven from asyncio (the engine
+under aiomqtt).
+
+    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-fastapi|paho --qos Q
+        --count N --size 64 --host H --port P [--backlog | --rate R]
+
+Each receiver runs in this process on one asyncio event loop, the way each
+library is used there, and every message goes through the same
+``async def handler(message)`` (count it, check its sequence number):
+
+- ``tern``: ``async with tern_asyncio.Client(...)``, ``async for message in
+  client.messages: await handler(message)``.
+- ``tern-fastapi``: ``tern_fastapi.FastMQTT`` with ``@mqtt.on_message()`` on
+  the handler (started with ``await mqtt.startup()``, no web server).
+- ``paho``: ``paho.mqtt.client.Client`` as paho's asyncio example and aiomqtt
+  drive it: its socket registered with ``loop.add_reader``/``add_writer``
+  calling ``loop_read``/``loop_write``, ``loop_misc`` every second; its
+  ``on_message`` puts the message into an ``asyncio.Queue`` that a task
+  reads and awaits the handler with (aiomqtt's ``async for``).
+
+The publisher is another process (flask_bench.py's: pre-encoded PUBLISH
+packets over a raw socket). --backlog: the receiver's persistent session is
+subscribed first, the publisher sends N messages that the broker queues,
+then the receiver connects and drains them (run mosquitto with
+``max_queued_messages 0``). --rate R: a live stream paced at R messages per
+second while the receiver is subscribed. Neither: live at the publisher's
+full speed.
+
+Throughput is N over the time from the first to the last message handled;
+``cpu_us_per_msg`` is this process's user+system CPU (every thread) over
+that interval, per message; ``loop_cpu_us_per_msg`` that of the event
+loop's thread alone (paho does its network I/O there; tern on a thread of
+its own). One key=value line per run on stdout.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import flask_bench  # noqa: E402  (the publisher, the handler's counter, the session priming)
+
+
+async def wait_counted(counter, idle_timeout):
+    """Until every message was handled, or none for idle_timeout seconds."""
+    last, idle_since = -1, time.monotonic()
+    while counter.received < counter.count:
+        await asyncio.sleep(0.02)
+        if counter.received != last:
+            last, idle_since = counter.received, time.monotonic()
+        elif time.monotonic() - idle_since > idle_timeout:
+            counter.cpu_last = flask_bench.cpu_seconds()
+            return False
+    return True
+
+
+class TernReceiver:
+    def __init__(self, args, topic, client_id, counter, clean):
+        self.args, self.topic, self.client_id, self.counter, self.clean = args, topic, client_id, counter, clean
+
+    async def start(self, handler):
+        import tern_asyncio
+
+        self.client = tern_asyncio.Client(self.args.host, self.args.port, client_id=self.client_id,
+                                          clean_session=self.clean, keepalive=60,
+                                          queue_size=max(10000, self.args.count))
+        await self.client.connect()
+        if self.clean:
+            await self.client.subscribe(self.topic, self.args.qos)
+
+        async def consume():
+            async for message in self.client.messages:
+                await handler(message)
+
+        self.task = asyncio.get_running_loop().create_task(consume())
+
+    def dropped(self):
+        return self.client.status()["dropped"] + self.client.messages.dropped
+
+    async def close(self):
+        self.task.cancel()
+        await self.client.close()
+
+
+class FastMqttReceiver(TernReceiver):
+    async def start(self, handler):
+        import tern_fastapi
+
+        self.mqtt = mqtt = tern_fastapi.FastMQTT(
+            hostname=self.args.host, port=self.args.port, client_id=self.client_id, clean_session=self.clean,
+            keepalive=60, queue_size=max(10000, self.args.count))
+
+        @mqtt.on_message()
+        async def on_message(client, userdata, message):
+            await handler(message)
+
+        await mqtt.startup()
+        if self.clean:
+            await mqtt.client.subscribe(self.topic, self.args.qos)
+
+    def dropped(self):
+        s = self.mqtt.status()
+        return s.get("dropped", 0) + s["handler_dropped"]
+
+    async def close(self):
+        await self.mqtt.shutdown()
+
+
+class PahoReceiver(TernReceiver):
+    """paho-mqtt on the event loop, as paho's examples/loop_asyncio.py and aiomqtt do."""
+
+    async def start(self, handler):
+        loop = asyncio.get_running_loop()
+        self.queue = queue = asyncio.Queue()
+        c = self.c = flask_bench.paho_client(self.client_id, self.clean)
+        subscribed = loop.create_future()
+        connected = loop.create_future()
+        misc = []
+
+        async def misc_loop():
+            while c.loop_misc() == 0:
+                try:
+                    await asyncio.sleep(1)
+                except asyncio.CancelledError:
+                    break
+
+        def on_socket_open(client, userdata, sock):
+            loop.add_reader(sock, client.loop_read)
+            misc.append(loop.create_task(misc_loop()))
+
+        def on_socket_close(client, userdata, sock):
+            loop.remove_reader(sock)
+            for t in misc:
+                t.cancel()
+
+        c.on_socket_open = on_socket_open
+        c.on_socket_close = on_socket_close
+        c.on_socket_register_write = lambda client, userdata, sock: loop.add_writer(sock, client.loop_write)
+        c.on_socket_unregister_write = lambda client, userdata, sock: loop.remove_writer(sock)
+        c.on_connect = lambda client, userdata, flags, rc: connected.done() or connected.set_result(rc)
+        c.on_subscribe = lambda client, userdata, mid, granted: subscribed.done() or subscribed.set_result(granted)
+        c.on_message = lambda client, userdata, message: queue.put_nowait(message)
+        c.connect(self.args.host, self.args.port, 60)
+        rc = await asyncio.wait_for(connected, 10)
+        if rc != 0:
+            sys.exit("asyncio_bench: paho's CONNACK %d" % rc)
+        if self.clean:
+            c.subscribe(self.topic, self.args.qos)
+            await asyncio.wait_for(subscribed, 10)
+
+        async def consume():
+            while True:
+                await handler(await queue.get())
+
+        self.task = loop.create_task(consume())
+
+    def dropped(self):
+        return 0
+
+    async def close(self):
+        self.task.cancel()
+        self.c.disconnect()
+        await asyncio.sleep(0.05)
+
+
+RECEIVERS = {"tern": TernReceiver, "tern-fastapi": FastMqttReceiver, "paho": PahoReceiver}
+
+
+async def run(args, topic, client_id, mode, counter):
+    loop = asyncio.get_running_loop()
+
+    async def handler(message):
+        counter.on_message(None, None, message)
+
+    cpu0 = flask_bench.cpu_seconds()
+    t0 = time.perf_counter()
+    receiver = RECEIVERS[args.peer](args, topic, client_id, counter, clean=(mode != "backlog"))
+    await receiver.start(handler)
+    pub = None
+    if mode != "backlog":
+        pub = loop.run_in_executor(None, flask_bench.publish, args, topic)
+    complete = await wait_counted(counter, args.timeout)
+    pub_secs = await pub if pub is not None else None
+    dropped = receiver.dropped()
+    await receiver.close()
+    return complete, cpu0, t0, pub_secs, dropped
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--peer", choices=sorted(RECEIVERS), required=True)
+    p.add_argument("--qos", type=int, choices=(0, 1), default=0)
+    p.add_argument("--count", type=int, default=100000)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=1883)
+    p.add_argument("--backlog", action="store_true", help="drain a queued backlog")
+    p.add_argument("--rate", type=int, default=0, help="a live stream paced at this many messages per second")
+    p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
+    args = p.parse_args()
+    if args.size < flask_bench.SEQ_DIGITS:
+        p.error("--size must be at least %d" % flask_bench.SEQ_DIGITS)
+    if args.backlog and args.rate:
+        p.error("--backlog and --rate exclude each other")
+
+    run_id = "%d-%d" % (os.getpid(), int(time.time() * 1000) % 1000000)
+    topic = "bench/asyncio/%s" % run_id
+    client_id = "asyncio-bench-%s" % run_id
+    mode = "backlog" if args.backlog else "paced" if args.rate else "live"
+    counter = flask_bench.Counter(args.count)
+    if mode == "backlog":
+        flask_bench.prime_session(args, topic, client_id)
+        flask_bench.publish(args, topic)
+        time.sleep(0.2)  # the broker has queued everything once DISCONNECT was read
+    # Imports before the CPU baseline: it counts the client, not module loading.
+    import paho.mqtt.client  # noqa: F401
+    import tern_asyncio  # noqa: F401
+    import tern_fastapi  # noqa: F401
+
+    complete, cpu0, t0, pub_secs, dropped = asyncio.run(run(args, topic, client_id, mode, counter))
+    n = counter.received
+    span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
+    cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
+    fields = [
+        ("peer", args.peer), ("mode", mode), ("qos", args.qos), ("count", args.count), ("size", args.size),
+        ("rate", args.rate), ("secs", "%.3f" % span), ("msgs_per_s", "%.0f" % (n / span if n > 1 else 0.0)),
+        ("cpu_us_per_msg", "%.2f" % (cpu / max(n, 1) * 1e6)),
+        ("cpu_all_us_per_msg", "%.2f" % ((counter.cpu_last - cpu0) / max(n, 1) * 1e6)),
+        ("loop_cpu_us_per_msg",
+         "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
+        ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
+        ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad), ("dropped", dropped),
+        ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
+        ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
+    ]
+    print(" ".join("%s=%s" % kv for kv in fields), flush=True)
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

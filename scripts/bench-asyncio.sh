@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# tern_asyncio (and tern_fastapi) against paho-mqtt 1.6 driven from asyncio
+# (add_reader/add_writer with loop_read/loop_write/loop_misc, the engine
+# under aiomqtt): messages per second into an `async def` handler and
+# receiver CPU per message, QoS 0 and 1, a drained backlog and a paced live
+# stream (bench/python/asyncio_bench.py). The machinery, its variables and
+# the table are bench-flask.sh's:
+#
+#   BUILD=build REPS=3 COUNT=100000 RATE=20000 ./scripts/bench-asyncio.sh
+#   PEERS="tern paho" MODES=backlog ./scripts/bench-asyncio.sh
+#
+# Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
+export BENCH_RECEIVER=asyncio_bench.py
+export PEERS=${PEERS:-tern tern-fastapi paho}
+export MODES=${MODES:-backlog paced}
+exec "$(dirname "$0")/bench-flask.sh"
