@@ -82,6 +82,11 @@ enum class errc : int {
   invalid_qos_argument,         ///< a QoS argument outside 0-2 (bad wire data is `invalid_qos`)
   payload_too_large,            ///< a publish whose packet would exceed 268,435,455 bytes (2.2.3)
   stopped,                      ///< the client was stopped before the operation completed
+  // --- message stores ----------------------------------------------------
+  store_invalid,                ///< a restored state no session could have made (`session::restore`)
+  store_locked,                 ///< another process has the message store open
+  store_unknown_version,        ///< a store file of a format this version cannot read
+  store_not_a_store,            ///< a file in the store's place that is no message store
 };
 
 /// CONNACK return codes other than 0 (Table 3.1), as errors. Category "tern.connack".

@@ -130,6 +130,10 @@ struct session_options {
   /// Which `log_level`s to emit as `log_line` actions (a bitwise or of them).
   /// Default: everything except `debug`, which logs every packet.
   std::uint8_t log_mask = 0x0F;
+  /// Emit a `store_update` for every change of the state a message store
+  /// keeps (QoS 1/2 messages and inbound QoS 2 ids). Off by default: a
+  /// session whose state lives only in memory needs none.
+  bool report_store_updates = false;
 };
 
 /// An identifier the session gives each publish, subscribe and unsubscribe
@@ -207,8 +211,61 @@ struct log_line {
   std::string_view text;
 };
 
+/// A change of the state that survives the process when a message store
+/// keeps it (`session_options::report_store_updates`). It comes before the
+/// `send_bytes` that depend on it: a transport that makes each update durable
+/// before it writes the bytes that follow loses no message and delivers no
+/// QoS 2 message twice across a crash (docs/session.md).
+struct store_update {
+  enum class kind : std::uint8_t {
+    /// A QoS 1/2 message was accepted: `mid`, `topic`, `payload`, `qos`, `retain`.
+    message_accepted,
+    /// The message `mid` went out with `packet_id` (PUBACK or PUBREC is next).
+    message_sent,
+    /// QoS 2: PUBREC came for `mid`; PUBREL (`packet_id`) is next.
+    pubrec_received,
+    /// PUBACK or PUBCOMP completed `mid`: forget it.
+    message_completed,
+    /// No session on the broker: every message sent is queued again, without its packet id.
+    inflight_requeued,
+    /// An inbound QoS 2 PUBLISH with `packet_id` was delivered; its id is
+    /// held until PUBREL, so that a re-sent copy is not delivered again.
+    inbound_held,
+    /// PUBREL released the inbound `packet_id`.
+    inbound_released,
+    /// No session on the broker: every held inbound id is forgotten.
+    inbound_cleared,
+  };
+  kind what = kind::message_accepted;
+  message_id mid = 0;
+  std::uint16_t packet_id = 0;
+  /// `message_accepted` only. `payload` stays valid until the message's
+  /// `publish_completed`, as a PUBLISH payload in `send_bytes`.
+  std::string_view topic;
+  bytes_view payload;
+  tern::qos qos = qos::at_most_once;
+  bool retain = false;
+};
+
 using action = std::variant<send_bytes, arm_timer, connected, connect_refused, message_received,
-                            publish_completed, subscribed, unsubscribed, connection_closed, log_line>;
+                            publish_completed, subscribed, unsubscribed, connection_closed, log_line,
+                            store_update>;
+
+/// A message as a message store gives it back (`session::restore`).
+struct stored_message {
+  message_id mid = 0;
+  tern::message msg;             ///< QoS 1 or 2
+  std::uint16_t packet_id = 0;   ///< 0: not sent yet
+  bool pubrec_received = false;  ///< QoS 2: PUBREC came, PUBREL is next
+};
+
+/// Everything a message store holds of one session.
+struct stored_state {
+  /// In the order the session accepted them.
+  std::vector<stored_message> messages;
+  /// Inbound QoS 2 packet ids delivered and not released yet.
+  std::vector<std::uint16_t> inbound_qos2;
+};
 
 /// The client side of the MQTT 3.1/3.1.1 protocol as a pure state machine.
 ///
@@ -298,9 +355,10 @@ class session {
   /// `errc::queue_full`; `errc::not_connected` for QoS 0 while not connected
   /// with `drop_qos0_offline`.
   ///
-  /// `mid`: the id to give the message; 0 (the default) lets the session pick
-  /// the next one. tern::client picks ids itself so that it can return them
-  /// before the call reaches the session; it must not reuse one in flight.
+  /// `mid`: the id to give the message; 0 (the default) takes
+  /// `next_message_id()`. tern::client takes an id from `next_message_id()` on
+  /// its caller's thread, so that it can return it before the call reaches
+  /// the session.
   result<message_id> publish(message msg, clock::time_point now, std::vector<action>& out, message_id mid = 0);
 
   /// Sends SUBSCRIBE for one or more filters (copied into the packet).
@@ -337,6 +395,25 @@ class session {
   /// to `mids`, oldest first. A QoS 1/2 message that was sent may still
   /// reach subscribers; the session just stops tracking it. Emits nothing.
   void abandon_messages(std::vector<message_id>& mids);
+
+  /// Rebuilds the messages and inbound QoS 2 ids a message store kept, before
+  /// the first `connect`: sent messages keep their packet ids and are re-sent
+  /// (DUP set, or PUBREL) when the broker kept the session, and go out again
+  /// as new messages when it did not; the others are queued, in order. The
+  /// message ids handed out next follow the largest restored one. Emits
+  /// nothing (the store holds all this already).
+  /// Errors (nothing restored): `errc::already_connected` unless idle;
+  /// `errc::invalid_argument` when the session already holds messages;
+  /// `errc::store_invalid` for a state no session could have made (a mid or
+  /// packet id twice, a mid 0, QoS 0, PUBREC without a packet id or for QoS 1,
+  /// a bad topic).
+  std::error_code restore(const stored_state& state);
+
+  /// The next message id, skipping 0: the one allocator of `publish`,
+  /// `subscribe` and `unsubscribe` ids. **Thread-safe**, unlike the rest of
+  /// the session: a client hands ids out on its callers' threads and passes
+  /// them to the calls above.
+  message_id next_message_id() noexcept;
 
   /// Which `log_level`s to emit from now on (as `session_options::log_mask`):
   /// an application turns `debug` on while someone reads the packet trace.

@@ -162,8 +162,7 @@ result<message_id> client::publish(std::string topic, payload_ref payload, qos q
   // Before the payload is copied: a 300 MB payload must not cost 300 MB to refuse.
   if (!codec::encoded_head_size(publish_view{topic, payload.view(), q, retain, false, 1}))
     return errc::payload_too_large;
-  message_id mid = impl_->next_mid_.fetch_add(1);
-  if (mid == 0) mid = impl_->next_mid_.fetch_add(1);
+  message_id mid = impl_->session_.next_message_id();
   detail::outbox_item item{mid, message{std::move(topic), payload.take(), q, retain}, std::move(done), {}};
   if (impl_->try_publish_inline(item)) return mid;
   impl_->outbox_.push(std::move(item), [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
@@ -187,7 +186,7 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
     if (auto ec = validate_topic_filter(f)) return ec;
     if (static_cast<unsigned>(q) > 2) return errc::invalid_qos_argument;
   }
-  message_id mid = impl_->next_mid_.fetch_add(1);
+  message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.subscribe_done_.emplace(mid, std::move(done));
     for (const auto& [f, q] : filters) self.subscriptions_[f] = q;
@@ -215,7 +214,7 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
   if (filters.empty()) return errc::no_topic_filters;
   for (const auto& f : filters)
     if (auto ec = validate_topic_filter(f)) return ec;
-  message_id mid = impl_->next_mid_.fetch_add(1);
+  message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.unsubscribe_done_.emplace(mid, std::move(done));
     for (const auto& f : filters) self.subscriptions_.erase(f);

@@ -158,7 +158,7 @@ void client::impl::resubscribe(bool session_present) {
         for (const auto& rf : r.filters) requested |= r.subscribe && rf.first == f;
       if (!requested) all.emplace_back(f, q);
     }
-    if (!all.empty()) send_subscribe(next_mid_.fetch_add(1), all);
+    if (!all.empty()) send_subscribe(session_.next_message_id(), all);
   }
   flush_offline_requests();
 }

@@ -103,7 +103,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::error_code config_error_;
 
   // ---- any thread ----
-  std::atomic<message_id> next_mid_{1};
   std::atomic<bool> connected_{false};
   detail::outbox outbox_;
   // Held by every handler of the strand while it runs, and by a publishing
@@ -134,7 +133,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::atomic<std::size_t> queued_{0};
 
   // ---- strand only ----
-  session session_;
+  session session_;  // but next_message_id(), thread-safe, is taken on callers' threads
   std::vector<action> actions_;
   // Shared with every pending operation's handler: a stream closed while a
   // TLS read is pending must outlive that read's completion.

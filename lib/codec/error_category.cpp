@@ -84,6 +84,10 @@ const char* describe(errc e) noexcept {
       return "invalid argument: the payload makes the PUBLISH larger than MQTT's maximum packet size "
              "(268,435,455 bytes)";
     case errc::stopped: return "the client was stopped before the operation completed";
+    case errc::store_invalid: return "message store: the stored state is inconsistent";
+    case errc::store_locked: return "message store: another process has it open";
+    case errc::store_unknown_version: return "message store: a file of a format this version of tern cannot read";
+    case errc::store_not_a_store: return "message store: the file is not a tern message store";
   }
   return nullptr;
 }

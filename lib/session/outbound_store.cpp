@@ -11,10 +11,12 @@ void entry_ring::grow() {
   head_ = 0;
 }
 
-void entry_ring::push_back(outbound_entry&& e) {
+outbound_entry& entry_ring::push_back(outbound_entry&& e) {
   if (size_ == slots_.size()) grow();
-  slots_[(head_ + size_) % slots_.size()] = std::move(e);
+  auto& slot = slots_[(head_ + size_) % slots_.size()];
+  slot = std::move(e);
   ++size_;
+  return slot;
 }
 
 void entry_ring::push_front(outbound_entry&& e) {

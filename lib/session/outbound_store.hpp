@@ -27,7 +27,7 @@ class entry_ring {
   bool empty() const noexcept { return size_ == 0; }
   std::size_t size() const noexcept { return size_; }
   outbound_entry& front() noexcept { return slots_[head_]; }
-  void push_back(outbound_entry&& e);
+  outbound_entry& push_back(outbound_entry&& e);
   void push_front(outbound_entry&& e);
   void pop_front() noexcept;
 

@@ -19,6 +19,8 @@ void output::finish() noexcept {
       s->head = bytes_view(bytes_.data() + f.offset, f.size);
     else if (auto* l = std::get_if<log_line>(&a))
       l->text = std::string_view(text_.data() + f.offset, f.size);
+    else if (auto* u = std::get_if<store_update>(&a))
+      u->topic = std::string_view(text_.data() + f.offset, f.size);
   }
   fixups_.clear();
 }
@@ -42,6 +44,12 @@ void output::send(const publish_view& p) {
   assert(n && "the session only sends packets it has validated");
   auto e = codec::encode(p, reserve_head(*n));
   out_->emplace_back(send_bytes{{}, e.payload});
+}
+
+void output::emit_with_topic(store_update u, std::string_view topic) {
+  fixups_.push_back({out_->size(), text_.size(), topic.size()});
+  text_.append(topic);
+  out_->emplace_back(u);
 }
 
 void output::log(log_level level, const char* format, ...) {

@@ -26,6 +26,9 @@ class output {
   void emit(Event&& e) {
     out_->emplace_back(std::forward<Event>(e));
   }
+  /// Emits `u` with `topic` copied: the message it names may move before the
+  /// caller reads the action.
+  void emit_with_topic(store_update u, std::string_view topic);
   void set_log_mask(std::uint8_t mask) noexcept { log_mask_ = mask; }
   bool logs(log_level level) const noexcept { return log_mask_ & static_cast<std::uint8_t>(level); }
   void log(log_level level, const char* format, ...) __attribute__((format(printf, 3, 4)));

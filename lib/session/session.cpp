@@ -246,6 +246,10 @@ void session::abandon_messages(std::vector<message_id>& mids) {
   for (; !q.empty(); q.pop_front()) mids.push_back(q.front().mid);
 }
 
+std::error_code session::restore(const stored_state& state) { return impl_->restore(state); }
+
+message_id session::next_message_id() noexcept { return impl_->mids_.next(); }
+
 void session::set_log_mask(std::uint8_t mask) noexcept {
   impl_->opts_.log_mask = mask;
   impl_->out_.set_log_mask(mask);

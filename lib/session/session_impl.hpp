@@ -8,6 +8,7 @@
 
 #include "session/inbound_qos2.hpp"
 #include "session/keep_alive.hpp"
+#include "session/message_ids.hpp"
 #include "session/outbound_store.hpp"
 #include "session/output.hpp"
 #include "session/packet_id_pool.hpp"
@@ -67,6 +68,16 @@ struct session::impl {
   void send(const publish_view& p, clock::time_point now);
   /// `wanted` when the caller chose the id (tern::client does), else the next one.
   message_id next_mid(message_id wanted = 0) noexcept;
+  /// Emits `u` when the session reports store updates.
+  void record(const store_update& u) {
+    if (opts_.report_store_updates) out_.emit(u);
+  }
+  void record(store_update::kind what, message_id mid, std::uint16_t packet_id = 0) {
+    if (opts_.report_store_updates) out_.emit(store_update{what, mid, packet_id, {}, {}, qos::at_most_once, false});
+  }
+
+  // session_restore.cpp
+  std::error_code restore(const stored_state& state);
 
   session_options opts_;
   connect_options conn_;
@@ -83,7 +94,7 @@ struct session::impl {
   std::vector<message> sent_qos0_;  ///< QoS 0 messages whose bytes this call handed out
   clock::time_point connack_due_ = clock::time_point::max();
   clock::time_point announced_ = clock::time_point::max();
-  message_id mid_ = 0;
+  detail::message_id_counter mids_;
   std::uint64_t rng_;
 };
 

@@ -49,7 +49,9 @@ void session::impl::on_packet(const packet_view& p, clock::time_point now) {
     case packet_type::pubrel: {
       auto id = std::get<pubrel>(p).packet_id;
       out_.log(log_level::debug, "Received PUBREL (Mid: %u)", static_cast<unsigned>(id));
-      if (!inbound_.erase(id))  // e.g. the broker finishing a flow from before a reconnect
+      if (inbound_.erase(id))
+        record(store_update::kind::inbound_released, 0, id);
+      else  // e.g. the broker finishing a flow from before a reconnect
         out_.log(log_level::debug, "Received PUBREL for unknown packet id %u", static_cast<unsigned>(id));
       out_.log(log_level::debug, "Sending PUBCOMP (Mid: %u)", static_cast<unsigned>(id));
       send(packet_view{pubcomp{id}}, now);  // [MQTT-4.3.3-2]
@@ -70,6 +72,9 @@ void session::impl::on_publish(const publish_view& p, clock::time_point now) {
            static_cast<int>(p.topic.size()), p.topic.data(), p.payload.size());
   bool deliver = p.qos != qos::exactly_once || inbound_.insert(p.packet_id);
   if (deliver) out_.emit(message_received{p.topic, p.payload, p.qos, p.retain, p.dup, p.packet_id});
+  // Held once delivered, and durable before PUBREC: a copy re-sent after a
+  // crash is then acknowledged and not delivered again.
+  if (deliver && p.qos == qos::exactly_once) record(store_update::kind::inbound_held, 0, p.packet_id);
   // [MQTT-3.3.4-1], [MQTT-4.6.0-2], [MQTT-4.6.0-3]: acknowledge in arrival order.
   if (p.qos == qos::at_least_once) {
     out_.log(log_level::debug, "Sending PUBACK (Mid: %u)", static_cast<unsigned>(p.packet_id));
@@ -92,7 +97,12 @@ void session::impl::on_pubrec(std::uint16_t id, clock::time_point now) {
     return;
   }
   // A repeated PUBREC (state awaiting_pubcomp) is answered again.
-  e->state = detail::outbound_state::awaiting_pubcomp;
+  if (e->state != detail::outbound_state::awaiting_pubcomp) {
+    // Durable before PUBREL: once the broker has PUBREL it may forget the
+    // id, and a PUBLISH re-sent after a crash would be a new message.
+    e->state = detail::outbound_state::awaiting_pubcomp;
+    record(store_update::kind::pubrec_received, e->mid, id);
+  }
   out_.log(log_level::debug, "Sending PUBREL (Mid: %u)", static_cast<unsigned>(id));
   send(packet_view{pubrel{id}}, now);  // [MQTT-4.3.3-1], [MQTT-4.6.0-4]
 }
@@ -115,6 +125,7 @@ void session::impl::finish_outbound(std::uint16_t id, detail::outbound_state exp
   auto q = e->msg.qos;
   store_.complete(*e);
   ids_.release(id);
+  record(store_update::kind::message_completed, mid, id);
   out_.emit(publish_completed{mid, q});
   pump(now);
 }

@@ -3,11 +3,7 @@
 
 namespace tern {
 
-message_id session::impl::next_mid(message_id wanted) noexcept {
-  if (wanted != 0) return wanted;
-  if (++mid_ == 0) ++mid_;
-  return mid_;
-}
+message_id session::impl::next_mid(message_id wanted) noexcept { return wanted != 0 ? wanted : mids_.next(); }
 
 void session::impl::send(const packet_view& p, clock::time_point now) {
   out_.send(p);
@@ -50,7 +46,11 @@ result<message_id> session::impl::publish(message&& msg, clock::time_point now, 
     return errc::queue_full;
   }
   auto mid = next_mid(wanted);
-  store_.queue().push_back({std::move(msg), mid, 0, detail::outbound_state::queued});
+  auto& e = store_.queue().push_back({std::move(msg), mid, 0, detail::outbound_state::queued});
+  if (e.msg.qos != qos::at_most_once && opts_.report_store_updates)
+    out_.emit_with_topic(store_update{store_update::kind::message_accepted, mid, 0, {}, e.msg.payload, e.msg.qos,
+                                      e.msg.retain},
+                         e.msg.topic);
   pump(now);
   return mid;
 }
@@ -73,6 +73,7 @@ void session::impl::pump(clock::time_point now) {
     auto state = front.msg.qos == qos::at_least_once ? detail::outbound_state::awaiting_puback
                                                      : detail::outbound_state::awaiting_pubrec;
     auto& e = store_.start_front(id, state);
+    record(store_update::kind::message_sent, e.mid, id);
     send(view_of(e, false), now);  // [MQTT-4.3.2-1], [MQTT-4.3.3-1]: DUP 0 on first send
   }
 }
@@ -93,7 +94,9 @@ void session::impl::resume(bool session_present, clock::time_point now) {
     if (!inflight.empty())
       out_.log(log_level::info, "No session on the broker: %zu unacknowledged messages are sent again",
                inflight.size());
+    if (!inflight.empty()) record(store_update::kind::inflight_requeued, 0);
     store_.requeue_inflight([this](std::uint16_t id) { ids_.release(id); });
+    if (inbound_.size() != 0) record(store_update::kind::inbound_cleared, 0);
     inbound_.clear();
   }
   pump(now);
