@@ -27,6 +27,7 @@
 #include "tern/payload.hpp"
 #include "tern/result.hpp"
 #include "tern/session.hpp"
+#include "tern/store.hpp"
 #include "tern/transport_error.hpp"
 
 namespace tern {
@@ -112,6 +113,12 @@ struct client_options {
   /// delay). What is not delivered then completes with `errc::stopped`.
   /// Zero: no wait. Default 5 s.
   std::chrono::milliseconds stop_linger{std::chrono::seconds(5)};
+  /// Where QoS 1/2 messages (queued, in flight, half-way through QoS 2) and
+  /// the inbound QoS 2 ids are kept so that they survive the client, and with
+  /// a `file_store` the process: the client restores them when it is made and
+  /// sends them on connect. Null (the default): the session's memory only.
+  /// See docs/client.md, "Messages that survive a restart".
+  std::shared_ptr<message_store> store;
 };
 
 /// Counters of a client, read by `client::stats()` (the web facade's `status()`).
@@ -325,6 +332,13 @@ class client {
   /// Errors: a topic filter error.
   result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const received_message&)> f);
   void remove_topic_handler(std::uint64_t id);
+
+  /// Called on the client's strand once a QoS 1/2 message is durable in the
+  /// store (`client_options::store`): at once when the store writes through
+  /// (`sync_policy::every`, `none`, the memory store), after the fsync of
+  /// the write batch that carries it with `sync_policy::batch`. Not called
+  /// without a store.
+  void on_persisted(std::function<void(message_id)> f);
 
   /// The last error: a transport error (DNS, refused, TLS verification, with
   /// `last_error_detail()` in words), a CONNACK refusal (`connack_error`),

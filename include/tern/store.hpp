@@ -39,6 +39,8 @@ class message_store {
   /// when a message became durable). Equal to the updates applied for a
   /// store whose updates are durable at once.
   virtual std::uint64_t durable_updates() const noexcept = 0;
+  /// True when updates become durable only at `sync()` (`sync_policy::batch`).
+  virtual bool defers_sync() const noexcept { return false; }
 };
 
 /// The state in this process's memory: it survives a client, not the
@@ -111,6 +113,7 @@ class file_store final : public message_store {
   std::error_code apply(const store_update& u) override;
   std::error_code sync() override;
   std::uint64_t durable_updates() const noexcept override;
+  bool defers_sync() const noexcept override { return policy() == sync_policy::batch; }
 
   const store_open_report& report() const noexcept;
   sync_policy policy() const noexcept;

@@ -17,6 +17,10 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
       options_(std::move(options)),
       session_([&] {
         auto s = options_.session;
+        s.report_store_updates = options_.store != nullptr;
+        // A stored message was accepted by publish(): the session must not
+        // refuse it later. The client applies the limit itself (client_store.cpp).
+        if (options_.store) s.max_queued = 0;
         if (s.random_seed == 0) s.random_seed = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
         return s;
       }()),
@@ -34,6 +38,10 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
     brokers_.push_back(std::move(*uri));
   }
   if (brokers_.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
+  store_ = options_.store;
+  if (store_ && options_.session.max_queued != 0)
+    store_limit_ = options_.session.max_queued + options_.session.max_inflight;
+  if (store_ && !config_error_) restore_from_store();
 }
 
 client::client(client_options options)
@@ -163,6 +171,8 @@ result<message_id> client::publish(std::string topic, payload_ref payload, qos q
   if (!codec::encoded_head_size(publish_view{topic, payload.view(), q, retain, false, 1}))
     return errc::payload_too_large;
   message_id mid = impl_->session_.next_message_id();
+  // Recorded before the call returns: a full disk fails the publish here.
+  if (auto ec = impl_->store_accepted(mid, topic, payload.view(), q, retain)) return ec;
   detail::outbox_item item{mid, message{std::move(topic), payload.take(), q, retain}, std::move(done), {}};
   if (impl_->try_publish_inline(item)) return mid;
   impl_->outbox_.push(std::move(item), [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
@@ -228,6 +238,10 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
     }
   });
   return mid;
+}
+
+void client::on_persisted(std::function<void(message_id)> f) {
+  impl_->post([f = std::move(f)](impl& self) mutable { self.on_persisted_ = std::move(f); });
 }
 
 void client::on_connect(std::function<void(bool, int)> f) {

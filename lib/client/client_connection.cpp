@@ -24,6 +24,7 @@ void client::impl::start_connect() {
     if (on_disconnect_) on_disconnect_(config_error_);
     return;
   }
+  if (!store_note_.empty()) log(log_level::info, std::exchange(store_note_, {}));
   want_connection_ = true;
   permanent_failure_ = false;
   if (stream_ || session_.is_open()) return;  // already connecting or connected
@@ -134,6 +135,7 @@ void client::impl::queue_write(const send_bytes& s) {
 }
 
 void client::impl::flush_writes() {
+  if (store_) sync_store();  // before the bytes that depend on its updates leave
   if (!writes_.in_flight() && stream_open_) {
     if (writes_.has_pending()) start_write(writes_.start());
     else if (close_after_write_) close_stream(close_gracefully_);

@@ -74,6 +74,8 @@ void client::impl::handle_batch() {
             on_closed(a);
           } else if constexpr (std::is_same_v<A, log_line>) {
             if (on_log_) on_log_(a.level, a.text);
+          } else if constexpr (std::is_same_v<A, store_update>) {
+            on_store_update(a);
           }
         },
         actions_[i]);
@@ -130,6 +132,7 @@ std::error_code client::impl::publish_item(detail::outbox_item& item) {
 
 void client::impl::report_publish_error(detail::outbox_item& item, std::error_code ec) {
   log(log_level::err, "publish failed: " + ec.message());
+  unstore(item.mid, item.msg.qos);  // the session moved the message, not its QoS out
   if (item.done) item.done(ec, item.mid);
 }
 

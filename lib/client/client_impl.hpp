@@ -95,12 +95,26 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void send_unsubscribe(message_id mid, const std::vector<std::string>& filters);
   void flush_offline_requests();
 
+  // ---- the message store (client_store.cpp) ----
+  /// Constructor: rebuilds the session from options_.store.
+  void restore_from_store();
+  /// Any thread: records a QoS 1/2 message before publish() returns.
+  std::error_code store_accepted(message_id mid, std::string_view topic, bytes_view payload, qos q, bool retain);
+  /// A recorded message the session refused: forgotten again.
+  void unstore(message_id mid, qos q);
+  void on_store_update(const store_update& u);
+  /// Before a write batch leaves: makes the store's updates durable.
+  void sync_store();
+
   // ---- fixed at construction ----
   asio::io_context* own_ctx_;  // owned by the client object, when it runs its own thread
   transport::strand_type strand_;
   client_options options_;
   std::vector<transport::broker_uri> brokers_;
   std::error_code config_error_;
+  std::shared_ptr<message_store> store_;  // thread-safe itself
+  std::size_t store_limit_ = 0;            // stored messages not completed, at most (0: no limit)
+  std::atomic<std::size_t> stored_pending_{0};
 
   // ---- any thread ----
   std::atomic<bool> connected_{false};
@@ -198,6 +212,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void(message_id)> on_unsubscribe_;
   std::function<void(log_level, std::string_view)> on_log_;
   std::function<void()> on_batch_end_;
+  std::function<void(message_id)> on_persisted_;
+  std::vector<message_id> unsynced_;  // accepted, durable at the next sync
+  std::string store_note_;            // logged at the first connect
   struct topic_handler {
     std::uint64_t id;
     std::shared_ptr<std::function<void(const received_message&)>> fn;

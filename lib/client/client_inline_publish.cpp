@@ -25,6 +25,9 @@ bool client::impl::try_publish_inline(detail::outbox_item& item) {
   // thread (a caller's io_context may run the strand on any of its threads),
   // and over plain TCP (TLS and WebSocket state is shared with the read side).
   if (!own_ctx_ || strand_.running_in_this_thread()) return false;
+  // With a store, a QoS 1/2 message's updates are synced by the I/O thread
+  // before its bytes leave.
+  if (store_ && item.msg.qos != qos::at_most_once) return false;
   std::unique_lock lock(io_mutex_, std::try_to_lock);
   if (!lock) return false;  // the I/O thread is busy: it will take the outbox soon
   if (!stream_open_ || !stream_->plain() || !session_.is_connected()) return false;

@@ -1,0 +1,230 @@
+// tern::client with a message store: messages restored and sent again, a
+// store that cannot take a message fails its publish, durability reported.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <asio/use_future.hpp>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "fake_broker.hpp"
+#include "options_for.hpp"
+#include "tern/client.hpp"
+#include "tern/error.hpp"
+
+namespace tern::test {
+namespace {
+
+using namespace std::chrono_literals;
+using bytes = fake_broker::bytes;
+
+struct seen_publish {
+  std::string payload;
+  bool dup;
+  std::uint16_t packet_id;
+};
+
+// A broker that records every PUBLISH; it acknowledges them when `acks`.
+struct recording_broker {
+  explicit recording_broker(bool acks, bool session_present = false)
+      : broker([this, acks, session_present](const packet_view& p) -> bytes {
+          if (std::holds_alternative<connect_view>(p)) return fake_broker::wire(connack_view{session_present, 0});
+          if (auto* pub = std::get_if<publish_view>(&p)) {
+            {
+              std::lock_guard l(m);
+              seen.push_back({std::string(reinterpret_cast<const char*>(pub->payload.data()), pub->payload.size()),
+                              pub->dup, pub->packet_id});
+            }
+            if (!acks) return {};
+            if (pub->qos == qos::at_least_once) return fake_broker::wire(puback{pub->packet_id});
+            if (pub->qos == qos::exactly_once) return fake_broker::wire(pubrec{pub->packet_id});
+          }
+          if (auto* rel = std::get_if<pubrel>(&p)) return fake_broker::wire(pubcomp{rel->packet_id});
+          return {};
+        }) {}
+  std::vector<seen_publish> publishes() {
+    std::lock_guard l(m);
+    return seen;
+  }
+  bool wait_for(std::size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      if (publishes().size() >= n) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+  std::mutex m;
+  std::vector<seen_publish> seen;
+  fake_broker broker;
+};
+
+client_options persistent_options(const recording_broker& b, std::shared_ptr<message_store> store) {
+  auto o = options_for(b.broker);
+  o.connect.client_id = "store-test";
+  o.connect.clean_session = false;
+  o.stop_linger = 0ms;
+  o.store = std::move(store);
+  return o;
+}
+
+bool connect_and_wait(client& c) {
+  auto up = std::make_shared<std::promise<void>>();
+  c.on_connect([up](bool, int) {
+    try {
+      up->set_value();
+    } catch (const std::future_error&) {
+    }
+  });
+  c.start();
+  c.connect();
+  return up->get_future().wait_for(5s) == std::future_status::ready;
+}
+
+// Leaves two unacknowledged messages (QoS 1 and 2) in `store`; returns their mids.
+std::vector<message_id> leave_two_in_flight(const std::shared_ptr<message_store>& store) {
+  recording_broker silent(false);
+  client a(persistent_options(silent, store));
+  EXPECT_TRUE(connect_and_wait(a));
+  auto m1 = a.publish("t", "one", qos::at_least_once);
+  auto m2 = a.publish("t", "two", qos::exactly_once);
+  EXPECT_TRUE(m1 && m2);
+  EXPECT_TRUE(silent.wait_for(2));
+  a.stop();  // the messages stay in the store for the next client
+  return {*m1, *m2};
+}
+
+TEST(ClientStore, AnotherClientOnTheStoreSendsWhatWasLeftAsNewMessages) {
+  auto store = std::make_shared<memory_store>();
+  auto mids = leave_two_in_flight(store);
+  auto kept = store->load();
+  ASSERT_EQ(kept.messages.size(), 2u);
+  EXPECT_NE(kept.messages[0].packet_id, 0u);
+
+  recording_broker next(true, false);  // no session on this broker
+  std::mutex m;
+  std::vector<message_id> completed;
+  client b(persistent_options(next, store));
+  b.on_publish([&](message_id mid) {
+    std::lock_guard l(m);
+    completed.push_back(mid);
+  });
+  ASSERT_TRUE(connect_and_wait(b));
+  ASSERT_TRUE(next.wait_for(2));
+  auto seen = next.publishes();
+  EXPECT_EQ(seen[0].payload, "one");
+  EXPECT_EQ(seen[1].payload, "two");
+  EXPECT_FALSE(seen[0].dup);  // new messages: the broker kept no session
+  for (int i = 0; i < 500 && !store->load().messages.empty(); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(store->load().messages.empty());
+  std::lock_guard l(m);
+  EXPECT_EQ(completed, mids);  // on_publish with the ids the first client gave them
+}
+
+TEST(ClientStore, WithTheSessionPresentTheyGoAgainWithTheirIdsAndDup) {
+  auto store = std::make_shared<memory_store>();
+  leave_two_in_flight(store);
+  auto kept = store->load();
+  recording_broker resumed(true, true);
+  client b(persistent_options(resumed, store));
+  ASSERT_TRUE(connect_and_wait(b));
+  ASSERT_TRUE(resumed.wait_for(2));
+  auto seen = resumed.publishes();
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(seen[i].dup);  // [MQTT-3.3.1-1]
+    EXPECT_EQ(seen[i].packet_id, kept.messages[i].packet_id);  // [MQTT-4.4.0-1]
+  }
+  // A new message does not take an id the restored ones hold.
+  auto mid = b.publish("t", "three", qos::at_least_once);
+  ASSERT_TRUE(mid);
+  EXPECT_GT(*mid, kept.messages[1].mid);
+}
+
+// A store that refuses messages, as a full disk does.
+class full_store final : public message_store {
+ public:
+  stored_state load() const override { return inner_.load(); }
+  std::error_code apply(const store_update& u) override {
+    if (full && u.what == store_update::kind::message_accepted) return make_error_code(std::errc::no_space_on_device);
+    return inner_.apply(u);
+  }
+  std::error_code sync() override { return {}; }
+  std::uint64_t durable_updates() const noexcept override { return inner_.durable_updates(); }
+  std::atomic<bool> full{true};
+
+ private:
+  memory_store inner_;
+};
+
+TEST(ClientStore, PublishFailsAtOnceWhenTheStoreCannotTakeTheMessage) {
+  auto store = std::make_shared<full_store>();
+  recording_broker broker(true);
+  client c(persistent_options(broker, store));
+  ASSERT_TRUE(connect_and_wait(c));
+  auto r = c.publish("t", "x", qos::at_least_once);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::no_space_on_device);
+  EXPECT_TRUE(c.publish("t", "qos 0 is not stored", qos::at_most_once));
+  store->full = false;
+  auto f = c.async_publish("t", "room again", qos::at_least_once, false, asio::use_future);
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_GT(f.get(), 0u);
+  EXPECT_TRUE(c.is_connected());
+}
+
+TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
+  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  {
+    auto opened = file_store::open(dir, "store-test", {sync_policy::batch});
+    ASSERT_TRUE(opened);
+    std::shared_ptr<file_store> store = std::move(*opened);
+    recording_broker broker(true);
+    client c(persistent_options(broker, store));
+    auto persisted = std::make_shared<std::promise<message_id>>();
+    c.on_persisted([persisted](message_id mid) { persisted->set_value(mid); });
+    ASSERT_TRUE(connect_and_wait(c));
+    auto fsyncs = store->fsyncs();
+    auto mid = c.publish("t", "x", qos::exactly_once);
+    ASSERT_TRUE(mid);
+    auto f = persisted->get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(f.get(), *mid);
+    EXPECT_GT(store->fsyncs(), fsyncs);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// A store whose contents no session could have made.
+class broken_store final : public message_store {
+ public:
+  stored_state load() const override {
+    stored_state s;
+    s.messages.push_back({0, message{"t", {}, qos::at_least_once, false}, 0, false});
+    return s;
+  }
+  std::error_code apply(const store_update&) override { return {}; }
+  std::error_code sync() override { return {}; }
+  std::uint64_t durable_updates() const noexcept override { return 0; }
+};
+
+TEST(ClientStore, AStoreThatCannotBeRestoredIsReportedAtConnect) {
+  recording_broker broker(true);
+  client c(persistent_options(broker, std::make_shared<broken_store>()));
+  auto down = std::make_shared<std::promise<std::error_code>>();
+  c.on_disconnect([down](std::error_code ec) { down->set_value(ec); });
+  c.start();
+  c.connect();
+  auto f = down->get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), errc::store_invalid);
+  EXPECT_NE(c.last_error_detail().find("message store"), std::string::npos) << c.last_error_detail();
+  EXPECT_EQ(broker.broker.connections(), 0);
+}
+
+}  // namespace
+}  // namespace tern::test
