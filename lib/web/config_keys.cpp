@@ -54,6 +54,12 @@ constexpr std::array keys{
                "disconnecting; what is not is reported (an ERR log line naming the message ids)."},
     config_key{"SHARED_GROUP", t::string, "(none)",
                "Subscribe as `$share/<group>/<filter>`, so that several workers share the messages."},
+    config_key{"PERSISTENCE_DIR", t::string, "(none: memory)",
+               "Keep QoS 1/2 messages and inbound QoS 2 ids in a file store in this directory, one per client id, "
+               "so that they survive a restart. Needs a fixed `CLIENT_ID` (one per worker)."},
+    config_key{"PERSISTENCE_SYNC", t::choice, "batch",
+               "When the store reaches the disk: `every` update (fsync each), `batch` (one fsync per write batch) "
+               "or `none` (survives a crash of the process, not of the machine)."},
 };
 }  // namespace
 

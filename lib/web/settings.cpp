@@ -254,6 +254,17 @@ settings read_settings(const config_source& source, std::string_view prefix, std
       throw config_error(r.name("SHARED_GROUP") + ": a group name holds no '/', '+' or '#'");
     s.shared_group = *v;
   }
+  if (auto v = r.string("PERSISTENCE_DIR")) s.persistence_dir = *v;
+  if (auto v = r.choice("PERSISTENCE_SYNC", {"every", "batch", "none"}, {}, "every, batch or none"))
+    s.persistence_sync = static_cast<sync_policy>(*v);
+  if (s.persistence_dir.empty() && r.raw("PERSISTENCE_SYNC"))
+    log.push_back({log_level::warning, r.name("PERSISTENCE_SYNC") + " has no effect: " + r.name("PERSISTENCE_DIR") +
+                                           " is unset"});
+  if (!s.persistence_dir.empty() && (s.client_id.find("{pid}") != std::string::npos ||
+                                     s.client_id.find("{random}") != std::string::npos))
+    log.push_back({log_level::warning, r.name("CLIENT_ID") + " holds {pid} or {random}: the next process has " +
+                                           "another id, so it will not find this one's " + r.name("PERSISTENCE_DIR") +
+                                           " store"});
   return s;
 }
 
@@ -309,6 +320,17 @@ client_options to_client_options(const settings& s, std::string_view prefix, con
   o.stop_linger = s.stop_linger;
   o.session.max_inflight = s.max_inflight;
   o.session.max_queued = s.max_queued;
+  if (!s.persistence_dir.empty()) {
+    if (o.connect.client_id.empty())
+      throw config_error(name("PERSISTENCE_DIR") + ": needs a fixed " + name("CLIENT_ID") +
+                         ": a store belongs to one client id");
+    file_store_options fo;
+    fo.sync = s.persistence_sync;
+    std::string detail;
+    auto store = file_store::open(s.persistence_dir, o.connect.client_id, fo, &detail);
+    if (!store) throw config_error(name("PERSISTENCE_DIR") + ": " + detail);
+    o.store = std::move(*store);
+  }
   return o;
 }
 

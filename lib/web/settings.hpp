@@ -47,6 +47,8 @@ struct settings {
   std::size_t max_inflight = 20;
   std::size_t max_queued = 1000;
   std::string shared_group;
+  std::string persistence_dir;
+  sync_policy persistence_sync = sync_policy::batch;
 };
 
 /// A line for the log, produced while reading the configuration.
@@ -65,8 +67,9 @@ settings read_settings(const config_source& source, std::string_view prefix, std
 
 /// The client options for `s`; the client id template is expanded with `values`.
 ///
-/// @throws config_error naming the key, for a bad client id template or a
-///   missing client id with clean session off.
+/// @throws config_error naming the key, for a bad client id template, a
+///   missing client id with clean session off or a store, or a store that
+///   cannot be opened (locked by another process, not writable, ...).
 client_options to_client_options(const settings& s, std::string_view prefix, const template_values& values);
 
 }  // namespace tern::web::detail

@@ -74,7 +74,8 @@ def test_every_key_is_known():
                  "TLS_INSECURE", "LAST_WILL_TOPIC", "LAST_WILL_MESSAGE", "LAST_WILL_QOS", "LAST_WILL_RETAIN",
                  "TRANSPORT", "PROTOCOL_VERSION"}
     extras = {"BROKER_URLS", "WEBSOCKET_PATH", "CLEAN_SESSION", "CONNECTION_TIMEOUT", "RECONNECT_DELAY_MIN",
-              "RECONNECT_DELAY_MAX", "MAX_INFLIGHT", "MAX_QUEUED", "SHARED_GROUP", "STOP_LINGER"}
+              "RECONNECT_DELAY_MAX", "MAX_INFLIGHT", "MAX_QUEUED", "SHARED_GROUP", "STOP_LINGER",
+              "PERSISTENCE_DIR", "PERSISTENCE_SYNC"}
     assert set(_core.config_keys()) == reference | extras
 
 
@@ -301,6 +302,41 @@ def test_clean_session_true_drops_the_session(broker, make_app, mqtts, topic):
 def test_clean_session_false_needs_a_client_id(broker, make_app):
     with pytest.raises(ConfigError, match="MQTT_CLIENT_ID.*MQTT_CLEAN_SESSION"):
         Mqtt(make_app(broker.config(MQTT_CLEAN_SESSION=False)))
+
+
+def test_persistence_dir_keeps_messages_for_the_next_process(broker, make_app, mqtts, tmp_path):
+    """MQTT_PERSISTENCE_DIR: a QoS 1 message published while the broker is
+    unreachable is in the store when the app goes away, and the next app on
+    the store (same client id) delivers it."""
+    topic = unique("persist")
+    store = str(tmp_path / "store")
+    cfg = broker.config(MQTT_CLIENT_ID="persist-" + topic.replace("/", "-"), MQTT_CLEAN_SESSION=False,
+                        MQTT_PERSISTENCE_DIR=store, MQTT_PERSISTENCE_SYNC="every", MQTT_STOP_LINGER=0)
+    offline = dict(cfg, MQTT_BROKER_PORT=1)  # nothing listens there
+    first = Mqtt(make_app(offline))
+    rc, mid = first.publish(topic, "kept", qos=1)
+    assert rc == MQTT_ERR_QUEUED  # offline: queued, and stored
+    files = os.listdir(store)
+    assert any(f.endswith(".tern-store") for f in files) and any(f.endswith(".lock") for f in files), files
+    # A second client on the same id and store, while the first holds it: refused, with the holder.
+    with pytest.raises(ConfigError, match="MQTT_PERSISTENCE_DIR.*open in process %d" % os.getpid()):
+        Mqtt(make_app(offline))
+    first.unsubscribe_all()
+    del first
+    import gc
+    gc.collect()
+
+    with Sub(broker, topic, qos=1).ready() as sub:
+        second = start(make_app, mqtts, cfg)
+        assert sub.wait(1) == ["kept"]
+        assert second.client_id.startswith("persist-")
+
+
+def test_persistence_sync_takes_every_batch_or_none(broker, make_app, tmp_path):
+    with pytest.raises(ConfigError, match="MQTT_PERSISTENCE_SYNC"):
+        Mqtt(make_app(broker.config(MQTT_CLIENT_ID="p", MQTT_PERSISTENCE_DIR=str(tmp_path), MQTT_PERSISTENCE_SYNC="often")))
+    with pytest.raises(ConfigError, match="MQTT_PERSISTENCE_DIR.*needs a fixed MQTT_CLIENT_ID"):
+        Mqtt(make_app(broker.config(MQTT_PERSISTENCE_DIR=str(tmp_path))))
 
 
 def test_connection_timeout(broker, make_app):

@@ -360,7 +360,7 @@ TEST(ConfigKeys, DocsHoldTheGeneratedTable) {
   EXPECT_NE(doc.find(table), std::string::npos) << "docs/web.md lacks the table; generate it with "
                                                    "tern::web::config_keys_markdown():\n"
                                                 << table;
-  EXPECT_EQ(config_keys().size(), 30u);
+  EXPECT_EQ(config_keys().size(), 32u);
 }
 
 }  // namespace
