@@ -2,7 +2,10 @@
 // store that cannot take a message fails its publish, durability reported.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <asio/use_future.hpp>
 #include <chrono>
@@ -195,6 +198,84 @@ TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
     ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
     EXPECT_EQ(f.get(), *mid);
     EXPECT_GT(store->fsyncs(), fsyncs);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// [MQTT-4.3.3-2] across a crash: a subscriber with a file store is killed
+// after it handled a QoS 2 message and sent PUBREC, before PUBREL came. The
+// broker then re-sends the PUBLISH (DUP, same packet id: as if the PUBREC had
+// been lost) and PUBREL to the restarted subscriber, which must acknowledge
+// the copy without handling it again.
+TEST(ClientStore, AnInboundQoS2MessageKilledBetweenPubrecAndPubrelIsHandledOnce) {
+  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::atomic<int> connects{0};
+  std::atomic<int> pubrecs{0};
+  std::atomic<int> pubcomps{0};
+  const auto publish = [](bool dup) {
+    return fake_broker::wire(publish_view{"t", as_bytes(std::string_view("once")), qos::exactly_once, false, dup, 7});
+  };
+  fake_broker broker([&](const packet_view& p) -> bytes {
+    if (std::holds_alternative<connect_view>(p)) {
+      bool again = connects++ > 0;
+      auto out = fake_broker::wire(connack_view{again, 0});
+      auto pub = publish(again);
+      out.insert(out.end(), pub.begin(), pub.end());
+      return out;
+    }
+    if (std::holds_alternative<pubrec>(p)) {
+      // The first subscriber gets no PUBREL: it is killed waiting for it.
+      if (pubrecs++ > 0) return fake_broker::wire(pubrel{7});
+    }
+    if (std::holds_alternative<pubcomp>(p)) ++pubcomps;
+    return {};
+  });
+  auto options = [&](std::shared_ptr<message_store> store) {
+    auto o = options_for(broker);
+    o.connect.client_id = "inbound";
+    o.connect.clean_session = false;
+    o.store = std::move(store);
+    return o;
+  };
+
+  int handled[2];
+  ASSERT_EQ(::pipe(handled), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    auto store = file_store::open(dir, "inbound", {sync_policy::batch});
+    if (!store) ::_exit(1);
+    client c(options(std::move(*store)));
+    c.on_message([&](const received_message&) { (void)!::write(handled[1], "h", 1); });
+    c.start();
+    c.connect();
+    for (;;) ::pause();  // until SIGKILL
+  }
+  ::close(handled[1]);
+  char h = 0;
+  ASSERT_EQ(::read(handled[0], &h, 1), 1);  // the first subscriber handled it
+  for (int i = 0; i < 500 && pubrecs == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pubrecs, 1);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(handled[0]);
+
+  std::atomic<int> handled_again{0};
+  {
+    auto opened = file_store::open(dir, "inbound", {sync_policy::batch});
+    ASSERT_TRUE(opened);
+    std::shared_ptr<file_store> store = std::move(*opened);
+    EXPECT_EQ(store->load().inbound_qos2, std::vector<std::uint16_t>{7});  // held across the kill
+    client c(options(store));
+    c.on_message([&](const received_message&) { ++handled_again; });
+    ASSERT_TRUE(connect_and_wait(c));
+    for (int i = 0; i < 500 && pubcomps == 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(pubrecs, 2);   // the copy was acknowledged
+    EXPECT_EQ(pubcomps, 1);  // and the flow completed
+    EXPECT_EQ(handled_again, 0);
+    EXPECT_TRUE(store->load().inbound_qos2.empty());  // released by PUBREL
   }
   std::filesystem::remove_all(dir);
 }
