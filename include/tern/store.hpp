@@ -62,8 +62,9 @@ class memory_store final : public message_store {
 
 /// When a file store's updates reach the disk.
 enum class sync_policy : std::uint8_t {
-  /// fsync after every update: a message is on disk before `publish()`
-  /// reports it accepted. As fast as the disk's fsyncs.
+  /// A message accepted is fsynced before the update returns: it is on disk
+  /// before `publish()` reports it accepted. The other updates are fsynced
+  /// at `sync()`, as with `batch`. As fast as the disk's fsyncs.
   every,
   /// One fsync per `sync()`: tern::client calls it once per write batch,
   /// before the batch's packets leave. A power loss can lose what was

@@ -216,7 +216,11 @@ std::error_code file_store::apply(const store_update& u) {
   i.buf.clear();
   detail::encode_store_record(u, i.buf);
   if (auto ec = i.append()) return ec;
-  if (i.opts.sync == sync_policy::every) {
+  // `every` owes publish() an accepted message on disk; the other updates
+  // only have to be on disk before the packets that depend on them leave,
+  // which the client's sync() before each write batch sees to.
+  bool now = i.opts.sync == sync_policy::every && u.what == store_update::kind::message_accepted;
+  if (now) {
     if (auto ec = i.datasync(i.log_fd)) {
       // Not known to be on disk: take it back, as if it had never been written.
       if (::ftruncate(i.log_fd, static_cast<off_t>(i.file_size - i.buf.size())) == 0) i.file_size -= i.buf.size();
@@ -226,10 +230,14 @@ std::error_code file_store::apply(const store_update& u) {
   i.state.apply(u);
   ++i.file_records;
   ++i.applied;
-  if (i.opts.sync == sync_policy::batch)
-    i.dirty = true;
-  else
+  if (now) {
+    i.dirty = false;  // the fdatasync covered every earlier write too
     i.durable = i.applied;
+  } else if (i.opts.sync == sync_policy::none) {
+    i.durable = i.applied;
+  } else {
+    i.dirty = true;
+  }
   if (i.file_records >= i.opts.compact_after_records && i.file_records >= 4 * i.state.records())
     (void)i.compact();  // on failure the long log stays valid, and the next update tries again
   return {};

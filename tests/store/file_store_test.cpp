@@ -108,8 +108,14 @@ TEST_F(FileStore, PoliciesDecideTheFsyncs) {
     for (message_id m = 1; m <= 10; ++m) ASSERT_FALSE(s->apply(accepted(m, "t", "x")));
     switch (policy) {
       case sync_policy::every:
+        EXPECT_EQ(s->fsyncs() - before, 10u);  // one per message accepted
+        EXPECT_EQ(s->durable_updates(), 10u);
+        ASSERT_FALSE(s->apply(sent(1, 1)));  // not an acceptance: synced with the batch
         EXPECT_EQ(s->fsyncs() - before, 10u);
         EXPECT_EQ(s->durable_updates(), 10u);
+        ASSERT_FALSE(s->sync());
+        EXPECT_EQ(s->fsyncs() - before, 11u);
+        EXPECT_EQ(s->durable_updates(), 11u);
         break;
       case sync_policy::batch:
         EXPECT_EQ(s->fsyncs() - before, 0u);
