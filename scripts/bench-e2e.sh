@@ -9,11 +9,20 @@
 # both in build-e2e/. Exits non-zero, saying why on stderr, when a peer cannot
 # be installed or built, or when one of them produced no result.
 # TERN_BENCH=path/to/tern-bench runs that binary instead of building one.
+# PEERS, QOSES, SIZES and MODES narrow or widen the matrix; BASE is the peer
+# the ratios compare with (default tern); STORE_DIR is where persisting peers
+# write (default build-e2e/store-bench, on the disk of the checkout), and
+# the disk's fsync rate there is printed first (bench-store.sh sets these).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 reps=${REPS:-3}
 count=${COUNT:-20000}
 paced_count=${PACED_COUNT:-5000}
+read -r -a peers <<<"${PEERS:-tern mosquitto mosquitto-nodelay paho}"
+read -r -a qoses <<<"${QOSES:-0 1 2}"
+read -r -a sizes <<<"${SIZES:-64 4096}"
+read -r -a modes <<<"${MODES:-unpaced paced}"
+base=${BASE:-tern}
 
 "$top/scripts/setup.sh" || exit 1
 bench=${TERN_BENCH:-}
@@ -41,30 +50,35 @@ if [ -z "$bench" ]; then
   configure build-e2e --buildtype=release -Db_ndebug=false -Dwerror=true -Dtests=false -Dbench=true \
     -Dbench_peers=enabled ||
     { echo "bench-e2e: cannot configure build-e2e/ with libmosquitto and Paho C (see above)" >&2; exit 1; }
-  ninja -C "$top/build-e2e" -j "$jobs" bench/e2e/tern-bench ||
+  ninja -C "$top/build-e2e" -j "$jobs" bench/e2e/tern-bench bench/e2e/fsync-rate ||
     { echo "bench-e2e: cannot build tern-bench with its peers" >&2; exit 1; }
   bench="$top/build-e2e/bench/e2e/tern-bench"
 fi
+store_dir=${STORE_DIR:-$top/build-e2e/store-bench}
+mkdir -p "$store_dir"
+fsync_rate="$(dirname "$bench")/fsync-rate"
+[ -x "$fsync_rate" ] && echo "disk under $store_dir: $("$fsync_rate" "$store_dir" 2)"
 
 start_broker "max_inflight_messages 0" "max_queued_messages 0" "set_tcp_nodelay true"
 trap stop_broker EXIT
 dir=$broker_dir
 port=$broker_port
 
-peers=(tern mosquitto mosquitto-nodelay paho)
 results="$dir/results.txt"
 : >"$results"
 for rep in $(seq "$reps"); do
   # Alternate the order so no peer always runs first (or after the same one).
   order=("${peers[@]}")
   ((rep % 2 == 0)) && order=($(printf '%s\n' "${peers[@]}" | tac))
-  for size in 64 4096; do
-    for qos in 0 1 2; do
-      for mode in unpaced paced; do
+  for size in "${sizes[@]}"; do
+    for qos in "${qoses[@]}"; do
+      for mode in "${modes[@]}"; do
         for peer in "${order[@]}"; do
-          if [ "$mode" = paced ]; then args=(--count "$paced_count" --rate 5000); else args=(--count "$count" --window 100); fi
+          if [ "$mode" = paced ]; then args=(--count "$paced_count" --rate "${RATE:-5000}"); else args=(--count "$count" --window 100); fi
+          run_dir=$(mktemp -d "$store_dir/run-XXXXXX")
           line=$("$bench" --peer "$peer" --host 127.0.0.1 --port "$port" --qos "$qos" --size "$size" \
-                   --timeout 60 "${args[@]}" 2>>"$dir/$peer.err" | tail -1)
+                   --timeout 120 --store-dir "$run_dir" "${args[@]}" 2>>"$dir/$peer.err" | tail -1)
+          rm -rf "$run_dir"
           [ -n "$line" ] && echo "mode=$mode $line" >>"$results"
         done
       done
@@ -72,8 +86,9 @@ for rep in $(seq "$reps"); do
   done
 done
 
-python3 - "$results" <<'PY'
+python3 - "$results" "$base" "${peers[@]}" <<'PY'
 import sys, statistics, collections
+base, peers = sys.argv[2], sys.argv[3:]
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
@@ -86,12 +101,12 @@ for line in open(sys.argv[1]):
 def med(runs, key):
     return statistics.median(float(r[key]) for r in runs)
 
-print(f"{'mode':8} {'qos':>3} {'size':>5} {'peer':18} {'msgs/s':>9} {'p50_us':>9} {'p99_us':>9} {'cpu_us/msg':>10} {'lost':>5} {'dup':>5}  tern/peer")
+print(f"{'mode':8} {'qos':>3} {'size':>5} {'peer':18} {'msgs/s':>9} {'p50_us':>9} {'p99_us':>9} {'cpu_us/msg':>10} {'lost':>5} {'dup':>5}  {base}/peer")
 for mode in ("unpaced", "paced"):
     for qos in (0, 1, 2):
         for size in (64, 4096):
-            tern = rows.get((mode, qos, size, "tern"))
-            for peer in ("tern", "mosquitto", "mosquitto-nodelay", "paho"):
+            tern = rows.get((mode, qos, size, base))
+            for peer in peers:
                 runs = rows.get((mode, qos, size, peer))
                 if not runs:
                     continue
@@ -100,7 +115,7 @@ for mode in ("unpaced", "paced"):
                 lost = sum(int(r["lost"]) for r in runs)
                 dup = sum(int(r["dup"]) for r in runs)
                 ratio = ""
-                if tern and peer != "tern":
+                if tern and peer != base:
                     if mode == "unpaced":
                         ratio = f"rate x{med(tern, 'msgs_per_s') / rate:.2f}"
                     else:

@@ -25,6 +25,7 @@ struct settings {
   double rate = 0;           // msgs/s; 0: unpaced
   double timeout_s = 60;
   std::string topic;         // unique per run
+  std::string store_dir;     // where the persisting peers keep their files
 };
 
 inline std::int64_t mono_ns() {

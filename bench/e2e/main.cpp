@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,8 +22,10 @@ using namespace tern::e2e;
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
-               "tern-bench: %s\nusage: tern-bench --peer tern|mosquitto|mosquitto-nodelay|paho --host H --port P "
-               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS]\n",
+               "tern-bench: %s\nusage: tern-bench --peer PEER --host H --port P "
+               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D]\n"
+               "peers: tern, tern-memstore, tern-every, tern-batch, tern-none (a file store with that sync policy), "
+               "mosquitto, mosquitto-nodelay, paho, paho-persist (Paho's default file persistence)\n",
                why);
   std::exit(2);
 }
@@ -42,6 +45,7 @@ settings parse(int argc, char** argv) {
     else if (a == "--window") s.window = std::strtoull(v, nullptr, 10);
     else if (a == "--rate") s.rate = std::atof(v);
     else if (a == "--timeout") s.timeout_s = std::atof(v);
+    else if (a == "--store-dir") s.store_dir = v;
     else usage("unknown flag");
   }
   if (s.qos < 0 || s.qos > 2) usage("--qos takes 0, 1 or 2");
@@ -60,12 +64,15 @@ double cpu_seconds() {
 
 std::unique_ptr<peer> make(const std::string& name) {
   if (name == "tern") return make_tern_peer();
+  if (name == "tern-memstore") return make_tern_peer("memory");
+  if (name == "tern-every" || name == "tern-batch" || name == "tern-none") return make_tern_peer(name.substr(5));
 #ifdef TERN_BENCH_MOSQUITTO
   if (name == "mosquitto") return make_mosquitto_peer(false);
   if (name == "mosquitto-nodelay") return make_mosquitto_peer(true);
 #endif
 #ifdef TERN_BENCH_PAHO
   if (name == "paho") return make_paho_peer();
+  if (name == "paho-persist") return make_paho_peer(true);
 #endif
   return nullptr;
 }
@@ -83,6 +90,20 @@ int main(int argc, char** argv) {
   auto s = parse(argc, argv);
   auto p = make(s.peer);
   if (!p) usage("unknown peer, or built without it");
+  // The persisting peers write under --store-dir (a fresh directory, removed
+  // afterwards, when none is given; put it on the disk you mean to measure).
+  std::string own_dir;
+  if (s.store_dir.empty()) {
+    char tmpl[] = "/var/tmp/tern-bench-store-XXXXXX";
+    if (!::mkdtemp(tmpl)) usage("cannot make a store directory under /var/tmp");
+    s.store_dir = own_dir = tmpl;
+  }
+  struct cleanup {
+    std::string dir;
+    ~cleanup() {
+      if (!dir.empty()) std::filesystem::remove_all(dir);
+    }
+  } remove_own_dir{own_dir};
   tracker t(s.count);
   window_gate g(s.window);
   if (auto err = p->start(s, t, g); !err.empty()) {

@@ -1,5 +1,7 @@
 // Eclipse Paho C as its documentation recommends for asynchronous use:
-// MQTTAsync, one client per connection, success callbacks per request.
+// MQTTAsync, one client per connection, success callbacks per request. With
+// `persist`, the publisher uses Paho's default file persistence
+// (MQTTCLIENT_PERSISTENCE_DEFAULT, one file per message) in the store dir.
 
 #include <MQTTAsync.h>
 
@@ -13,6 +15,7 @@ namespace {
 
 class paho_peer final : public peer {
  public:
+  explicit paho_peer(bool persist) : persist_(persist) {}
   ~paho_peer() override { stop(); }
 
   std::string start(const settings& s, tracker& t, window_gate& g) override {
@@ -24,7 +27,10 @@ class paho_peer final : public peer {
     for (auto* c : {&sub_, &pub_}) {
       static int n = 0;
       std::string id = "paho-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
-      if (MQTTAsync_create(c, uri.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) != MQTTASYNC_SUCCESS)
+      bool persisted = persist_ && c == &pub_;
+      int kind = persisted ? MQTTCLIENT_PERSISTENCE_DEFAULT : MQTTCLIENT_PERSISTENCE_NONE;
+      void* where = persisted ? const_cast<char*>(s.store_dir.c_str()) : nullptr;
+      if (MQTTAsync_create(c, uri.c_str(), id.c_str(), kind, where) != MQTTASYNC_SUCCESS)
         return "MQTTAsync_create failed";
     }
     MQTTAsync_setCallbacks(sub_, this, nullptr, &paho_peer::arrived, nullptr);
@@ -89,6 +95,7 @@ class paho_peer final : public peer {
     if (++seen_ == 2) connacks_.set_value(ok_);
   }
 
+  bool persist_ = false;
   MQTTAsync sub_ = nullptr;
   MQTTAsync pub_ = nullptr;
   int qos_ = 0;
@@ -104,6 +111,6 @@ class paho_peer final : public peer {
 
 }  // namespace
 
-std::unique_ptr<peer> make_paho_peer() { return std::make_unique<paho_peer>(); }
+std::unique_ptr<peer> make_paho_peer(bool persist) { return std::make_unique<paho_peer>(persist); }
 
 }  // namespace tern::e2e

@@ -1,5 +1,9 @@
 // tern, used as docs/client.md describes: one client per connection, each
-// with its own I/O thread; completions through on_publish.
+// with its own I/O thread; completions through on_publish. With a store, the
+// publisher keeps its messages in it (docs/client.md, "Messages that survive
+// a restart").
+
+#include <unistd.h>
 
 #include <asio/use_future.hpp>
 #include <memory>
@@ -12,6 +16,8 @@ namespace {
 
 class tern_peer final : public peer {
  public:
+  explicit tern_peer(std::string store) : store_(std::move(store)) {}
+
   std::string start(const settings& s, tracker& t, window_gate& g) override {
     qos_ = static_cast<tern::qos>(s.qos);
     topic_ = s.topic;
@@ -21,7 +27,21 @@ class tern_peer final : public peer {
     o.session.max_inflight = s.window ? s.window : 65535;
     o.session.max_queued = 0;
     sub_ = std::make_unique<client>(o);
-    pub_ = std::make_unique<client>(o);
+    auto po = o;
+    if (!store_.empty()) {
+      po.connect.client_id = "tern-bench-pub-" + std::to_string(::getpid());
+      if (store_ == "memory") {
+        po.store = std::make_shared<memory_store>();
+      } else {
+        file_store_options fo;
+        fo.sync = store_ == "every" ? sync_policy::every : store_ == "none" ? sync_policy::none : sync_policy::batch;
+        std::string detail;
+        auto fs = file_store::open(s.store_dir, po.connect.client_id, fo, &detail);
+        if (!fs) return detail;
+        po.store = std::move(*fs);
+      }
+    }
+    pub_ = std::make_unique<client>(po);
     sub_->on_message([&t](const received_message& m) { t.on_message(m.payload.data(), m.payload.size()); });
     pub_->on_publish([&g](message_id) { g.release(); });
     sub_->start();
@@ -49,6 +69,7 @@ class tern_peer final : public peer {
   }
 
  private:
+  std::string store_;
   std::unique_ptr<client> sub_, pub_;
   tern::qos qos_ = qos::at_most_once;
   std::string topic_;
@@ -56,6 +77,6 @@ class tern_peer final : public peer {
 
 }  // namespace
 
-std::unique_ptr<peer> make_tern_peer() { return std::make_unique<tern_peer>(); }
+std::unique_ptr<peer> make_tern_peer(const std::string& store) { return std::make_unique<tern_peer>(store); }
 
 }  // namespace tern::e2e
