@@ -198,13 +198,13 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
   }
   message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
-    if (done) self.subscribe_done_.emplace(mid, std::move(done));
-    for (const auto& [f, q] : filters) self.subscriptions_[f] = q;
+    if (done) self.requests_.subscribe_done.emplace(mid, std::move(done));
+    for (const auto& [f, q] : filters) self.requests_.subscriptions[f] = q;
     if (self.session_.is_connected()) {
       self.send_subscribe(mid, filters);
       self.run_actions();
     } else {
-      self.offline_requests_.push_back({mid, true, filters});
+      self.requests_.offline.push_back({mid, true, filters});
     }
   });
   return mid;
@@ -226,15 +226,15 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
     if (auto ec = validate_topic_filter(f)) return ec;
   message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
-    if (done) self.unsubscribe_done_.emplace(mid, std::move(done));
-    for (const auto& f : filters) self.subscriptions_.erase(f);
+    if (done) self.requests_.unsubscribe_done.emplace(mid, std::move(done));
+    for (const auto& f : filters) self.requests_.subscriptions.erase(f);
     if (self.session_.is_connected()) {
       self.send_unsubscribe(mid, filters);
       self.run_actions();
     } else {
-      impl::offline_request r{mid, false, {}};
+      detail::request_book::offline_request r{mid, false, {}};
       for (const auto& f : filters) r.filters.emplace_back(f, qos::at_most_once);
-      self.offline_requests_.push_back(std::move(r));
+      self.requests_.offline.push_back(std::move(r));
     }
   });
   return mid;
@@ -277,21 +277,21 @@ void client::set_log_mask(std::uint8_t mask) {
 
 result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const received_message&)> f) {
   if (auto ec = validate_topic_filter(filter)) return ec;
-  auto id = impl_->next_handler_id_.fetch_add(1);
+  auto id = impl_->topic_handlers_.next_id.fetch_add(1);
   impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const received_message&)>>(
                                                    std::move(f))](impl& self) mutable {
-    self.handlers_.insert(filter, impl::topic_handler{id, std::move(fn)});
-    self.handler_filters_.emplace(id, std::move(filter));
+    self.topic_handlers_.trie.insert(filter, detail::topic_handlers::handler{id, std::move(fn)});
+    self.topic_handlers_.filters.emplace(id, std::move(filter));
   });
   return id;
 }
 
 void client::remove_topic_handler(std::uint64_t id) {
   impl_->post([id](impl& self) {
-    auto it = self.handler_filters_.find(id);
-    if (it == self.handler_filters_.end()) return;
-    self.handlers_.erase_if(it->second, [id](const impl::topic_handler& h) { return h.id == id; });
-    self.handler_filters_.erase(it);
+    auto it = self.topic_handlers_.filters.find(id);
+    if (it == self.topic_handlers_.filters.end()) return;
+    self.topic_handlers_.trie.erase_if(it->second, [id](const detail::topic_handlers::handler& h) { return h.id == id; });
+    self.topic_handlers_.filters.erase(it);
   });
 }
 

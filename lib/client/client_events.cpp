@@ -3,20 +3,6 @@
 #include "client/client_impl.hpp"
 
 namespace tern {
-namespace {
-
-// Removes and returns the completion registered for `mid`, if any.
-template <class Map>
-typename Map::mapped_type take(Map& m, message_id mid) {
-  if (m.empty()) return {};
-  auto it = m.find(mid);
-  if (it == m.end()) return {};
-  auto f = std::move(it->second);
-  m.erase(it);
-  return f;
-}
-
-}  // namespace
 
 void client::impl::run_actions() {
   handle_all();
@@ -66,10 +52,10 @@ void client::impl::handle_batch() {
             else complete_publish(a.mid, {});
           } else if constexpr (std::is_same_v<A, subscribed>) {
             if (!a.ec && on_subscribe_) on_subscribe_(a.mid, a.granted);
-            if (auto done = take(subscribe_done_, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
+            if (auto done = detail::request_book::take(requests_.subscribe_done, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
           } else if constexpr (std::is_same_v<A, unsubscribed>) {
             if (!a.ec && on_unsubscribe_) on_unsubscribe_(a.mid);
-            if (auto done = take(unsubscribe_done_, a.mid)) done(a.ec);
+            if (auto done = detail::request_book::take(requests_.unsubscribe_done, a.mid)) done(a.ec);
           } else if constexpr (std::is_same_v<A, connection_closed>) {
             on_closed(a);
           } else if constexpr (std::is_same_v<A, log_line>) {
@@ -125,7 +111,7 @@ void client::impl::drain_outbox() {
 
 std::error_code client::impl::publish_item(detail::outbox_item& item) {
   auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
-  if (r && item.done) publish_done_.emplace(item.mid, std::move(item.done));
+  if (r && item.done) requests_.publish_done.emplace(item.mid, std::move(item.done));
   handle_all();  // the views of this call's actions end with the next session call
   return r ? std::error_code{} : r.error();
 }
@@ -153,11 +139,11 @@ void client::impl::on_connected(const connected& c) {
 
 void client::impl::resubscribe(bool session_present) {
   // Without a resumed session the broker has forgotten our subscriptions.
-  if (!session_present && !subscriptions_.empty()) {
+  if (!session_present && !requests_.subscriptions.empty()) {
     std::vector<std::pair<std::string, qos>> all;
-    for (const auto& [f, q] : subscriptions_) {
+    for (const auto& [f, q] : requests_.subscriptions) {
       bool requested = false;  // sent below anyway, under the user's id
-      for (const auto& r : offline_requests_)
+      for (const auto& r : requests_.offline)
         for (const auto& rf : r.filters) requested |= r.subscribe && rf.first == f;
       if (!requested) all.emplace_back(f, q);
     }
@@ -167,8 +153,8 @@ void client::impl::resubscribe(bool session_present) {
 }
 
 void client::impl::flush_offline_requests() {
-  auto requests = std::move(offline_requests_);
-  offline_requests_.clear();
+  auto requests = std::move(requests_.offline);
+  requests_.offline.clear();
   for (const auto& r : requests) {
     if (r.subscribe) {
       send_subscribe(r.mid, r.filters);
@@ -186,7 +172,7 @@ void client::impl::send_subscribe(message_id mid, const std::vector<std::pair<st
   auto r = session_.subscribe(entries, clock::now(), actions_, mid);
   if (!r) {
     log(log_level::err, "subscribe failed: " + r.error().message());
-    if (auto done = take(subscribe_done_, mid)) done(r.error(), {});
+    if (auto done = detail::request_book::take(requests_.subscribe_done, mid)) done(r.error(), {});
   }
 }
 
@@ -195,7 +181,7 @@ void client::impl::send_unsubscribe(message_id mid, const std::vector<std::strin
   auto r = session_.unsubscribe(views, clock::now(), actions_, mid);
   if (!r) {
     log(log_level::err, "unsubscribe failed: " + r.error().message());
-    if (auto done = take(unsubscribe_done_, mid)) done(r.error());
+    if (auto done = detail::request_book::take(requests_.unsubscribe_done, mid)) done(r.error());
   }
 }
 
@@ -216,11 +202,11 @@ void client::impl::complete_publish(message_id mid, std::error_code ec) {
     ++messages_out_;
     if (on_publish_) on_publish_(mid);
   }
-  if (auto done = take(publish_done_, mid)) done(ec, mid);
+  if (auto done = detail::request_book::take(requests_.publish_done, mid)) done(ec, mid);
 }
 
 void client::impl::deliver(const message_received& m) {
-  std::size_t n = handlers_.for_each_match(m.topic, [&m](const topic_handler& h) { (*h.fn)(m); });
+  std::size_t n = topic_handlers_.trie.for_each_match(m.topic, [&m](const detail::topic_handlers::handler& h) { (*h.fn)(m); });
   if (n == 0 && on_message_) on_message_(m);
 }
 

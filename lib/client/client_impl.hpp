@@ -23,6 +23,8 @@
 #include "client/backoff.hpp"
 #include "client/outbox.hpp"
 #include "client/read_pacer.hpp"
+#include "client/request_book.hpp"
+#include "client/topic_handlers.hpp"
 #include "client/write_queue.hpp"
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
@@ -190,18 +192,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // at once, from a guarded handler).
   std::atomic<int> lingering_{0};
 
-  // Subscriptions, renewed after a reconnect that did not resume the session.
-  std::map<std::string, qos, std::less<>> subscriptions_;
-  struct offline_request {
-    message_id mid;
-    bool subscribe;
-    std::vector<std::pair<std::string, qos>> filters;
-  };
-  std::vector<offline_request> offline_requests_;
-  // Completions the caller asked for, by message id.
-  std::unordered_map<message_id, std::function<void(std::error_code, message_id)>> publish_done_;
-  std::unordered_map<message_id, std::function<void(std::error_code, std::vector<std::uint8_t>)>> subscribe_done_;
-  std::unordered_map<message_id, std::function<void(std::error_code)>> unsubscribe_done_;
+  detail::request_book requests_;
 
   // Callbacks.
   std::function<void(bool, int)> on_connect_;
@@ -215,14 +206,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void(message_id)> on_persisted_;
   std::vector<message_id> unsynced_;  // accepted, durable at the next sync
   std::string store_note_;            // logged at the first connect
-  struct topic_handler {
-    std::uint64_t id;
-    std::shared_ptr<std::function<void(const received_message&)>> fn;
-    bool operator==(const topic_handler& o) const noexcept { return id == o.id; }
-  };
-  topic_trie<topic_handler> handlers_;
-  std::unordered_map<std::uint64_t, std::string> handler_filters_;
-  std::atomic<std::uint64_t> next_handler_id_{1};
+  detail::topic_handlers topic_handlers_;
 
   /// `f` as a handler that runs on the strand holding io_mutex_. Every
   /// completion handler of the client that touches its state is made by

@@ -100,18 +100,18 @@ void client::impl::end_stop() {
     log(log_level::err, "stopped with " + std::to_string(lost.size()) + " message(s) not delivered (mid " + ids + ")");
   }
   for (auto mid : lost) complete_publish(mid, errc::stopped);
-  auto requests = std::move(offline_requests_);
-  offline_requests_.clear();
+  auto requests = std::move(requests_.offline);
+  requests_.offline.clear();
   for (const auto& r : requests) {
     if (r.subscribe) {
-      if (auto it = subscribe_done_.find(r.mid); it != subscribe_done_.end()) {
+      if (auto it = requests_.subscribe_done.find(r.mid); it != requests_.subscribe_done.end()) {
         auto f = std::move(it->second);
-        subscribe_done_.erase(it);
+        requests_.subscribe_done.erase(it);
         f(errc::stopped, {});
       }
-    } else if (auto it = unsubscribe_done_.find(r.mid); it != unsubscribe_done_.end()) {
+    } else if (auto it = requests_.unsubscribe_done.find(r.mid); it != requests_.unsubscribe_done.end()) {
       auto f = std::move(it->second);
-      unsubscribe_done_.erase(it);
+      requests_.unsubscribe_done.erase(it);
       f(errc::stopped);
     }
   }

@@ -1,0 +1,29 @@
+#pragma once
+// The client's per-filter message handlers (client::add_topic_handler): a
+// topic trie of them, each handler's filter by id (for removal), and the
+// next id, handed out on the caller's thread.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "tern/session.hpp"
+#include "tern/topic.hpp"
+
+namespace tern::detail {
+
+struct topic_handlers {
+  struct handler {
+    std::uint64_t id;
+    std::shared_ptr<std::function<void(const message_received&)>> fn;
+    bool operator==(const handler& o) const noexcept { return id == o.id; }
+  };
+  topic_trie<handler> trie;                              // strand only
+  std::unordered_map<std::uint64_t, std::string> filters;  // strand only
+  std::atomic<std::uint64_t> next_id{1};                 // any thread
+};
+
+}  // namespace tern::detail
