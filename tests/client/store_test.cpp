@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,6 +280,70 @@ TEST(ClientStore, AnInboundQoS2MessageKilledBetweenPubrecAndPubrelIsHandledOnce)
     EXPECT_TRUE(store->load().inbound_qos2.empty());  // released by PUBREL
   }
   std::filesystem::remove_all(dir);
+}
+
+// A full disk for real: a 64 KiB tmpfs, mounted in a mount namespace of a
+// child process (needs root; skipped elsewhere). publish() fails with
+// ENOSPC once the store cannot take a message, the client keeps running,
+// nothing stored is lost, and publishing works again once space is freed.
+TEST(ClientStore, AFullTmpfsFailsPublishAndLosesNothing) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    char tmpl[] = "/tmp/tern-tmpfs-XXXXXX";
+    if (!::mkdtemp(tmpl)) ::_exit(70);
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tern-test", tmpl, "tmpfs", 0, "size=64k") != 0) {
+      ::rmdir(tmpl);
+      ::_exit(77);  // no privilege to mount: skipped
+    }
+    std::string dir = tmpl;
+    auto fail = [&](int code) {
+      ::umount(tmpl);
+      ::rmdir(tmpl);
+      ::_exit(code);
+    };
+    {  // room to give back later
+      std::FILE* f = std::fopen((dir + "/filler").c_str(), "w");
+      std::string block(16 * 1024, 'f');
+      if (!f || std::fwrite(block.data(), 1, block.size(), f) != block.size() || std::fclose(f) != 0) fail(71);
+    }
+    std::size_t stored = 0;
+    {
+      auto store = file_store::open(dir, "full", {sync_policy::batch});
+      if (!store) fail(72);
+      client_options o;
+      o.brokers = {"mqtt://127.0.0.1:1"};
+      o.connect.client_id = "full";
+      o.session.max_queued = 0;
+      o.stop_linger = 0ms;
+      o.store = std::move(*store);
+      client c(o);  // never connected: every message stays stored
+      std::string payload(1024, 'p');
+      std::error_code ec;
+      for (int i = 0; i < 1000 && !ec; ++i) {
+        auto r = c.publish("t", payload, qos::at_least_once);
+        if (r) ++stored;
+        else ec = r.error();
+      }
+      if (ec != std::errc::no_space_on_device) fail(73);
+      if (stored < 10) fail(74);
+      if (!c.publish("t", "qos 0 is not stored", qos::at_most_once)) fail(75);
+      if (::unlink((dir + "/filler").c_str()) != 0) fail(76);
+      if (!c.publish("t", payload, qos::at_least_once)) fail(78);  // room again
+      ++stored;
+    }
+    auto again = file_store::open(dir, "full");
+    if (!again) fail(79);
+    if ((*again)->load().messages.size() != stored) fail(80);
+    if ((*again)->report().dropped_bytes != 0) fail(81);
+    again->reset();
+    fail(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed (see the test's exit codes)";
 }
 
 // A store whose contents no session could have made.
