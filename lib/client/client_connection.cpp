@@ -24,6 +24,7 @@ void client::impl::start_connect() {
     if (on_disconnect_) on_disconnect_(config_error_);
     return;
   }
+  if (!store_warning_.empty()) log(log_level::warning, std::exchange(store_warning_, {}));
   if (!store_note_.empty()) log(log_level::info, std::exchange(store_note_, {}));
   want_connection_ = true;
   permanent_failure_ = false;

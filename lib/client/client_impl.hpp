@@ -206,6 +206,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void(message_id)> on_persisted_;
   std::vector<message_id> unsynced_;  // accepted, durable at the next sync
   std::string store_note_;            // logged at the first connect
+  std::string store_warning_;         // a damaged store, logged at the first connect
   detail::topic_handlers topic_handlers_;
 
   /// `f` as a handler that runs on the strand holding io_mutex_. Every

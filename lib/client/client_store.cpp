@@ -19,6 +19,15 @@ void client::impl::restore_from_store() {
     return;
   }
   stored_pending_ = state.messages.size();
+  // What opening a file store found wrong is said, with counts, at the first connect.
+  if (const auto* fs = dynamic_cast<const file_store*>(store_.get())) {
+    const auto& r = fs->report();
+    if (r.dropped_bytes != 0 || r.skipped_records != 0)
+      store_warning_ = "message store " + r.path + ": " + std::to_string(r.records) + " records read, " +
+                       std::to_string(r.skipped_records) + " skipped, " + std::to_string(r.dropped_bytes) +
+                       " bytes dropped (" + (r.damage.empty() ? "records that fit nothing held" : r.damage) +
+                       "); what came before them was kept";
+  }
   if (!state.messages.empty() || !state.inbound_qos2.empty())
     store_note_ = "Restored " + std::to_string(state.messages.size()) + " messages and " +
                   std::to_string(state.inbound_qos2.size()) + " inbound QoS 2 ids from the message store";

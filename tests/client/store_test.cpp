@@ -12,6 +12,7 @@
 #include <asio/use_future.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -344,6 +345,45 @@ TEST(ClientStore, AFullTmpfsFailsPublishAndLosesNothing) {
   ASSERT_TRUE(WIFEXITED(status));
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed (see the test's exit codes)";
+}
+
+// A torn last record is dropped, the rest restored, and the loss logged with counts.
+TEST(ClientStore, ADamagedStoreIsLoggedWithCountsAtConnect) {
+  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  {
+    auto s = file_store::open(dir, "store-test");
+    ASSERT_TRUE(s);
+    store_update u;
+    u.mid = 1;
+    u.topic = "t";
+    u.payload = as_bytes(std::string_view("kept"));
+    u.qos = qos::at_least_once;
+    ASSERT_FALSE((*s)->apply(u));
+  }
+  {
+    std::ofstream out(dir + "/" + file_store::file_name("store-test") + ".tern-store", std::ios::binary | std::ios::app);
+    out.write("\x40\x00\x00\x00torn", 8);
+  }
+  auto opened = file_store::open(dir, "store-test");
+  ASSERT_TRUE(opened);
+  recording_broker broker(true);
+  std::mutex m;
+  std::vector<std::string> warnings;
+  client c(persistent_options(broker, std::move(*opened)));
+  c.on_log([&](log_level level, std::string_view text) {
+    std::lock_guard l(m);
+    if (level == log_level::warning) warnings.emplace_back(text);
+  });
+  ASSERT_TRUE(connect_and_wait(c));
+  ASSERT_TRUE(broker.wait_for(1));
+  EXPECT_EQ(broker.publishes()[0].payload, "kept");
+  std::lock_guard l(m);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings[0].find("1 records read, 0 skipped, 8 bytes dropped (last record cut short)"), std::string::npos)
+      << warnings[0];
+  std::filesystem::remove_all(dir);
 }
 
 // A store whose contents no session could have made.
