@@ -52,13 +52,31 @@ class Broker:
     def __init__(self, workdir, configure=None):
         self.dir = workdir
         self.host = "127.0.0.1"
-        self.port = free_port()
-        self.ws_port = free_port()
-        self.tls_port = free_port()
         pki = _make_pki(workdir)
         self.ca = pki["ca.crt"]
+        self._pki = pki
+        self._configure = configure
         self.conf = os.path.join(workdir, "mosquitto.conf")
         self.log = os.path.join(workdir, "mosquitto.log")
+        self.proc = None
+        # A port found free may be taken by someone else before mosquitto
+        # binds it: then it exits at once, and new ports are tried.
+        for attempt in range(3):
+            self._write_conf()
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                if attempt == 2 or self.proc is None or self.proc.poll() is None:
+                    raise
+                self.proc = None
+
+    def _write_conf(self):
+        ports = set()
+        while len(ports) < 3:
+            ports.add(free_port())
+        self.port, self.ws_port, self.tls_port = ports
+        pki = self._pki
         with open(self.conf, "w") as f:
             f.write(
                 "per_listener_settings false\nallow_anonymous true\npersistence false\n"
@@ -71,10 +89,8 @@ class Broker:
             )
             if os.geteuid() == 0:
                 f.write("user root\n")
-            if configure is not None:  # more lines, from files it may make in workdir
-                f.write(configure(workdir))
-        self.proc = None
-        self.start()
+            if self._configure is not None:  # more lines, from files it may make in workdir
+                f.write(self._configure(self.dir))
 
     def start(self):
         assert self.proc is None
@@ -85,7 +101,12 @@ class Broker:
 
     def _accepting(self):
         if self.proc.poll() is not None:
-            raise RuntimeError("mosquitto exited; see " + self.log)
+            try:
+                with open(self.log, errors="replace") as f:
+                    tail = f.read()[-600:]
+            except OSError:
+                tail = "(no log)"
+            raise RuntimeError("mosquitto exited; see %s:\n%s" % (self.log, tail))
         # Every listener: mosquitto opens them one after another, and the
         # WebSocket one (libwebsockets) takes a while after the first.
         for port in (self.port, self.ws_port, self.tls_port):
