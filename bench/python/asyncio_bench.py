@@ -222,24 +222,8 @@ def main():
     import tern_fastapi  # noqa: F401
 
     complete, cpu0, t0, pub_secs, dropped = asyncio.run(run(args, topic, client_id, mode, counter))
-    n = counter.received
-    span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
-    cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
-    fields = [
-        ("peer", args.peer), ("mode", mode), ("qos", args.qos), ("count", args.count), ("size", args.size),
-        ("rate", args.rate), ("secs", "%.3f" % span), ("msgs_per_s", "%.0f" % (n / span if n > 1 else 0.0)),
-        ("cpu_us_per_msg", "%.2f" % (cpu / max(n, 1) * 1e6)),
-        ("cpu_all_us_per_msg", "%.2f" % ((counter.cpu_last - cpu0) / max(n, 1) * 1e6)),
-        ("loop_cpu_us_per_msg",
-         "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
-        ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
-        ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad), ("dropped", dropped),
-        ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
-        ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
-    ]
-    print(" ".join("%s=%s" % kv for kv in fields), flush=True)
+    flask_bench.print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, "loop")
     return 0 if complete else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -316,6 +316,32 @@ class PahoReceiver:
         self.c.loop_stop()
 
 
+def print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, thread_name, extra=()):
+    """The run's key=value line: rates over the span from the first message
+    to the last, CPU per message (the process's over that span, over the
+    whole run, and ``<thread_name>_cpu_us_per_msg`` for the thread that ran
+    the handler), then ``extra`` pairs."""
+    n = counter.received
+    span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
+    cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
+    fields = [
+        ("peer", args.peer), ("mode", mode), ("qos", args.qos), ("count", args.count), ("size", args.size),
+        ("rate", getattr(args, "rate", 0)), ("secs", "%.3f" % span),
+        ("msgs_per_s", "%.0f" % (n / span if n > 1 else 0.0)),
+        ("cpu_us_per_msg", "%.2f" % (cpu / max(n, 1) * 1e6)),
+        ("cpu_all_us_per_msg", "%.2f" % ((counter.cpu_last - cpu0) / max(n, 1) * 1e6)),
+        (thread_name + "_cpu_us_per_msg",
+         "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
+        ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
+        ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad),
+        ("dropped", dropped),
+    ] + list(extra) + [
+        ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
+        ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
+    ]
+    print(" ".join("%s=%s" % kv for kv in fields), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--peer", choices=("tern", "paho", "tern-log", "paho-log", "none"))
@@ -394,27 +420,9 @@ def main():
     dropped = receiver.dropped()
     receiver.close()
 
-    n = counter.received
-    span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
-    cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
-    cpu_all = counter.cpu_last - cpu0
-    rate = n / span if n > 1 else 0.0
-    fields = [
-        ("peer", args.peer), ("mode", mode), ("qos", args.qos), ("count", args.count), ("size", args.size),
-        ("secs", "%.3f" % span), ("msgs_per_s", "%.0f" % rate),
-        ("cpu_us_per_msg", "%.2f" % (cpu / max(n, 1) * 1e6)),
-        ("cpu_all_us_per_msg", "%.2f" % (cpu_all / max(n, 1) * 1e6)),
-        ("handler_thread_cpu_us_per_msg",
-         "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
-        ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
-        ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad),
-        ("dropped", dropped), ("log_lines", receiver.log_lines),
-        ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
-        ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
-    ]
-    print(" ".join("%s=%s" % kv for kv in fields), flush=True)
+    print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, "handler_thread",
+                  [("log_lines", receiver.log_lines)])
     return 0 if complete else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

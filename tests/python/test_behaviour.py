@@ -20,8 +20,10 @@ from tern_flask import (
     MQTT_ERR_NO_CONN,
     MQTT_ERR_QUEUED,
     MQTT_ERR_SUCCESS,
+    MQTT_LOG_DEBUG,
     MQTT_LOG_ERR,
     MQTT_LOG_INFO,
+    MQTT_LOG_WARNING,
     Mqtt,
     MQTTMessage,
     TopicQos,
@@ -608,3 +610,21 @@ def test_init_app_can_be_retried_after_a_config_error(broker, make_app, mqtts, t
     mqtt.subscribe(topic)
     mqtt.publish(topic, "after the retry", qos=1)
     assert eventually(lambda: got == [b"after the retry"])
+
+
+def test_on_log_levels_limits_what_a_handler_gets(broker, make_app, mqtts, topic):
+    """``on_log(levels=...)`` (as tern_fastapi's): a handler for problems
+    only never sees the per-packet DEBUG lines; one for every level does.
+    The registration keeps its levels, for the client a fork() starts."""
+    m = start(make_app, mqtts, broker.config())
+    problems, everything = [], []
+    m.on_log(levels=MQTT_LOG_WARNING | MQTT_LOG_ERR)(lambda c, u, level, buf: problems.append(level))
+    m.on_log()(lambda c, u, level, buf: everything.append(level))
+    m.on_message()(lambda c, u, msg: 1 / 0)  # an ERR line per message
+    m.subscribe(topic)
+    m.publish(topic, "x")
+    assert eventually(lambda: MQTT_LOG_ERR in problems)
+    assert m.wait_idle(2)
+    assert set(problems) <= {MQTT_LOG_WARNING, MQTT_LOG_ERR}, problems
+    assert MQTT_LOG_DEBUG in everything and MQTT_LOG_ERR in everything
+    assert [r.levels for r in m._registrations if r.kind == "log"] == [MQTT_LOG_WARNING | MQTT_LOG_ERR, 0x1F]

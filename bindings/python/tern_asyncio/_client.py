@@ -14,7 +14,7 @@ from tern_flask._core import (
     MQTT_LOG_WARNING,
     Core,
 )
-from tern_flask._mqtt import _LOGGING_LEVELS, _payload_bytes, _topic_list
+from tern_flask._api import LOGGING_LEVELS, payload_bytes, topic_list
 
 from ._errors import CONNACK_TEXT, MqttCodeError, MqttConnectError, MqttError, SubscriptionRefused
 from ._loop import LoopDispatch
@@ -138,7 +138,7 @@ class Client:
         verbose = bool(mqtt_logging)
 
         def forward_log(client, userdata, level, buf):
-            log.log(_LOGGING_LEVELS.get(level, logging.INFO), "%s", buf)
+            log.log(LOGGING_LEVELS.get(level, logging.INFO), "%s", buf)
 
         core.add("log", forward_log, "full", 0x1F if verbose else MQTT_LOG_WARNING | MQTT_LOG_ERR)
         if self._messages is not None:
@@ -304,7 +304,7 @@ class Client:
         Cancelling the call (or ``timeout``) ends the wait only: the message
         is on its way and is still delivered."""
         self._check_open()
-        data = _payload_bytes(payload)
+        data = payload_bytes(payload)
         rc, mid = self._core.publish(topic, data, qos, retain)
         if rc not in (MQTT_ERR_SUCCESS, MQTT_ERR_QUEUED):
             self._raise_invalid_topic(topic, qos, _core.topic_error)
@@ -321,7 +321,7 @@ class Client:
         subscription is still renewed when reconnected: it stays in
         ``topics``). Cancelling ends the wait only."""
         self._check_open()
-        topics = _topic_list(topic, qos)
+        topics = topic_list(topic, qos)
         for f, q in topics:
             self._raise_invalid_topic(f, q, _core.filter_error)
         rc, mid = self._core.subscribe(topics)

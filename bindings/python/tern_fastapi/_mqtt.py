@@ -3,15 +3,14 @@
 import contextlib
 import weakref
 
-from tern_flask._core import MQTT_ERR_NOT_FOUND, MQTT_ERR_NO_CONN, MQTT_ERR_SUCCESS
-from tern_flask._mqtt import TopicQos, _call_form, _payload_bytes, _topic_list
+from tern_flask._api import FlaskMqttApi, TopicQos, call_form
 from tern_asyncio import Client
 from tern_asyncio._stream import DROP_NEWEST
 
 from ._handlers import HandlerRunner
 
 
-class FastMQTT:
+class FastMQTT(FlaskMqttApi):
     """An MQTT client that lives as long as an ASGI app::
 
         mqtt = FastMQTT(config={"MQTT_BROKER_URL": "localhost"})
@@ -28,7 +27,8 @@ class FastMQTT:
 
     Handlers take Flask-MQTT's (paho's) arguments and may be plain or
     ``async def``; they run in order on the app's event loop (see
-    ``_handlers``). ``publish``, ``subscribe`` and ``unsubscribe`` return
+    ``_handlers``); one that raises is logged, and reported to ``on_log``
+    handlers at MQTT_LOG_ERR. ``publish``, ``subscribe`` and ``unsubscribe`` return
     Flask-MQTT's ``(result, mid)`` at once; ``await mqtt.client.publish(...)``
     (a `tern_asyncio.Client`) waits for the broker. Configuration: the
     ``MQTT_*`` keys of tern_flask in ``config`` (any mapping, such as
@@ -45,7 +45,7 @@ class FastMQTT:
         self._core = self.client._core
         self._core.set_owner(self)
         self._runner = HandlerRunner(queue_size)
-        self._registrations = []  # (fn, handler id)
+        self._registrations = []  # Registration
         self._started = False
 
     # ---- the app's lifespan ----
@@ -95,69 +95,19 @@ class FastMQTT:
         finally:
             await self._runner.stop()
 
-    # ---- handlers (decorators, as Flask-MQTT's) ----
+    # ---- handlers: the decorators are FlaskMqttApi's ----
 
-    def _register(self, kind, fn, topic=None, levels=0x1F):
+    def _add_handler(self, kind, fn, topic, levels):
         if kind == "topic":
-            hid = self._core.add_topic(topic, self._runner.wrap(fn, droppable=True))
-        else:
-            wrapped = self._runner.wrap(fn, droppable=kind == "message")
-            hid = self._core.add(kind, wrapped, _call_form(kind, fn), levels)
-            if kind == "log":
-                owner = weakref.ref(self)
-                self._runner.log_handlers.append((fn, owner))
-        self._registrations.append((fn, hid))
-        return fn
+            return self._core.add_topic(topic, self._runner.wrap(fn, droppable=True))
+        wrapped = self._runner.wrap(fn, droppable=kind == "message")
+        hid = self._core.add(kind, wrapped, call_form(kind, fn), levels)
+        if kind == "log":
+            self._runner.log_handlers.append((fn, weakref.ref(self)))
+        return hid
 
-    def _decorator(self, kind, topic=None, levels=0x1F):
-        return lambda fn: self._register(kind, fn, topic, levels)
-
-    def on_connect(self):
-        """``handler(client, userdata, flags, rc)``: every CONNACK (``rc`` 0
-        accepted, 1-5 refused); also called at once if already connected."""
-        return self._decorator("connect")
-
-    def on_disconnect(self):
-        """``handler(client, userdata, rc)``: a connection ended (rc 0 after ``disconnect``)."""
-        return self._decorator("disconnect")
-
-    def on_message(self):
-        """``handler(client, userdata, message)`` for messages no ``on_topic`` handler takes."""
-        return self._decorator("message")
-
-    def on_topic(self, topic):
-        """``handler(client, userdata, message)`` for messages matching ``topic``
-        (wildcards and ``$share/<group>/`` allowed); they skip ``on_message``.
-        It does not subscribe."""
-        return self._decorator("topic", topic)
-
-    def on_publish(self):
-        """``handler(client, userdata, mid)``: QoS 0 written, 1 PUBACK, 2 PUBCOMP."""
-        return self._decorator("publish")
-
-    def on_subscribe(self):
-        """``handler(client, userdata, mid, granted_qos)``."""
-        return self._decorator("subscribe")
-
-    def on_unsubscribe(self):
-        """``handler(client, userdata, mid)``."""
-        return self._decorator("unsubscribe")
-
-    def on_log(self, levels=0x1F):
-        """``handler(client, userdata, level, buf)``; ``levels`` (a bitwise or of
-        MQTT_LOG_*) limits it: ``MQTT_LOG_WARNING | MQTT_LOG_ERR`` takes
-        problems without paho's per-packet DEBUG lines. Handlers that raise
-        are reported here at MQTT_LOG_ERR."""
-        return self._decorator("log", levels=levels)
-
-    def remove_handler(self, fn):
-        """Unregisters every registration of ``fn``; returns whether there was one."""
-        found = [r for r in self._registrations if r[0] is fn]
-        for reg in found:
-            self._core.remove(reg[1])
-            self._registrations.remove(reg)
+    def _handler_removed(self, fn):
         self._runner.log_handlers = [h for h in self._runner.log_handlers if h[0] is not fn]
-        return bool(found)
 
     @property
     def userdata(self):
@@ -167,33 +117,8 @@ class FastMQTT:
     def userdata(self, value):
         self._core.set_userdata(value)
 
-    # ---- publish and subscribe: Flask-MQTT's return values ----
-
-    def publish(self, topic, payload=None, qos=0, retain=False):
-        """Returns ``(result, mid)`` at once: MQTT_ERR_SUCCESS; MQTT_ERR_QUEUED
-        while offline; MQTT_ERR_QUEUE_SIZE when the offline queue is full;
-        MQTT_ERR_INVAL for a bad topic or QoS. ``on_publish`` tells when it
-        is complete; or use ``await mqtt.client.publish(...)``."""
-        return self._core.publish(topic, _payload_bytes(payload), qos, retain)
-
-    def subscribe(self, topic, qos=0):
-        """A filter, a ``(filter, qos)`` tuple or a list of them; returns
-        ``(result, mid)``. Before startup or offline: ``MQTT_ERR_NO_CONN``, and
-        it is sent once connected; renewed after every reconnect."""
-        return self._core.subscribe(_topic_list(topic, qos))
-
-    def unsubscribe(self, topic):
-        """Returns ``(result, mid)``, or None if ``topic`` is not subscribed."""
-        result = self._core.unsubscribe(topic)
-        return None if result[0] == MQTT_ERR_NOT_FOUND else result
-
-    def unsubscribe_all(self):
-        """Unsubscribes every topic in ``topics``; True if all went."""
-        ok = True
-        for topic in list(self.topics):
-            r = self.unsubscribe(topic)
-            ok = ok and r is not None and r[0] in (MQTT_ERR_SUCCESS, MQTT_ERR_NO_CONN)
-        return ok
+    # ---- publish and subscribe: FlaskMqttApi's, which return at once;
+    # ``await mqtt.client.publish(...)`` waits for the broker ----
 
     def hold_subscription(self, topic_filter, qos=0):
         """Makes sure the messages of ``topic_filter`` arrive, on behalf of

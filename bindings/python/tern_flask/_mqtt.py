@@ -1,117 +1,22 @@
 """tern_flask.Mqtt: Flask-MQTT's Mqtt class over tern::web::mqtt."""
 
 import atexit
-import inspect
 import logging
 import os
 import sys
-import typing
 import weakref
 
 from . import _config, _dispatch, _process
-from ._core import (
-    MQTT_ERR_NO_CONN,
-    MQTT_ERR_NOT_FOUND,
-    MQTT_ERR_SUCCESS,
-    MQTT_LOG_DEBUG,
-    MQTT_LOG_ERR,
-    MQTT_LOG_INFO,
-    MQTT_LOG_NOTICE,
-    MQTT_LOG_WARNING,
-    Core,
-)
+from ._api import ALL_LOG_LEVELS, LOGGING_LEVELS, FlaskMqttApi, TopicQos, call_form
+from ._core import MQTT_LOG_ERR, MQTT_LOG_WARNING, Core
 
 log = logging.getLogger("tern_flask")
-
-_LOGGING_LEVELS = {
-    MQTT_LOG_DEBUG: logging.DEBUG,
-    MQTT_LOG_INFO: logging.INFO,
-    MQTT_LOG_NOTICE: logging.INFO,
-    MQTT_LOG_WARNING: logging.WARNING,
-    MQTT_LOG_ERR: logging.ERROR,
-}
 
 # Handler events (messages, log lines) that may wait for the dispatcher;
 # beyond this, new messages are dropped and counted (status()["dropped"]).
 QUEUE_SIZE = 10000
 
 _UNSET = object()
-
-
-class TopicQos(typing.NamedTuple):
-    """Container for topic + qos, as Flask-MQTT's."""
-
-    topic: str
-    qos: int
-
-
-def _payload_bytes(payload):
-    """paho's payload rules: None is empty, str is UTF-8, numbers their text."""
-    if payload is None:
-        return b""
-    if isinstance(payload, bytes):
-        return payload
-    if isinstance(payload, str):
-        return payload.encode("utf-8")
-    if isinstance(payload, (bytearray, memoryview)):
-        return bytes(payload)
-    if isinstance(payload, (int, float)):
-        return str(payload).encode("ascii")
-    raise TypeError("payload must be a string, bytearray, int, float or None.")
-
-
-def _topic_list(topic, qos):
-    """subscribe()'s argument forms: a string, a (topic, qos) tuple, or a list
-    of either."""
-    if isinstance(topic, str):
-        return [(topic, qos)]
-    if isinstance(topic, tuple):
-        t, q = topic
-        return [(t, q)]
-    if isinstance(topic, list):
-        out = []
-        for item in topic:
-            out.extend(_topic_list(item, qos))
-        if not out:
-            raise ValueError("subscribe: an empty list of topics")
-        return out
-    raise ValueError("subscribe: topic must be a string, a (topic, qos) tuple or a list of them")
-
-
-# The shorter argument lists that older releases called handlers with:
-# Flask-MQTT before 1.3 called on_disconnect handlers with none, paho-mqtt
-# before 1.3 called on_connect(client, userdata, rc) when it took three.
-# Other kinds always had paho's arguments.
-_FULL_ARGS = {"connect": 4, "disconnect": 3}
-_SHORT_FORMS = {"connect": (("no_flags", 3),), "disconnect": (("none", 0),)}
-
-
-def _takes(signature, n):
-    try:
-        signature.bind(*(None,) * n)
-    except TypeError:
-        return False
-    return True
-
-
-def _call_form(kind, fn):
-    """Which arguments a handler gets, read once from its signature so that
-    dispatch never inspects: paho's ("full") whenever it takes them, so a
-    handler with ``*args`` or defaults gets everything; a short form only
-    when that is all it takes."""
-    forms = _SHORT_FORMS.get(kind)
-    if forms is None:
-        return "full"
-    try:
-        signature = inspect.signature(fn)
-    except Exception:  # unreadable (some C callables, a bad __signature__): paho's, as Flask-MQTT 1.3
-        return "full"
-    if _takes(signature, _FULL_ARGS[kind]):
-        return "full"
-    for form, n in forms:
-        if _takes(signature, n):
-            return form
-    return "full"
 
 
 class _Refused:
@@ -126,7 +31,7 @@ class _Refused:
         raise RuntimeError(self._why)
 
 
-class Mqtt:
+class Mqtt(FlaskMqttApi):
     """Flask-MQTT's ``Mqtt``: ``Mqtt(app)``, or ``Mqtt()`` then ``init_app(app)``.
 
     ``connect_async``: not given, ``init_app`` waits for the first connection
@@ -142,7 +47,7 @@ class Mqtt:
         self.connect_async = connect_async
         self.mqtt_logging = mqtt_logging
         self.config_prefix = config_prefix
-        self._registrations = []  # (kind, filter, fn, id): replayed after fork()
+        self._registrations = []  # Registration: replayed after fork()
         self._cfg = None  # (config snapshot, prefix) once initialised
         self._fork_topics = []
         self._dormant = False  # closed in a process that serves nothing; forks still start afresh
@@ -163,14 +68,14 @@ class Mqtt:
         def forward_log(client, userdata, level, buf):
             me = ref()
             if me is not None and (me.mqtt_logging or level in (MQTT_LOG_WARNING, MQTT_LOG_ERR)):
-                log.log(_LOGGING_LEVELS.get(level, logging.INFO), "%s", buf)
+                log.log(LOGGING_LEVELS.get(level, logging.INFO), "%s", buf)
 
         # Warnings and errors always reach Python's logging; everything else
         # only with mqtt_logging. Registered for those levels alone, so that
         # paho's per-packet DEBUG lines are made only when someone reads them
         # (an on_log handler of the app, or mqtt_logging).
         problems = MQTT_LOG_WARNING | MQTT_LOG_ERR
-        core.add("log", forward_log, "full", 0x1F if self.mqtt_logging else problems)
+        core.add("log", forward_log, "full", ALL_LOG_LEVELS if self.mqtt_logging else problems)
         return core
 
     def init_app(self, app, config_prefix=None):
@@ -212,64 +117,12 @@ class Mqtt:
             self._dispatcher.app = app
         self._core.init_app(cfg, prefix)
 
-    # ---- handlers (decorators, as Flask-MQTT's) ----
+    # ---- handlers: the decorators are FlaskMqttApi's ----
 
-    def _register(self, kind, fn, topic=None):
+    def _add_handler(self, kind, fn, topic, levels):
         if kind == "topic":
-            hid = self._core.add_topic(topic, fn)
-        else:
-            hid = self._core.add(kind, fn, _call_form(kind, fn))
-        self._registrations.append((kind, topic, fn, hid))
-        return fn
-
-    def _decorator(self, kind, topic=None):
-        def decorator(fn):
-            return self._register(kind, fn, topic)
-
-        return decorator
-
-    def on_connect(self):
-        """``handler(client, userdata, flags, rc)``, or ``handler(client, userdata, rc)``
-        (paho before 1.3); also called at once if already connected."""
-        return self._decorator("connect")
-
-    def on_disconnect(self):
-        """``handler(client, userdata, rc)``, or ``handler()`` (Flask-MQTT before 1.3)."""
-        return self._decorator("disconnect")
-
-    def on_message(self):
-        """``handler(client, userdata, message)`` for messages no ``on_topic`` handler takes."""
-        return self._decorator("message")
-
-    def on_publish(self):
-        """``handler(client, userdata, mid)``."""
-        return self._decorator("publish")
-
-    def on_subscribe(self):
-        """``handler(client, userdata, mid, granted_qos)``."""
-        return self._decorator("subscribe")
-
-    def on_unsubscribe(self):
-        """``handler(client, userdata, mid)``."""
-        return self._decorator("unsubscribe")
-
-    def on_log(self):
-        """``handler(client, userdata, level, buf)``."""
-        return self._decorator("log")
-
-    def on_topic(self, topic):
-        """``handler(client, userdata, message)`` for messages matching ``topic``
-        (wildcards and ``$share/<group>/`` allowed); they skip ``on_message``."""
-        return self._decorator("topic", topic)
-
-    def remove_handler(self, fn):
-        """Unregisters every registration of ``fn``; returns whether there was one."""
-        found = False
-        for reg in [r for r in self._registrations if r[2] is fn]:
-            self._core.remove(reg[3])
-            self._registrations.remove(reg)
-            found = True
-        return found
+            return self._core.add_topic(topic, fn)
+        return self._core.add(kind, fn, call_form(kind, fn), levels)
 
     @property
     def userdata(self):
@@ -281,34 +134,7 @@ class Mqtt:
         self._userdata = value
         self._core.set_userdata(value)
 
-    # ---- publish and subscribe ----
-
-    def publish(self, topic, payload=None, qos=0, retain=False):
-        """Returns ``(result, mid)``: MQTT_ERR_SUCCESS; MQTT_ERR_QUEUED while
-        offline (sent once connected); MQTT_ERR_QUEUE_SIZE when the offline
-        queue is full; MQTT_ERR_INVAL for a bad topic or QoS."""
-        return self._core.publish(topic, _payload_bytes(payload), qos, retain)
-
-    def subscribe(self, topic, qos=0):
-        """Subscribes to a topic, a ``(topic, qos)`` tuple or a list of them.
-        Returns ``(result, mid)``; while offline ``(MQTT_ERR_NO_CONN, mid)``
-        and the subscription is applied once connected."""
-        return self._core.subscribe(_topic_list(topic, qos))
-
-    def unsubscribe(self, topic):
-        """Returns ``(result, mid)``, or None if ``topic`` is not subscribed (as Flask-MQTT)."""
-        result = self._core.unsubscribe(topic)
-        if result[0] == MQTT_ERR_NOT_FOUND:
-            return None
-        return result
-
-    def unsubscribe_all(self):
-        """Unsubscribes every topic in ``topics``; True if all went."""
-        ok = True
-        for topic in list(self.topics):
-            r = self.unsubscribe(topic)
-            ok = ok and r is not None and r[0] in (MQTT_ERR_SUCCESS, MQTT_ERR_NO_CONN)
-        return ok
+    # ---- publish and subscribe: FlaskMqttApi's ----
 
     @property
     def topics(self):
@@ -399,9 +225,9 @@ class Mqtt:
         del parent
         self.connect_async = True  # never block the code that forked
         self._core = self._new_core()
-        for kind, topic, fn, _ in list(self._registrations):
-            self._registrations.remove((kind, topic, fn, _))
-            self._register(kind, fn, topic)
+        registrations, self._registrations = self._registrations, []
+        for reg in registrations:
+            self._register(reg.kind, reg.fn, reg.topic, reg.levels)
         if self._fork_topics:
             self._core.subscribe(self._fork_topics)
         self._dormant = False
