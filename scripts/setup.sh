@@ -18,7 +18,9 @@ packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           # test (tests/install/python_wheel.sh): a venv, and the FastAPI example
           python3-mesonpy python3-pip python3-venv python3-fastapi python3-uvicorn
           # tern_fastapi's tests drive the example over HTTP, SSE and WebSocket
-          python3-starlette python3-httpx python3-websockets)
+          python3-starlette python3-httpx python3-websockets
+          # the transport tests' proxies (HTTP CONNECT and SOCKS5), started privately
+          tinyproxy microsocks)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,7 +13,8 @@ void usage(bool pub) {
                "Usage: %s {-t topic%s} [-h host] [-p port] [-L URL] [-q qos] [-i id] [-u user] [-P pass]\n"
                "       [-k keepalive] [-c] [-V mqttv31|mqttv311] [-d]%s\n"
                "       [--will-topic t [--will-payload p] [--will-qos q] [--will-retain]]\n"
-               "       [--cafile file] [--cert file --key file] [--insecure]\n",
+               "       [--cafile file] [--cert file --key file] [--insecure] [--tls-alpn protocol]...\n"
+               "       [--proxy http://[user[:pass]@]host[:port] | socks5h://[user[:pass]@]host[:port]]\n",
                pub ? "tern-pub" : "tern-sub", pub ? " {-m message | -f file | -s | -n}" : " ...",
                pub ? " [-r]" : " [-C count] [-v]");
 }
@@ -119,6 +120,12 @@ std::optional<cli_options> parse_cli(int argc, char** argv, bool pub) {
       o.client.tls.key_file = v;
     } else if (a == "--insecure") {
       o.client.tls.insecure = true;
+    } else if (a == "--tls-alpn") {
+      if (!need(v) || !*v) return fail("--tls-alpn needs a protocol name");
+      o.client.tls.alpn.emplace_back(v);  // each one given is offered, in order
+    } else if (a == "--proxy") {
+      if (!need(v) || !*v) return fail("--proxy needs a URL");
+      o.client.proxy.url = v;
     } else if (pub && (a == "-m" || a == "--message")) {
       if (!need(v)) return fail("-m needs a message");
       o.message = v;

@@ -28,42 +28,10 @@
 #include "tern/result.hpp"
 #include "tern/session.hpp"
 #include "tern/store.hpp"
+#include "tern/transport.hpp"
 #include "tern/transport_error.hpp"
 
 namespace tern {
-
-/// TLS settings for mqtts:// and wss:// brokers (Flask-MQTT's MQTT_TLS_* keys).
-struct tls_options {
-  /// CA certificates: a PEM file and/or a hashed directory. Both empty: the
-  /// system store (OpenSSL's default paths).
-  std::string ca_file;
-  std::string ca_path;
-  /// Client certificate chain and key (PEM), for brokers that require one.
-  /// `key_file` empty: the key is in `cert_file`.
-  std::string cert_file;
-  std::string key_file;
-  std::string key_password;
-  /// Broker certificate requirement: `none` skips verification entirely;
-  /// `optional` and `required` (the default) verify the chain.
-  enum class requirement : std::uint8_t { none, optional, required };
-  requirement cert_reqs = requirement::required;
-  /// The lowest TLS version accepted. Default TLS 1.2.
-  enum class version : std::uint8_t { tls1_2, tls1_3 };
-  version min_version = version::tls1_2;
-  /// OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default.
-  std::string ciphers;
-  /// Skips only the host name check (the chain is still verified) and logs a
-  /// warning on every connection. Flask-MQTT's MQTT_TLS_INSECURE.
-  bool insecure = false;
-};
-
-/// WebSocket settings for ws:// and wss:// brokers.
-struct websocket_options {
-  /// The HTTP path, for broker URIs that name none. Default "/mqtt".
-  std::string path = "/mqtt";
-  /// Extra HTTP headers of the upgrade request (an Authorization or Origin header, say).
-  std::vector<std::pair<std::string, std::string>> headers;
-};
 
 /// Automatic reconnection after a lost connection.
 struct reconnect_options {
@@ -75,8 +43,9 @@ struct reconnect_options {
   std::chrono::milliseconds max_delay{std::chrono::seconds(120)};
 };
 
-/// Everything a client is configured with.
-struct client_options {
+/// Everything a client is configured with; the transport's settings (`tls`,
+/// `websocket`, `proxy`, `tcp_nodelay`) are those of `transport_options`.
+struct client_options : transport_options {
   /// Broker URIs, tried in turn (failover): `mqtt://host:1883`, `tcp://`,
   /// `mqtts://host:8883`, `ssl://`, `ws://host:80/mqtt`, `wss://host:443/mqtt`.
   /// A bare `host` or `host:port` means mqtt://.
@@ -86,13 +55,9 @@ struct client_options {
   connect_options connect;
   /// Session limits: in-flight window, queue, maximum packet size, logging.
   session_options session;
-  tls_options tls;
-  websocket_options websocket;
-  /// Resolve + TCP connect + TLS handshake must finish within this. Default 30 s.
+  /// Resolve + TCP connect + proxy, TLS and WebSocket handshakes must finish within this. Default 30 s.
   std::chrono::milliseconds transport_timeout{std::chrono::seconds(30)};
   reconnect_options reconnect;
-  /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
-  bool tcp_nodelay = true;
   /// Under sustained incoming traffic (four reads in a row whose bytes came
   /// within the pause plus 40 µs, at least 100 µs, of the client being ready
   /// for them), the client's own I/O thread sleeps this long after handling

@@ -1,5 +1,5 @@
 #pragma once
-// Errors of the transports (TCP, TLS, WebSocket) and of the client's
+// Errors of the transports (TCP, proxy, TLS, WebSocket) and of the client's
 // connection handling. Category "tern.transport". Errors that Asio or OpenSSL
 // report (host not found, connection refused, certificate verify failed)
 // keep their own categories and messages.
@@ -14,7 +14,13 @@ enum class transport_errc : int {
   tls_unavailable,         ///< mqtts:// or wss:// in a tern built without TLS (-Dtls=disabled)
   no_brokers,              ///< the broker list is empty
   connect_timeout,         ///< resolve + connect + handshakes did not finish in time
-  tls_setup_failed,        ///< CA, certificate, key, cipher list or version could not be loaded
+  tls_setup_failed,        ///< CA, certificate, key, cipher list, version or ALPN list could not be loaded
+  invalid_proxy_uri,       ///< proxy_options::url cannot be parsed, or names an unknown scheme
+  proxy_refused,           ///< the proxy would not connect to the broker (an HTTP status, a SOCKS reply code)
+  proxy_auth_failed,       ///< the proxy refused the credentials, or wants some the URL does not have
+  proxy_protocol_error,    ///< the proxy answered something that is not its protocol
+  proxy_closed,            ///< the proxy closed the connection during its handshake
+  alpn_refused,            ///< the broker selected none of the ALPN protocols offered
 };
 
 const std::error_category& transport_category() noexcept;

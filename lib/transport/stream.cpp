@@ -6,6 +6,7 @@
 #include <array>
 #include <asio/steady_timer.hpp>
 
+#include "transport/proxy_layer.hpp"
 #include "transport/tls_context.hpp"
 
 #if TERN_HAS_TLS
@@ -15,48 +16,92 @@
 
 namespace tern::transport {
 
-void stream::async_open(const broker_uri& uri, const client_options& options, open_handler done) {
+void stream::async_open(const broker_uri& uri, const transport_options& options, open_handler done) {
   detail_.clear();
-#if !TERN_HAS_TLS
   // Posted, like every other completion: the caller may hold a lock its own
   // handler takes (the client's io_mutex_).
-  if (uri.tls) return asio::post(ex_, [done = std::move(done)] { done(make_error_code(transport_errc::tls_unavailable)); });
+  auto fail_now = [this](open_handler& d, std::error_code ec) { asio::post(ex_, [d = std::move(d), ec] { d(ec); }); };
+  proxy_.reset();
+  if (!options.proxy.url.empty()) {
+    auto p = parse_proxy_uri(options.proxy.url);
+    if (!p) {
+      // Not the URL itself: it may hold a password.
+      detail_ = "the proxy URL cannot be parsed (use http://[user[:password]@]host[:port] or socks5h://...)";
+      return fail_now(done, p.error());
+    }
+    proxy_ = std::move(*p);
+  }
+#if !TERN_HAS_TLS
+  if (uri.tls) return fail_now(done, make_error_code(transport_errc::tls_unavailable));
 #else
   // Before the network: an unreadable CA file or key is a configuration
   // error, and must not hide behind "connection refused".
   if (uri.tls && !ctx_) {
     auto ctx = make_tls_context(options.tls, detail_);
-    if (!ctx) return asio::post(ex_, [done = std::move(done), ec = ctx.error()] { done(ec); });
+    if (!ctx) return fail_now(done, ctx.error());
     ctx_ = *ctx;
   }
 #endif
+  const std::string& host = proxy_ ? proxy_->host : uri.host;
+  auto port = proxy_ ? proxy_->port : uri.port;
+  std::string what = proxy_ ? "the proxy " + proxy_->display : host + ":" + std::to_string(port);
   resolver_.async_resolve(
-      uri.host, std::to_string(uri.port),
-      [this, &uri, &options, done = std::move(done)](std::error_code ec, tcp_resolver::results_type rs) mutable {
+      host, std::to_string(port),
+      [this, &uri, &options, what, done = std::move(done)](std::error_code ec, tcp_resolver::results_type rs) mutable {
         if (ec) {
-          detail_ = "cannot resolve " + uri.host + ": " + ec.message();
+          detail_ = "cannot resolve " + what + ": " + ec.message();
           return done(ec);
         }
         asio::async_connect(tcp_, rs,
-                            [this, &uri, &options, done = std::move(done)](std::error_code ec2, const auto&) mutable {
+                            [this, &uri, &options, what, done = std::move(done)](std::error_code ec2, const auto&) mutable {
                               if (ec2) {
-                                detail_ = "cannot connect to " + uri.host + ":" + std::to_string(uri.port) + ": " +
-                                          ec2.message();
+                                detail_ = "cannot connect to " + what + ": " + ec2.message();
                                 return done(ec2);
                               }
-                              on_connected(uri, options, std::move(done));
+                              on_tcp_open(uri, options, std::move(done));
                             });
       });
 }
 
-void stream::on_connected(const broker_uri& uri, const client_options& options, open_handler done) {
+void stream::on_tcp_open(const broker_uri& uri, const transport_options& options, open_handler done) {
   std::error_code ec;
   if (options.tcp_nodelay) tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
-  if (!uri.tls) {
-    if (uri.websocket) return start_websocket(uri, options, std::move(done));
-    return done({});
-  }
-#if TERN_HAS_TLS
+  if (proxy_) return open_proxy(uri, options, std::move(done));
+  open_above_tunnel(uri, options, std::move(done));
+}
+
+void stream::open_proxy(const broker_uri& uri, const transport_options& options, open_handler done) {
+  proxy::tunnel_request request;
+  request.host = uri.host;
+  request.port = uri.port;
+  request.has_credentials = proxy_->has_credentials;
+  request.user = proxy_->user;
+  request.password = proxy_->password;
+  auto hs = proxy_->type == proxy_uri::kind::http ? proxy::make_http_connect() : proxy::make_socks5();
+  async_proxy_open(tcp_, std::move(hs), request, detail_,
+                   [this, &uri, &options, done = std::move(done)](std::error_code ec) mutable {
+                     if (ec) {
+                       detail_ = "proxy " + proxy_->display + " (to " + uri.host + ":" + std::to_string(uri.port) +
+                                 "): " + detail_;
+                       return done(ec);
+                     }
+                     open_above_tunnel(uri, options, std::move(done));
+                   });
+}
+
+void stream::open_above_tunnel(const broker_uri& uri, const transport_options& options, open_handler done) {
+  if (uri.tls) return open_tls(uri, options, std::move(done));
+  if (uri.websocket) return start_websocket(uri, options, std::move(done));
+  done({});
+}
+
+void stream::open_tls(const broker_uri& uri, const transport_options& options, open_handler done) {
+#if !TERN_HAS_TLS
+  (void)uri;
+  (void)options;
+  done(make_error_code(transport_errc::tls_unavailable));
+#else
+  std::error_code ec;
   tls_.emplace(tcp_, *ctx_);
   // SNI, so that brokers behind a TLS front end pick the right certificate.
   SSL_set_tlsext_host_name(tls_->native_handle(), uri.host.c_str());
@@ -78,13 +123,15 @@ void stream::on_connected(const broker_uri& uri, const client_options& options, 
   tls_->async_handshake(asio::ssl::stream_base::client,
                         [this, &uri, &options, done = std::move(done)](std::error_code ec2) mutable {
                           if (ec2 && detail_.empty()) detail_ = "TLS handshake failed: " + ec2.message();
+                          ec2 = ec2 ? alpn_alert(ec2, options.tls, detail_)
+                                    : check_alpn(tls_->native_handle(), options.tls, detail_);
                           if (ec2 || !uri.websocket) return done(ec2);
                           start_websocket(uri, options, std::move(done));
                         });
 #endif
 }
 
-void stream::start_websocket(const broker_uri& uri, const client_options& options, open_handler done) {
+void stream::start_websocket(const broker_uri& uri, const transport_options& options, open_handler done) {
   ws_.emplace([this](std::span<std::byte> out) {
     for (auto& b : out) b = static_cast<std::byte>(mask_rng_());
   });

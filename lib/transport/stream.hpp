@@ -1,7 +1,9 @@
 #pragma once
-// One connection to a broker: TCP, optionally TLS on it, optionally
-// WebSocket on either. The session above cannot tell which; the client owns
-// one `stream` per connection attempt and uses it from its strand.
+// One connection to a broker, a chain of layers composed from the broker URI
+// and the transport options: TCP (to the broker, or to a proxy), a proxy's
+// tunnel (proxy_layer.hpp, HTTP CONNECT or SOCKS5), TLS, WebSocket. The
+// session above cannot tell which; the client owns one `stream` per
+// connection attempt and uses it from its strand.
 
 #include <asio/connect.hpp>
 #include <asio/ip/tcp.hpp>
@@ -16,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/transport.hpp"
 #include "transport/executor.hpp"
 #include "transport/uri.hpp"
 #include "transport/websocket/client_protocol.hpp"
@@ -34,13 +36,17 @@ class stream {
 
   explicit stream(const strand_type& ex) : ex_(ex), resolver_(ex), tcp_(ex) {}
 
-  /// Resolves `uri.host` (IPv4 and IPv6), connects to each address in turn,
-  /// sets TCP_NODELAY when asked, runs the TLS handshake (SNI, chain and host
-  /// name verification) for mqtts:// and wss://, and the WebSocket upgrade
-  /// for ws:// and wss://. `uri` and `options` must outlive the operation.
-  /// On failure `detail()` says why in words (OpenSSL's verification reason,
-  /// the HTTP status of a refused upgrade...).
-  void async_open(const broker_uri& uri, const client_options& options, open_handler done);
+  /// Opens the layers in turn. TCP: resolves the broker's host, or the
+  /// proxy's when `options.proxy` names one (IPv4 and IPv6), connects to
+  /// each address in turn, sets TCP_NODELAY when asked. Proxy: the tunnel
+  /// to the broker's host and port (the proxy resolves the name). TLS, for
+  /// mqtts:// and wss://: the handshake (SNI, chain and host name
+  /// verification, ALPN). WebSocket, for ws:// and wss://: the upgrade.
+  /// `uri` and `options` must outlive the operation. On failure `detail()`
+  /// says why in words, naming the proxy when the failure is its (OpenSSL's
+  /// verification reason, the HTTP status of a refused upgrade or CONNECT,
+  /// a SOCKS reply...).
+  void async_open(const broker_uri& uri, const transport_options& options, open_handler done);
 
   /// Writes all of `data` (gather I/O); over WebSocket as one masked binary
   /// frame [MQTT-6.0.0-1]. The buffers must stay valid until the handler runs.
@@ -142,14 +148,18 @@ class stream {
   /// Writes pongs and close frames produced by reads when no data write is
   /// under way; otherwise the next data write carries them.
   void flush_control();
-  void on_connected(const broker_uri& uri, const client_options& options, open_handler done);
-  void start_websocket(const broker_uri& uri, const client_options& options, open_handler done);
+  void on_tcp_open(const broker_uri& uri, const transport_options& options, open_handler done);
+  void open_proxy(const broker_uri& uri, const transport_options& options, open_handler done);
+  void open_above_tunnel(const broker_uri& uri, const transport_options& options, open_handler done);
+  void open_tls(const broker_uri& uri, const transport_options& options, open_handler done);
+  void start_websocket(const broker_uri& uri, const transport_options& options, open_handler done);
   void read_upgrade_response(open_handler done);
 
   strand_type ex_;
   tcp_resolver resolver_;
   tcp_socket tcp_;
   std::string detail_;
+  std::optional<proxy_uri> proxy_;  // when options.proxy names one
 #if TERN_HAS_TLS
   std::shared_ptr<asio::ssl::context> ctx_;
   std::optional<asio::ssl::stream<tcp_socket&>> tls_;

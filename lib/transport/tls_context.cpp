@@ -59,6 +59,24 @@ result<std::shared_ptr<asio::ssl::context>> make_tls_context(const tls_options& 
   if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx->native_handle(), o.ciphers.c_str()) != 1)
     return fail(("cipher list " + o.ciphers).c_str(), ec);
 
+  if (!o.alpn.empty()) {
+    // RFC 7301 3.1: each name prefixed by its length, one byte.
+    std::string wire;
+    for (const auto& name : o.alpn) {
+      if (name.empty() || name.size() > 255) {
+        detail = "ALPN protocol names are 1 to 255 bytes; \"" + name.substr(0, 40) + "\" is " +
+                 std::to_string(name.size());
+        return transport_errc::tls_setup_failed;
+      }
+      wire += static_cast<char>(name.size());
+      wire += name;
+    }
+    // Unlike the rest of OpenSSL, 0 is success here.
+    if (SSL_CTX_set_alpn_protos(ctx->native_handle(), reinterpret_cast<const unsigned char*>(wire.data()),
+                                static_cast<unsigned>(wire.size())) != 0)
+      return fail("ALPN protocol list", ec);
+  }
+
   switch (o.cert_reqs) {
     case tls_options::requirement::none: ctx->set_verify_mode(asio::ssl::verify_none, ec); break;
     // "optional" as in paho/ssl.CERT_OPTIONAL: verify what the broker sends.
@@ -66,6 +84,33 @@ result<std::shared_ptr<asio::ssl::context>> make_tls_context(const tls_options& 
     case tls_options::requirement::required: ctx->set_verify_mode(asio::ssl::verify_peer, ec); break;
   }
   return ctx;
+}
+
+namespace {
+std::string offered(const tls_options& o) {
+  std::string list;
+  for (std::size_t i = 0; i < o.alpn.size(); ++i) list += (i ? ", " : "") + o.alpn[i];
+  return list;
+}
+}  // namespace
+
+std::error_code alpn_alert(std::error_code handshake_error, const tls_options& o, std::string& detail) {
+  if (o.alpn.empty() || handshake_error.category() != asio::error::get_ssl_category() ||
+      ERR_GET_REASON(static_cast<unsigned long>(handshake_error.value())) != SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL)
+    return handshake_error;
+  detail = "the broker accepted none of the ALPN protocols offered (" + offered(o) +
+           "): it ended the TLS handshake with a no_application_protocol alert";
+  return transport_errc::alpn_refused;
+}
+
+std::error_code check_alpn(SSL* ssl, const tls_options& o, std::string& detail) {
+  if (o.alpn.empty()) return {};
+  const unsigned char* selected = nullptr;
+  unsigned len = 0;
+  SSL_get0_alpn_selected(ssl, &selected, &len);
+  if (selected != nullptr && len != 0) return {};
+  detail = "the broker selected none of the ALPN protocols offered (" + offered(o) + ")";
+  return transport_errc::alpn_refused;
 }
 
 }  // namespace tern::transport

@@ -1,10 +1,13 @@
 #pragma once
-// Builds the OpenSSL context for mqtts:// and wss:// from tls_options.
+// Builds the OpenSSL context for mqtts:// and wss:// from tls_options, and
+// checks what the handshake negotiated.
 
 #include <memory>
 #include <string>
 
-#include "tern/client.hpp"
+#include "tern/result.hpp"
+#include "tern/transport.hpp"
+#include "tern/transport_error.hpp"
 
 #if TERN_HAS_TLS
 #include <asio/ssl.hpp>
@@ -17,6 +20,17 @@ namespace tern::transport {
 /// the minimum. Errors: `transport_errc::tls_setup_failed`, with OpenSSL's
 /// reason in `detail`.
 result<std::shared_ptr<asio::ssl::context>> make_tls_context(const tls_options& options, std::string& detail);
+
+/// After the handshake: when `options.alpn` offered protocols, the broker
+/// must have selected one. Error: `transport_errc::alpn_refused`, naming
+/// what was offered in `detail`.
+std::error_code check_alpn(SSL* ssl, const tls_options& options, std::string& detail);
+
+/// A failed handshake: a broker with ALPN of its own and no protocol in
+/// common ends it with a no_application_protocol alert (RFC 7301 3.2);
+/// that is `transport_errc::alpn_refused` too. Any other error is returned
+/// as it is.
+std::error_code alpn_alert(std::error_code handshake_error, const tls_options& options, std::string& detail);
 #endif
 
 }  // namespace tern::transport

@@ -33,6 +33,13 @@ constexpr std::array keys{
     config_key{"TLS_CIPHERS", t::string, "(OpenSSL default)", "An OpenSSL cipher list for TLS 1.2."},
     config_key{"TLS_INSECURE", t::boolean, "false",
                "Skip the host name check (the chain is still verified); logs a warning."},
+    config_key{"TLS_ALPN", t::string_list, "(none)",
+               "Application protocols offered in the TLS handshake (ALPN), such as `x-amzn-mqtt-ca` for AWS IoT "
+               "Core on port 443; a broker that selects none of them fails the connection."},
+    config_key{"PROXY_URL", t::string, "(none: direct)",
+               "A proxy between the client and the broker: `http://[user[:password]@]host[:port]` (HTTP CONNECT, "
+               "port 8080 by default) or `socks5h://[user[:password]@]host[:port]` (SOCKS5, port 1080 by default; "
+               "the proxy resolves the broker's name). TLS and WebSocket run inside the tunnel."},
     config_key{"LAST_WILL_TOPIC", t::string, "(none)", "The Will's topic; unset: no Will."},
     config_key{"LAST_WILL_MESSAGE", t::payload, "(empty)", "The Will's payload; a number becomes its decimal text."},
     config_key{"LAST_WILL_QOS", t::integer, "0", "The Will's QoS (0-2)."},

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "transport/uri.hpp"
 #include "web/closest_key.hpp"
 
 namespace tern::web::detail {
@@ -212,11 +213,24 @@ settings read_settings(const config_source& source, std::string_view prefix, std
     s.tls_version = *v < 5 ? tls_options::version::tls1_2 : tls_options::version::tls1_3;
   if (auto v = r.string("TLS_CIPHERS")) s.tls_ciphers = *v;
   if (auto v = r.boolean("TLS_INSECURE")) s.tls_insecure = *v;
+  if (auto v = r.list("TLS_ALPN")) {
+    for (const auto& name : *v)
+      if (name.empty() || name.size() > 255)
+        throw config_error(r.name("TLS_ALPN") + ": protocol names are 1 to 255 bytes");
+    s.tls_alpn = *v;
+  }
   if (!s.tls_enabled) {
     for (auto k : {"TLS_CA_CERTS", "TLS_CERTFILE", "TLS_KEYFILE", "TLS_CERT_REQS", "TLS_VERSION", "TLS_CIPHERS",
-                   "TLS_INSECURE"})
+                   "TLS_INSECURE", "TLS_ALPN"})
       if (r.raw(k))
         log.push_back({log_level::warning, r.name(k) + " has no effect: " + r.name("TLS_ENABLED") + " is false"});
+  }
+
+  if (auto v = r.string("PROXY_URL"); v && !v->empty()) {
+    // The URL is not quoted back: it may hold a password.
+    if (!transport::parse_proxy_uri(*v))
+      throw config_error(r.name("PROXY_URL") + ": " + make_error_code(transport_errc::invalid_proxy_uri).message());
+    s.proxy_url = *v;
   }
 
   if (auto v = r.string("LAST_WILL_TOPIC"); v && !v->empty()) s.last_will_topic = *v;
@@ -313,6 +327,8 @@ client_options to_client_options(const settings& s, std::string_view prefix, con
   o.tls.min_version = s.tls_version;
   o.tls.ciphers = s.tls_ciphers;
   o.tls.insecure = s.tls_insecure;
+  o.tls.alpn = s.tls_alpn;
+  o.proxy.url = s.proxy_url;
 
   o.transport_timeout = s.connection_timeout;
   o.reconnect.min_delay = s.reconnect_delay_min;

@@ -32,6 +32,8 @@ struct settings {
   tls_options::version tls_version = tls_options::version::tls1_2;
   std::string tls_ciphers;
   bool tls_insecure = false;
+  std::vector<std::string> tls_alpn;
+  std::string proxy_url;
   std::optional<std::string> last_will_topic;
   std::string last_will_message;
   qos last_will_qos = qos::at_most_once;

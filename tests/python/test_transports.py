@@ -1,9 +1,11 @@
 """Transports and where the broker is: TLS with a generated CA (and every
 MQTT_TLS_* key), MQTT over WebSocket (MQTT_TRANSPORT, which Flask-MQTT 1.3
-ignores, and MQTT_WEBSOCKET_PATH), WebSocket over TLS, and MQTT_BROKER_URLS
-failover."""
+ignores, and MQTT_WEBSOCKET_PATH), WebSocket over TLS, MQTT_BROKER_URLS
+failover, and MQTT_PROXY_URL through a private SOCKS5 proxy."""
 
 import os
+import shutil
+import socket
 import ssl
 import subprocess
 
@@ -356,3 +358,52 @@ def test_broker_urls_fail_over_when_the_broker_goes(broker, tls_broker, make_app
     finally:
         first.start()
         _wait_extra_listeners(first)
+
+
+@pytest.fixture
+def socks_proxy():
+    """microsocks on a free 127.0.0.1 port; its port."""
+    exe = shutil.which("microsocks") or "/usr/bin/microsocks"
+    port = free_port()
+    proc = subprocess.Popen([exe, "-i", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        assert eventually(lambda: _accepts(port)), "microsocks does not listen"
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_proxy_url_connects_through_the_proxy(broker, make_app, mqtts, socks_proxy, topic):
+    # "localhost": the proxy resolves the broker's name (socks5h).
+    m = start(make_app, mqtts, broker.config(MQTT_BROKER_URL="localhost",
+                                             MQTT_PROXY_URL="socks5h://127.0.0.1:%d" % socks_proxy))
+    assert m.connected, m.last_error()
+    assert roundtrip(m, topic)
+    # The same with a proxy that is not there: the error names the proxy.
+    with dead_port() as dead:
+        cfg = broker.config(MQTT_PROXY_URL="http://127.0.0.1:%d" % dead)
+        with pytest.raises(ConnectionError, match="cannot connect to the proxy http://127.0.0.1:%d" % dead):
+            Mqtt(make_app(cfg), connect_async=False)
+
+
+def test_a_bad_proxy_url_is_a_config_error_that_hides_the_password(broker, make_app):
+    with pytest.raises(ConfigError, match="MQTT_PROXY_URL: invalid proxy URL") as e:
+        Mqtt(make_app(broker.config(MQTT_PROXY_URL="socks4://me:hunter2@proxy")))
+    assert "hunter2" not in str(e.value)
+
+
+def test_tls_alpn_is_offered_and_a_broker_that_selects_none_is_refused(tls_broker, make_app, mqtts):
+    # mosquitto selects no ALPN protocol: offering one makes the connection fail, saying so.
+    m = start(make_app, mqtts, tls_config(tls_broker, MQTT_TLS_ALPN=["x-amzn-mqtt-ca", "mqtt"]))
+    assert not m.connected
+    assert "ALPN protocols offered (x-amzn-mqtt-ca, mqtt)" in m.last_error()

@@ -71,6 +71,8 @@ TEST(Settings, DefaultsOfEveryKey) {
   EXPECT_EQ(s.tls_version, tls_options::version::tls1_2);
   EXPECT_EQ(s.tls_ciphers, "");
   EXPECT_FALSE(s.tls_insecure);
+  EXPECT_TRUE(s.tls_alpn.empty());
+  EXPECT_EQ(s.proxy_url, "");
   EXPECT_FALSE(s.last_will_topic);
   EXPECT_EQ(s.last_will_message, "");
   EXPECT_EQ(s.last_will_qos, qos::at_most_once);
@@ -110,6 +112,7 @@ TEST(Settings, EveryKeyIsRead) {
       {"MQTT_CONNECTION_TIMEOUT", 2.5},  {"MQTT_RECONNECT_DELAY_MIN", "0.25"},
       {"MQTT_RECONNECT_DELAY_MAX", 9},   {"MQTT_MAX_INFLIGHT", 3},
       {"MQTT_MAX_QUEUED", 0},            {"MQTT_SHARED_GROUP", "workers"},
+      {"MQTT_TLS_ALPN", "x-amzn-mqtt-ca, mqtt"}, {"MQTT_PROXY_URL", "socks5h://u:p%40ss@proxy.example"},
   };
   std::vector<diagnostic> log;
   auto s = read(m, &log);
@@ -129,6 +132,8 @@ TEST(Settings, EveryKeyIsRead) {
   EXPECT_EQ(o.tls.min_version, tls_options::version::tls1_3);
   EXPECT_EQ(o.tls.ciphers, "HIGH");
   EXPECT_TRUE(o.tls.insecure);
+  EXPECT_EQ(o.tls.alpn, (std::vector<std::string>{"x-amzn-mqtt-ca", "mqtt"}));
+  EXPECT_EQ(o.proxy.url, "socks5h://u:p%40ss@proxy.example");
   ASSERT_TRUE(o.connect.will);
   EXPECT_EQ(o.connect.will->topic, "w/t");
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(o.connect.will->payload.data()), o.connect.will->payload.size()),
@@ -219,6 +224,8 @@ TEST(Settings, WrongTypesAreErrorsNamingTheKey) {
       {"MQTT_BROKER_URLS", std::int64_t{1}},     {"MQTT_SHARED_GROUP", std::string("a/b")},
       {"MQTT_WEBSOCKET_PATH", std::string("mqtt")}, {"MQTT_CLIENT_ID", std::string("{user}")},
       {"MQTT_USERNAME", std::vector<std::string>{"a"}},
+      {"MQTT_PROXY_URL", std::string("https://proxy")}, {"MQTT_PROXY_URL", std::string("http://p:0")},
+      {"MQTT_TLS_ALPN", std::vector<std::string>{std::string(256, 'a')}},
   };
   for (const auto& c : cases) {
     config_map m;
@@ -231,6 +238,8 @@ TEST(Settings, WrongTypesAreErrorsNamingTheKey) {
   EXPECT_NE(error_of({{"MQTT_CLEAN_SESSION", false}}).find("MQTT_CLIENT_ID"), std::string::npos);
   EXPECT_NE(error_of({{"MQTT_RECONNECT_DELAY_MIN", 10}, {"MQTT_RECONNECT_DELAY_MAX", 5}}).find("MQTT_RECONNECT_DELAY_MAX"),
             std::string::npos);
+  // A bad proxy URL is not quoted back: it may hold a password.
+  EXPECT_EQ(error_of({{"MQTT_PROXY_URL", "socks4://user:hunter2@p"}}).find("hunter2"), std::string::npos);
   // null is "unset": the default applies.
   EXPECT_EQ(error_of({{"MQTT_BROKER_PORT", std::monostate{}}}), "");
 }
@@ -360,7 +369,7 @@ TEST(ConfigKeys, DocsHoldTheGeneratedTable) {
   EXPECT_NE(doc.find(table), std::string::npos) << "docs/web.md lacks the table; generate it with "
                                                    "tern::web::config_keys_markdown():\n"
                                                 << table;
-  EXPECT_EQ(config_keys().size(), 32u);
+  EXPECT_EQ(config_keys().size(), 34u);
 }
 
 }  // namespace
