@@ -97,8 +97,10 @@ struct connect_options {
   /// Seconds; 0 disables keep-alive [MQTT-3.1.2-23]. Default 60.
   std::uint16_t keep_alive = 60;
   /// How long to wait for PINGRESP (or any packet) after a PINGREQ before the
-  /// link is declared lost with `errc::keep_alive_timeout`. Zero (the default)
-  /// means the keep-alive interval.
+  /// link is declared lost with `errc::keep_alive_timeout`. Zero (the
+  /// default) means half the keep-alive interval, at least 1 s (the whole
+  /// interval when it is 1 s): a dead link is then noticed within 1.5
+  /// intervals of the last packet received.
   std::chrono::milliseconds response_timeout{0};
   /// How long to wait for CONNACK before `errc::connect_timeout`. Default 30 s.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};

@@ -12,7 +12,7 @@ void session::impl::receive(clock::time_point now) {
       close(*ec, log_level::err, now);  // [MQTT-4.8.0-1]
       return;
     }
-    keep_alive_.on_received();
+    keep_alive_.on_received(now);
     ++packets_received_;
     on_packet(std::get<packet_view>(r), now);
   }
