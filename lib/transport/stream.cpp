@@ -9,11 +9,6 @@
 #include "transport/proxy_layer.hpp"
 #include "transport/tls_context.hpp"
 
-#if TERN_HAS_TLS
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-#endif
-
 namespace tern::transport {
 
 void stream::async_open(const broker_uri& uri, const transport_options& options, open_handler done) {
@@ -45,29 +40,12 @@ void stream::async_open(const broker_uri& uri, const transport_options& options,
   const std::string& host = proxy_ ? proxy_->host : uri.host;
   auto port = proxy_ ? proxy_->port : uri.port;
   std::string what = proxy_ ? "the proxy " + proxy_->display : host + ":" + std::to_string(port);
-  resolver_.async_resolve(
-      host, std::to_string(port),
-      [this, &uri, &options, what, done = std::move(done)](std::error_code ec, tcp_resolver::results_type rs) mutable {
-        if (ec) {
-          detail_ = "cannot resolve " + what + ": " + ec.message();
-          return done(ec);
-        }
-        asio::async_connect(tcp_, rs,
-                            [this, &uri, &options, what, done = std::move(done)](std::error_code ec2, const auto&) mutable {
-                              if (ec2) {
-                                detail_ = "cannot connect to " + what + ": " + ec2.message();
-                                return done(ec2);
-                              }
-                              on_tcp_open(uri, options, std::move(done));
-                            });
-      });
-}
-
-void stream::on_tcp_open(const broker_uri& uri, const transport_options& options, open_handler done) {
-  std::error_code ec;
-  if (options.tcp_nodelay) tcp_.set_option(asio::ip::tcp::no_delay(true), ec);
-  if (proxy_) return open_proxy(uri, options, std::move(done));
-  open_above_tunnel(uri, options, std::move(done));
+  tcp_.async_open(host, port, options.tcp_nodelay, std::move(what), detail_,
+                  [this, &uri, &options, done = std::move(done)](std::error_code ec) mutable {
+                    if (ec) return done(ec);
+                    if (proxy_) return open_proxy(uri, options, std::move(done));
+                    open_above_tunnel(uri, options, std::move(done));
+                  });
 }
 
 void stream::open_proxy(const broker_uri& uri, const transport_options& options, open_handler done) {
@@ -78,7 +56,7 @@ void stream::open_proxy(const broker_uri& uri, const transport_options& options,
   request.user = proxy_->user;
   request.password = proxy_->password;
   auto hs = proxy_->type == proxy_uri::kind::http ? proxy::make_http_connect() : proxy::make_socks5();
-  async_proxy_open(tcp_, std::move(hs), request, detail_,
+  async_proxy_open(tcp_.socket(), std::move(hs), request, detail_,
                    [this, &uri, &options, done = std::move(done)](std::error_code ec) mutable {
                      if (ec) {
                        detail_ = "proxy " + proxy_->display + " (to " + uri.host + ":" + std::to_string(uri.port) +
@@ -90,107 +68,24 @@ void stream::open_proxy(const broker_uri& uri, const transport_options& options,
 }
 
 void stream::open_above_tunnel(const broker_uri& uri, const transport_options& options, open_handler done) {
-  if (uri.tls) return open_tls(uri, options, std::move(done));
-  if (uri.websocket) return start_websocket(uri, options, std::move(done));
-  done({});
-}
-
-void stream::open_tls(const broker_uri& uri, const transport_options& options, open_handler done) {
+  if (!uri.tls) {
+    if (uri.websocket) return open_websocket(uri, options, std::move(done));
+    return done({});
+  }
 #if !TERN_HAS_TLS
-  (void)uri;
-  (void)options;
   done(make_error_code(transport_errc::tls_unavailable));
 #else
-  std::error_code ec;
-  tls_.emplace(tcp_, *ctx_);
-  // SNI, so that brokers behind a TLS front end pick the right certificate.
-  SSL_set_tlsext_host_name(tls_->native_handle(), uri.host.c_str());
-  bool insecure = options.tls.insecure;
-  std::string host = uri.host;
-  tls_->set_verify_callback(
-      [this, insecure, host](bool preverified, asio::ssl::verify_context& vc) {
-        if (!preverified) {
-          int err = X509_STORE_CTX_get_error(vc.native_handle());
-          detail_ = std::string("certificate verification failed: ") + X509_verify_cert_error_string(err);
-          return false;
-        }
-        if (insecure) return true;  // the chain is verified; only the host name check is skipped
-        bool ok = asio::ssl::host_name_verification(host)(preverified, vc);
-        if (!ok) detail_ = "certificate does not match the host name '" + host + "'";
-        return ok;
-      },
-      ec);
-  tls_->async_handshake(asio::ssl::stream_base::client,
-                        [this, &uri, &options, done = std::move(done)](std::error_code ec2) mutable {
-                          if (ec2 && detail_.empty()) detail_ = "TLS handshake failed: " + ec2.message();
-                          ec2 = ec2 ? alpn_alert(ec2, options.tls, detail_)
-                                    : check_alpn(tls_->native_handle(), options.tls, detail_);
-                          if (ec2 || !uri.websocket) return done(ec2);
-                          start_websocket(uri, options, std::move(done));
-                        });
+  tls_.emplace(tcp_.socket(), *ctx_);
+  tls_->async_open(uri.host, options.tls, detail_, [this, &uri, &options, done = std::move(done)](std::error_code ec) mutable {
+    if (ec || !uri.websocket) return done(ec);
+    open_websocket(uri, options, std::move(done));
+  });
 #endif
 }
 
-void stream::start_websocket(const broker_uri& uri, const transport_options& options, open_handler done) {
-  ws_.emplace([this](std::span<std::byte> out) {
-    for (auto& b : out) b = static_cast<std::byte>(mask_rng_());
-  });
-  ws_headers_.clear();
-  for (const auto& [name, value] : options.websocket.headers) ws_headers_.push_back({name, value});
-  websocket::upgrade_target target;
-  target.host = uri.host;
-  target.port = uri.port;
-  target.secure = uri.tls;
-  target.path = uri.path;
-  target.extra_headers = ws_headers_;
-  frame_out_.clear();
-  if (auto ec = ws_->start(target, frame_out_)) {
-    detail_ = "WebSocket upgrade request: " + ec.message();
-    return done(ec);
-  }
-  raw_write(asio::buffer(frame_out_), [this, done = std::move(done)](std::error_code ec, std::size_t) mutable {
-    if (ec) {
-      detail_ = "WebSocket upgrade request not sent: " + ec.message();
-      return done(ec);
-    }
-    read_upgrade_response(std::move(done));
-  });
-}
-
-void stream::read_upgrade_response(open_handler done) {
-  raw_in_.resize(4096);
-  raw_read_some(asio::buffer(raw_in_), [this, done = std::move(done)](std::error_code ec, std::size_t n) mutable {
-    if (ec) {
-      detail_ = "no WebSocket upgrade response: " + ec.message();
-      return done(ec);
-    }
-    auto wec = ws_->on_bytes(bytes_view(raw_in_.data(), n), mqtt_in_, control_out_);
-    if (wec) {
-      detail_ = wec.message();
-      if (int status = ws_->handshake().status(); status && status != 101)
-        detail_ += " (HTTP " + std::to_string(status) + " " + std::string(ws_->handshake().reason()) + ")";
-      return done(wec);
-    }
-    if (ws_->current_state() != websocket::client_protocol::state::open) return read_upgrade_response(std::move(done));
-    flush_control();
-    done({});
-  });
-}
-
-void stream::flush_control() {
-  if (control_out_.empty() || writing_ || control_in_flight_) return;
-  control_writing_.clear();
-  control_writing_.swap(control_out_);
-  control_in_flight_ = true;
-  raw_write(asio::buffer(control_writing_), [this](std::error_code, std::size_t) {
-    control_in_flight_ = false;
-    if (deferred_write_) {
-      auto w = std::move(deferred_write_);
-      deferred_write_ = nullptr;
-      return w();  // it also carries control frames queued meanwhile
-    }
-    flush_control();
-  });
+void stream::open_websocket(const broker_uri& uri, const transport_options& options, open_handler done) {
+  ws_.emplace(below_);
+  ws_->async_open(uri.host, uri.port, uri.tls, uri.path, options.websocket, detail_, std::move(done));
 }
 
 void stream::linger_close(std::shared_ptr<stream> self, std::chrono::milliseconds timeout,
@@ -213,7 +108,7 @@ void stream::linger_close(std::shared_ptr<stream> self, std::chrono::millisecond
     }
     // Raw TCP, under any TLS or WebSocket layer: the bytes are thrown away.
     void read() {
-      owner->tcp_.async_read_some(asio::buffer(sink), [l = shared_from_this()](std::error_code e, std::size_t) {
+      owner->tcp_.socket().async_read_some(asio::buffer(sink), [l = shared_from_this()](std::error_code e, std::size_t) {
         if (e) return l->finish();  // the peer closed too (eof), or the timer closed the socket
         l->read();
       });
@@ -221,11 +116,11 @@ void stream::linger_close(std::shared_ptr<stream> self, std::chrono::millisecond
   };
   auto l = std::make_shared<linger>(std::move(self), std::move(done));
   std::error_code ec;
-  l->owner->resolver_.cancel();
+  l->owner->tcp_.cancel_resolve();
   // The client's own read is still pending: cancel it, or it would take the
   // broker's end-of-stream and the linger would wait for its timeout.
-  l->owner->tcp_.cancel(ec);
-  l->owner->tcp_.shutdown(tcp_socket::shutdown_send, ec);
+  l->owner->tcp_.socket().cancel(ec);
+  l->owner->tcp_.socket().shutdown(tcp_socket::shutdown_send, ec);
   if (ec) return l->finish();
   l->timer.expires_after(timeout);
   l->timer.async_wait([l](std::error_code e) {
@@ -241,15 +136,8 @@ std::size_t stream::write_now(std::span<const asio::const_buffer> data) noexcept
   msghdr msg{};
   msg.msg_iov = iov.data();
   msg.msg_iovlen = count;
-  auto n = ::sendmsg(tcp_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  auto n = ::sendmsg(tcp_.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
-}
-
-void stream::close() noexcept {
-  std::error_code ec;
-  resolver_.cancel();
-  tcp_.shutdown(tcp_socket::shutdown_both, ec);
-  tcp_.close(ec);
 }
 
 }  // namespace tern::transport

@@ -1,30 +1,27 @@
 #pragma once
 // One connection to a broker, a chain of layers composed from the broker URI
 // and the transport options: TCP (to the broker, or to a proxy), a proxy's
-// tunnel (proxy_layer.hpp, HTTP CONNECT or SOCKS5), TLS, WebSocket. The
-// session above cannot tell which; the client owns one `stream` per
-// connection attempt and uses it from its strand.
+// tunnel (proxy_layer.hpp: HTTP CONNECT or SOCKS5, transparent once open),
+// TLS, WebSocket. Each layer opens over the one below and reads and writes
+// through it. The session above cannot tell which; the client owns one
+// `stream` per connection attempt and uses it from its strand.
 
-#include <asio/connect.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
-#include <asio/write.hpp>
 #include <chrono>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <random>
+#include <span>
 #include <string>
-#include <vector>
 
 #include "tern/transport.hpp"
 #include "transport/executor.hpp"
+#include "transport/tcp_layer.hpp"
 #include "transport/uri.hpp"
-#include "transport/websocket/client_protocol.hpp"
+#include "transport/websocket_layer.hpp"
 
 #if TERN_HAS_TLS
-#include <asio/ssl.hpp>
+#include "transport/tls_layer.hpp"
 #endif
 
 namespace tern::transport {
@@ -34,7 +31,7 @@ class stream {
  public:
   using open_handler = std::function<void(std::error_code)>;
 
-  explicit stream(const strand_type& ex) : ex_(ex), resolver_(ex), tcp_(ex) {}
+  explicit stream(const strand_type& ex) : ex_(ex), tcp_(ex) {}
 
   /// Opens the layers in turn. TCP: resolves the broker's host, or the
   /// proxy's when `options.proxy` names one (IPv4 and IPv6), connects to
@@ -48,56 +45,23 @@ class stream {
   /// a SOCKS reply...).
   void async_open(const broker_uri& uri, const transport_options& options, open_handler done);
 
-  /// Writes all of `data` (gather I/O); over WebSocket as one masked binary
-  /// frame [MQTT-6.0.0-1]. The buffers must stay valid until the handler runs.
+  /// Writes all of `data` (gather I/O) through the top layer. The buffers
+  /// must stay valid until the handler runs.
   template <class Handler>
   void async_write(std::span<const asio::const_buffer> data, Handler&& h) {
-    if (!ws_) return raw_write(data, std::forward<Handler>(h));
-    frame_out_.clear();
-    frame_out_.swap(control_out_);  // pongs and closes queued by reads go first
-    if (control_in_flight_) {  // one write at a time on the socket: go after the control frames
-      deferred_write_ = [this, data, h = std::forward<Handler>(h)]() mutable { async_write(data, std::move(h)); };
-      return;
-    }
-    parts_.clear();
-    std::size_t n = 0;
-    for (const auto& b : data) {
-      parts_.emplace_back(static_cast<const std::byte*>(b.data()), b.size());
-      n += b.size();
-    }
-    auto ec = ws_->send(parts_, frame_out_);
-    if (ec) return asio::post(ex_, [h = std::forward<Handler>(h), ec]() mutable { h(ec, 0); });
-    writing_ = true;
-    raw_write(asio::buffer(frame_out_), [this, n, h = std::forward<Handler>(h)](
-                                            std::error_code ec2, std::size_t) mutable {
-      writing_ = false;
-      h(ec2, ec2 ? 0 : n);
-    });
+    if (ws_) return ws_->async_write(data, std::forward<Handler>(h));
+    below_ws{this}.async_write(data, std::forward<Handler>(h));
   }
 
-  /// Reads some bytes of the MQTT stream into `buffer`; over WebSocket, the
-  /// payload of data frames, whatever their boundaries [MQTT-6.0.0-2].
+  /// Reads some bytes of the MQTT stream into `buffer` from the top layer.
   template <class Handler>
   void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
-    if (!ws_) return raw_read_some(buffer, std::forward<Handler>(h));
-    if (!mqtt_in_.empty()) {
-      auto n = take_mqtt(buffer);
-      return asio::post(ex_, [h = std::forward<Handler>(h), n]() mutable { h(std::error_code{}, n); });
-    }
-    raw_in_.resize(16 * 1024);
-    raw_read_some(asio::buffer(raw_in_), [this, buffer, h = std::forward<Handler>(h)](std::error_code ec,
-                                                                                       std::size_t n) mutable {
-      if (ec) return h(ec, 0);
-      auto wec = ws_->on_bytes(bytes_view(raw_in_.data(), n), mqtt_in_, control_out_);
-      flush_control();
-      if (wec) return h(wec, 0);
-      if (mqtt_in_.empty()) return async_read_some(buffer, std::move(h));  // only control frames
-      h(std::error_code{}, take_mqtt(buffer));
-    });
+    if (ws_) return ws_->async_read_some(buffer, std::forward<Handler>(h));
+    below_ws{this}.async_read_some(buffer, std::forward<Handler>(h));
   }
 
   /// Closes at once; pending operations complete with operation_aborted.
-  void close() noexcept;
+  void close() noexcept { tcp_.close(); }
   /// Closes after the peer has read what was written: sends FIN, reads and
   /// discards until the peer closes too or `timeout` passes, then closes and
   /// calls `done` (on the stream's strand). Closing at once with unread bytes
@@ -107,8 +71,8 @@ class stream {
   static void linger_close(std::shared_ptr<stream> self, std::chrono::milliseconds timeout,
                            std::function<void()> done);
   const std::string& detail() const noexcept { return detail_; }
-  /// Plain TCP: no TLS or WebSocket state that a write would share with a
-  /// read in progress.
+  /// Plain TCP (perhaps through a proxy's tunnel): no TLS or WebSocket state
+  /// that a write would share with a read in progress.
   bool plain() const noexcept {
 #if TERN_HAS_TLS
     if (tls_) return false;
@@ -122,57 +86,40 @@ class stream {
   std::size_t write_now(std::span<const asio::const_buffer> data) noexcept;
 
  private:
-  template <class ConstBuffers, class Handler>
-  void raw_write(const ConstBuffers& data, Handler&& h) {
+  // The layer under the WebSocket one: TLS when there is one, else TCP.
+  struct below_ws {
+    stream* s;
+    template <class ConstBuffers, class Handler>
+    void async_write(const ConstBuffers& data, Handler&& h) {
 #if TERN_HAS_TLS
-    if (tls_) return asio::async_write(*tls_, data, std::forward<Handler>(h));
+      if (s->tls_) return s->tls_->async_write(data, std::forward<Handler>(h));
 #endif
-    asio::async_write(tcp_, data, std::forward<Handler>(h));
-  }
-
-  template <class Handler>
-  void raw_read_some(asio::mutable_buffer buffer, Handler&& h) {
+      s->tcp_.async_write(data, std::forward<Handler>(h));
+    }
+    template <class Handler>
+    void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
 #if TERN_HAS_TLS
-    if (tls_) return tls_->async_read_some(buffer, std::forward<Handler>(h));
+      if (s->tls_) return s->tls_->async_read_some(buffer, std::forward<Handler>(h));
 #endif
-    tcp_.async_read_some(buffer, std::forward<Handler>(h));
-  }
+      s->tcp_.async_read_some(buffer, std::forward<Handler>(h));
+    }
+    const strand_type& get_executor() const noexcept { return s->ex_; }
+  };
 
-  std::size_t take_mqtt(asio::mutable_buffer buffer) {
-    auto n = std::min(buffer.size(), mqtt_in_.size());
-    std::memcpy(buffer.data(), mqtt_in_.data(), n);
-    mqtt_in_.erase(mqtt_in_.begin(), mqtt_in_.begin() + static_cast<std::ptrdiff_t>(n));
-    return n;
-  }
-
-  /// Writes pongs and close frames produced by reads when no data write is
-  /// under way; otherwise the next data write carries them.
-  void flush_control();
-  void on_tcp_open(const broker_uri& uri, const transport_options& options, open_handler done);
   void open_proxy(const broker_uri& uri, const transport_options& options, open_handler done);
   void open_above_tunnel(const broker_uri& uri, const transport_options& options, open_handler done);
-  void open_tls(const broker_uri& uri, const transport_options& options, open_handler done);
-  void start_websocket(const broker_uri& uri, const transport_options& options, open_handler done);
-  void read_upgrade_response(open_handler done);
+  void open_websocket(const broker_uri& uri, const transport_options& options, open_handler done);
 
   strand_type ex_;
-  tcp_resolver resolver_;
-  tcp_socket tcp_;
+  tcp_layer tcp_;
   std::string detail_;
   std::optional<proxy_uri> proxy_;  // when options.proxy names one
 #if TERN_HAS_TLS
   std::shared_ptr<asio::ssl::context> ctx_;
-  std::optional<asio::ssl::stream<tcp_socket&>> tls_;
+  std::optional<tls_layer<tcp_socket>> tls_;
 #endif
-  // WebSocket state: the protocol machine, its input and output buffers.
-  std::optional<websocket::client_protocol> ws_;
-  std::mt19937_64 mask_rng_{std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)};
-  std::vector<std::byte> raw_in_, mqtt_in_, frame_out_, control_out_, control_writing_;
-  std::vector<websocket::http_header> ws_headers_;
-  std::vector<bytes_view> parts_;
-  bool writing_ = false;
-  bool control_in_flight_ = false;
-  std::function<void()> deferred_write_;  // a data write waiting for a control write
+  below_ws below_{this};
+  std::optional<websocket_layer<below_ws>> ws_;
 };
 
 }  // namespace tern::transport

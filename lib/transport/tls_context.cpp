@@ -3,6 +3,7 @@
 #if TERN_HAS_TLS
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 namespace tern::transport {
 namespace {
@@ -84,6 +85,19 @@ result<std::shared_ptr<asio::ssl::context>> make_tls_context(const tls_options& 
     case tls_options::requirement::required: ctx->set_verify_mode(asio::ssl::verify_peer, ec); break;
   }
   return ctx;
+}
+
+bool verify_broker(bool preverified, asio::ssl::verify_context& vc, const std::string& host, bool insecure,
+                   std::string& detail) {
+  if (!preverified) {
+    int err = X509_STORE_CTX_get_error(vc.native_handle());
+    detail = std::string("certificate verification failed: ") + X509_verify_cert_error_string(err);
+    return false;
+  }
+  if (insecure) return true;  // the chain is verified; only the host name check is skipped
+  bool ok = asio::ssl::host_name_verification(host)(preverified, vc);
+  if (!ok) detail = "certificate does not match the host name '" + host + "'";
+  return ok;
 }
 
 namespace {

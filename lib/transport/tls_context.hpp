@@ -21,6 +21,12 @@ namespace tern::transport {
 /// reason in `detail`.
 result<std::shared_ptr<asio::ssl::context>> make_tls_context(const tls_options& options, std::string& detail);
 
+/// The verification callback of a handshake with the broker named `host`:
+/// OpenSSL's verdict on the chain, then (unless `insecure`) the host name.
+/// A refusal says why in `detail`.
+bool verify_broker(bool preverified, asio::ssl::verify_context& vc, const std::string& host, bool insecure,
+                   std::string& detail);
+
 /// After the handshake: when `options.alpn` offered protocols, the broker
 /// must have selected one. Error: `transport_errc::alpn_refused`, naming
 /// what was offered in `detail`.

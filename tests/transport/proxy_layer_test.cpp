@@ -4,40 +4,20 @@
 
 #include <gtest/gtest.h>
 
-#include <asio/io_context.hpp>
-#include <asio/local/connect_pair.hpp>
-#include <asio/local/stream_protocol.hpp>
-#include <asio/read.hpp>
-#include <asio/write.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "chopped_stream.hpp"
 #include "tern/transport_error.hpp"
 #include "transport/proxy_layer.hpp"
 
 namespace tern::test {
 namespace {
 
-using socket_t = asio::local::stream_protocol::socket;
-
-struct pair {
-  asio::io_context io;
-  socket_t client{io}, proxy{io};
-  pair() { asio::local::connect_pair(client, proxy); }
-};
-
-std::string read_exactly(socket_t& s, std::size_t n) {
-  std::string buf(n, '\0');
-  asio::read(s, asio::buffer(buf));
-  return buf;
-}
-
-// Writes `s` in pieces of `piece` bytes, each its own write.
-void write_in_pieces(socket_t& s, std::string_view text, std::size_t piece) {
-  for (std::size_t i = 0; i < text.size(); i += piece) asio::write(s, asio::buffer(text.substr(i, piece)));
-}
+using socket_t = local_socket;
+using pair = socket_pair;
 
 transport::proxy::tunnel_request to_broker() {
   transport::proxy::tunnel_request r;
@@ -46,52 +26,61 @@ transport::proxy::tunnel_request to_broker() {
   return r;
 }
 
-// Opens the layer over `p.client` while `proxy_script` plays the proxy on
-// its own thread; returns the result (nothing if none came within 2 s).
+// Opens the layer over `p.near`, read and written at most `limit` bytes at a
+// time, while `proxy_script` plays the proxy on its own thread; returns the
+// result (nothing if none came within 2 s).
 std::optional<std::error_code> open_with(pair& p, std::unique_ptr<transport::proxy::handshake> hs, std::string& detail,
-                                         const std::function<void(socket_t&)>& proxy_script) {
+                                         const std::function<void(socket_t&)>& proxy_script,
+                                         std::size_t limit = 4096) {
   std::optional<std::error_code> result;
-  transport::async_proxy_open(p.client, std::move(hs), to_broker(), detail, [&](std::error_code ec) { result = ec; });
-  std::thread proxy([&] { proxy_script(p.proxy); });
+  chopped_stream lower(p.near, limit);
+  transport::async_proxy_open(lower, std::move(hs), to_broker(), detail, [&](std::error_code ec) { result = ec; });
+  std::thread proxy([&] { proxy_script(p.far); });
   while (!result && p.io.run_one_for(std::chrono::seconds(2))) {
   }
   proxy.join();
   return result;
 }
 
-TEST(ProxyLayer, HttpConnectOpensWithTheAnswerInPiecesOfEverySize) {
+TEST(ProxyLayer, HttpConnectOpensWithEveryReadAndWriteSize) {
   const std::string request = "CONNECT broker:1883 HTTP/1.1\r\nHost: broker:1883\r\n\r\n";
   const std::string answer = "HTTP/1.1 200 Connection established\r\nVia: test\r\n\r\n";
   for (std::size_t piece = 1; piece <= answer.size(); ++piece) {
     pair p;
     std::string detail;
-    auto result = open_with(p, transport::proxy::make_http_connect(), detail, [&](socket_t& proxy) {
-      EXPECT_EQ(read_exactly(proxy, request.size()), request);
-      write_in_pieces(proxy, answer, piece);
-    });
+    auto result = open_with(
+        p, transport::proxy::make_http_connect(), detail,
+        [&](socket_t& proxy) {
+          EXPECT_EQ(read_exactly(proxy, request.size()), request);
+          write_in_pieces(proxy, answer, piece);
+        },
+        piece);
     ASSERT_TRUE(result) << "piece " << piece;
     ASSERT_FALSE(*result) << "piece " << piece << ": " << result->message() << " " << detail;
 
     // Transparent: the broker's bytes and the client's pass untouched.
-    asio::write(p.client, asio::buffer(std::string("\x10\x0c")));
-    EXPECT_EQ(read_exactly(p.proxy, 2), "\x10\x0c");
-    asio::write(p.proxy, asio::buffer(std::string("\x20\x02\x00\x00", 4)));
-    EXPECT_EQ(read_exactly(p.client, 4), std::string("\x20\x02\x00\x00", 4));
+    asio::write(p.near, asio::buffer(std::string("\x10\x0c")));
+    EXPECT_EQ(read_exactly(p.far, 2), "\x10\x0c");
+    asio::write(p.far, asio::buffer(std::string("\x20\x02\x00\x00", 4)));
+    EXPECT_EQ(read_exactly(p.near, 4), std::string("\x20\x02\x00\x00", 4));
   }
 }
 
-TEST(ProxyLayer, Socks5OpensWithEachAnswerInPiecesOfEverySize) {
+TEST(ProxyLayer, Socks5OpensWithEveryReadAndWriteSize) {
   const std::string method = {5, 0};
   const std::string reply = {5, 0, 0, 1, 127, 0, 0, 1, 0x07, 0x5b};
   for (std::size_t piece = 1; piece <= reply.size(); ++piece) {
     pair p;
     std::string detail;
-    auto result = open_with(p, transport::proxy::make_socks5(), detail, [&](socket_t& proxy) {
-      read_exactly(proxy, 3);  // greeting
-      write_in_pieces(proxy, method, std::min(piece, method.size()));
-      read_exactly(proxy, 4 + 1 + 6 + 2);  // CONNECT to "broker"
-      write_in_pieces(proxy, reply, piece);
-    });
+    auto result = open_with(
+        p, transport::proxy::make_socks5(), detail,
+        [&](socket_t& proxy) {
+          read_exactly(proxy, 3);  // greeting
+          write_in_pieces(proxy, method, std::min(piece, method.size()));
+          read_exactly(proxy, 4 + 1 + 6 + 2);  // CONNECT to "broker"
+          write_in_pieces(proxy, reply, piece);
+        },
+        piece);
     ASSERT_TRUE(result) << "piece " << piece;
     EXPECT_FALSE(*result) << "piece " << piece << ": " << detail;
   }
