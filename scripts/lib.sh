@@ -9,7 +9,9 @@ configure() {
   local dir=$1
   shift
   if [ -f "$top/$dir/build.ninja" ]; then
-    meson configure "$top/$dir" "$@" >/dev/null
+    # Regenerated now, so that introspection (suite_targets) sees the new
+    # options and any test added since.
+    meson configure "$top/$dir" "$@" >/dev/null && ninja -C "$top/$dir" build.ninja >/dev/null
   else
     meson setup "$top/$dir" "$top" "$@" >"$top/$dir.setup.log" 2>&1 || { cat "$top/$dir.setup.log" >&2; return 1; }
   fi
@@ -159,19 +161,24 @@ PY
 }
 
 # suite_targets DIR SUITE...: the ninja targets the tests of those suites run,
-# so that a build directory can build just those (the ASan pass needs only a few).
+# and the programs they start (their `depends`: the tools, helper processes),
+# so that a build directory can build just those.
 suite_targets() {
   local dir=$1
   shift
-  meson introspect "$top/$dir" --tests | python3 -c '
+  local targets
+  targets=$(meson introspect "$top/$dir" --targets) || return 1
+  meson introspect "$top/$dir" --tests | TARGETS="$targets" python3 -c '
 import json, os, sys
 build, suites = sys.argv[1], set(sys.argv[2:])
+files = {t["id"]: t["filename"] for t in json.loads(os.environ["TARGETS"])}
 seen = set()
 for t in json.load(sys.stdin):
     if any(s.split(":")[-1] in suites for s in t["suite"]):
-        exe = os.path.relpath(t["cmd"][0], build)
-        if exe not in seen:
-            seen.add(exe)
-            print(exe)
+        for path in [t["cmd"][0]] + [f for d in t["depends"] for f in files.get(d, [])]:
+            target = os.path.relpath(path, build)
+            if target not in seen:
+                seen.add(target)
+                print(target)
 ' "$top/$dir" "$@"
 }

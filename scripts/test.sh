@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds tern and runs every test: the unit tests and corpus replays of the
 # release build, tern_flask's pytest suite, the wheel pip builds (installed
-# into a venv, its examples run), the parsing layers (codec, topic, session, WebSocket) again
-# under ASan+UBSan, then each fuzzer for
-# FUZZ_SECONDS (20) seconds. Installs what is missing first. A private
-# mosquitto runs on a free loopback port for the tests that need a broker.
+# into a venv, its examples run), the parsing layers (codec, topic, session,
+# store, WebSocket, proxy handshakes) again under ASan+UBSan, the client, web,
+# transport and integration suites again under ThreadSanitizer, then each
+# fuzzer for FUZZ_SECONDS (10) seconds. Each phase prints how long it took.
+# Installs what is missing first. A private mosquitto runs on a free loopback
+# port for the tests that need a broker.
 # Prints how many tests were skipped on the line before the last, and ends with
 # one line `tests: N passed, N failed`; exits non-zero on any failure.
 set -uo pipefail
@@ -40,6 +42,16 @@ build() {
 trap stop_broker EXIT
 start_broker
 
+# phase NAME: ends the previous phase (printing its duration) and starts NAME.
+phase_name=""
+phase_start=$SECONDS
+phase() {
+  [ -n "$phase_name" ] && echo "-- $phase_name: $((SECONDS - phase_start)) s"
+  phase_name=$1
+  phase_start=$SECONDS
+  [ -n "$phase_name" ] && echo "== $phase_name"
+}
+
 # The browser test: installs node, npm and chromium when missing, and
 # playwright-core (lib.sh). Under `meson test` alone a missing prerequisite
 # skips the test; here it fails it (TERN_BROWSER_REQUIRED), so that no run of
@@ -47,7 +59,7 @@ start_broker
 export TERN_BROWSER_REQUIRED=1
 browser_prerequisites
 
-echo "== release build and tests"
+phase "release build and tests"
 if configure_release && build build; then
   meson_tests build
   # The browser test exists only when tern-live-dashboard is built: its
@@ -59,7 +71,7 @@ if configure_release && build build; then
     add 0 1
   fi
 
-  echo "== Python: tern_flask, tern_asyncio, tern_fastapi (pytest, Debian's python3)"
+  phase "Python: tern_flask, tern_asyncio, tern_fastapi (pytest, Debian's python3)"
   if [ -d "$top/build/bindings/python/tern_flask" ]; then
     rm -f "$top/build/pytest.junit.xml"
     PYTHONPATH="$top/build/bindings/python" /usr/bin/python3 -m pytest -p no:cacheprovider -q \
@@ -74,10 +86,10 @@ fi
 # pip's way in (pyproject.toml, meson-python): builds the wheel (tern compiled
 # once more, release, into the extension), installs it into a fresh venv and
 # runs the Flask and FastAPI examples from it. One test.
-echo "== Python wheel (pip into a fresh venv)"
+phase "Python wheel (pip into a fresh venv)"
 if "$top/tests/install/python_wheel.sh"; then add 1 0; else add 0 1; fi
 
-echo "== ASan+UBSan: the parsing layers (tern_core, WebSocket)"
+phase "ASan+UBSan: the parsing layers (tern_core, WebSocket, proxy handshakes)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if configure build-asan --buildtype=debugoptimized -Db_ndebug=false -Dwerror=true -Dbench=false \
@@ -85,12 +97,30 @@ if configure build-asan --buildtype=debugoptimized -Db_ndebug=false -Dwerror=tru
   meson_tests build-asan --suite core --suite websocket --no-rebuild --timeout-multiplier 3
 fi
 
-echo "== fuzzers, ${FUZZ_SECONDS:-20} s each"
+# The threads: the client's strand and callers, the web facade's handler
+# threads, and the integration suites' brokers, proxies and faults. -O1
+# without debug info keeps the build short; -Wno-tsan because Asio's
+# headers use atomic_thread_fence, which GCC warns TSan cannot see; a
+# fork()ed test child may start threads (die_after_fork=0).
+phase "ThreadSanitizer: client, web, transport and integration suites"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:die_after_fork=0"
+if configure build-tsan -Doptimization=1 -Ddebug=false -Dcpp_args=-Wno-tsan -Db_sanitize=thread -Db_lundef=false -Dwerror=true \
+     -Dbench=false -Dpython=false -Dtests=true && build build-tsan $(suite_targets build-tsan client web transport integration); then
+  # The long loss-and-order runs repeat paths the other tests take already
+  # (the reset run keeps reconnects and re-sends; the kill -9 runs are about
+  # files, not threads): left to the release pass.
+  GTEST_FILTER='-Faults.BlackholeThenResumeLosesNothing:Faults.LatencyBurstLosesNothing:Faults.OneByteWritesLoseNothing:Faults.BandwidthCapLosesNothing:Faults.StopReadingThenResumeLosesNothing:Runs/StoreKill.*' \
+    meson_tests build-tsan --suite client --suite web --suite transport --suite integration --no-rebuild \
+    --timeout-multiplier 3
+fi
+
+phase "fuzzers, ${FUZZ_SECONDS:-10} s each"
 if configure_fuzz && build build-fuzz $(fuzzer_targets); then
   for name in $(fuzzer_names); do
-    if run_fuzzer "$name" "${FUZZ_SECONDS:-20}"; then add 1 0; else add 0 1; fi
+    if run_fuzzer "$name" "${FUZZ_SECONDS:-10}"; then add 1 0; else add 0 1; fi
   done
 fi
+phase ""
 
 echo "skipped: $skipped"
 echo "tests: $passed passed, $failed failed"

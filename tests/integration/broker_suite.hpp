@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "broker.hpp"
+#include "pki.hpp"
 
 namespace tern::test {
 
@@ -29,6 +30,29 @@ class broker_suite : public testing::Test {
 
   static inline std::unique_ptr<broker> broker_;
   static inline std::string start_error_;
+};
+
+/// A broker_suite with certificates made for it (`pki_`), and listeners
+/// that `Derived::listeners(const pki&)` chooses.
+template <class Derived>
+class pki_broker_suite : public broker_suite<Derived> {
+ protected:
+  static void SetUpTestSuite() {
+    pki_ = std::make_unique<pki>();
+    if (auto r = pki_->generate(); !r) {
+      broker_suite<Derived>::start_error_ = r.message();
+      return;
+    }
+    broker_config cfg;
+    cfg.listeners = Derived::listeners(*pki_);
+    broker_suite<Derived>::start_broker(std::move(cfg));
+  }
+  static void TearDownTestSuite() {
+    broker_suite<Derived>::TearDownTestSuite();
+    pki_.reset();
+  }
+
+  static inline std::unique_ptr<pki> pki_;
 };
 
 }  // namespace tern::test

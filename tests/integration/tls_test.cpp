@@ -16,27 +16,17 @@
 namespace tern::test {
 namespace {
 
-class Tls : public broker_suite<Tls> {
+class Tls : public pki_broker_suite<Tls> {
  protected:
+  friend class pki_broker_suite<Tls>;
   // Listeners: 0 the right server certificate, 1 a certificate for
   // wrong.example, 2 the right one and require_certificate true.
-  static void SetUpTestSuite() {
-    pki_ = std::make_unique<pki>();
-    if (auto r = pki_->generate(); !r) {
-      start_error_ = r.message();
-      return;
-    }
-    broker_config cfg;
-    listener_config good{listener_config::kind::mqtt, pki_->ca_crt, pki_->server_crt, pki_->server_key, false};
-    listener_config wrong{listener_config::kind::mqtt, pki_->ca_crt, pki_->wrong_crt, pki_->wrong_key, false};
+  static std::vector<listener_config> listeners(const pki& p) {
+    listener_config good{listener_config::kind::mqtt, p.ca_crt, p.server_crt, p.server_key, false};
+    listener_config wrong{listener_config::kind::mqtt, p.ca_crt, p.wrong_crt, p.wrong_key, false};
     listener_config mutual = good;
     mutual.require_certificate = true;
-    cfg.listeners = {good, wrong, mutual};
-    start_broker(std::move(cfg));
-  }
-  static void TearDownTestSuite() {
-    broker_suite::TearDownTestSuite();
-    pki_.reset();
+    return {good, wrong, mutual};
   }
 
   static client_options options(std::size_t listener, const std::string& host, const std::string& id) {
@@ -56,8 +46,6 @@ class Tls : public broker_suite<Tls> {
         << "last_error_detail(): '" << c->last_error_detail() << "', want it to mention '" << detail_has << "'";
     EXPECT_FALSE(c->is_connected());
   }
-
-  static inline std::unique_ptr<pki> pki_;
 };
 
 TEST_F(Tls, VerifiedConnectionByHostName) {

@@ -110,25 +110,15 @@ class scripted_proxy {
   std::thread thread_;
 };
 
-class Proxy : public broker_suite<Proxy> {
+class Proxy : public pki_broker_suite<Proxy> {
  protected:
+  friend class pki_broker_suite<Proxy>;
   // Listeners: 0 TCP, 1 TLS (certificate for localhost), 2 WebSocket.
-  static void SetUpTestSuite() {
-    pki_ = std::make_unique<pki>();
-    if (auto r = pki_->generate(); !r) {
-      start_error_ = r.message();
-      return;
-    }
-    broker_config cfg;
-    listener_config tls{listener_config::kind::mqtt, pki_->ca_crt, pki_->server_crt, pki_->server_key, false};
+  static std::vector<listener_config> listeners(const pki& p) {
+    listener_config tls{listener_config::kind::mqtt, p.ca_crt, p.server_crt, p.server_key, false};
     listener_config ws;
     ws.protocol = listener_config::kind::websockets;
-    cfg.listeners = {listener_config{}, tls, ws};
-    start_broker(std::move(cfg));
-  }
-  static void TearDownTestSuite() {
-    broker_suite::TearDownTestSuite();
-    pki_.reset();
+    return {listener_config{}, tls, ws};
   }
 
   // Through `proxy_url` to listener `listener` by the name "localhost",
@@ -166,8 +156,6 @@ class Proxy : public broker_suite<Proxy> {
   static std::string url(const char* scheme, std::uint16_t port, const std::string& userinfo = {}) {
     return std::string(scheme) + "://" + (userinfo.empty() ? "" : userinfo + "@") + "127.0.0.1:" + std::to_string(port);
   }
-
-  static inline std::unique_ptr<pki> pki_;
 };
 
 TEST_F(Proxy, HttpConnectCarriesTcpTlsAndWebSocket) {

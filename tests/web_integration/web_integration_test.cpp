@@ -268,8 +268,8 @@ TEST(WebIntegration, ReferenceUsageExample) {
   app.cfg.set("MQTT_KEEPALIVE", 5);
   app.cfg.set("MQTT_TLS_ENABLED", false);
 
-  mqtt q;  // mqtt = Mqtt(), then init_app(app) in create_app()
-  events ev;
+  events ev;  // before q: q's handler thread writes to it until q is gone
+  mqtt q;     // mqtt = Mqtt(), then init_app(app) in create_app()
   ev.attach(q);
   q.on_connect([](mqtt& client, const std::any&, web::connect_flags, int) {
     client.subscribe("home/mytopic");
@@ -383,8 +383,8 @@ TEST(WebIntegration, ReferenceUnsubscribeExample) {
 TEST(WebIntegration, ReferenceUnsubscribeAllExample) {
   broker b{broker_config{}};
   ASSERT_TRUE(b.start());
+  events ev;  // before q: q's handler thread writes to it until q is gone
   mqtt q;
-  events ev;
   ev.attach(q);
   const std::vector<std::string> filters{"home/a", "home/b/#", "home/+/c"};
   q.on_connect([&](mqtt& client, const std::any&, web::connect_flags, int) {
@@ -433,11 +433,12 @@ TEST(WebIntegration, ReferenceLoggingExample) {
   static_assert(static_cast<int>(web::MQTT_LOG_INFO) == 0x01 && static_cast<int>(web::MQTT_LOG_NOTICE) == 0x02 &&
                 static_cast<int>(web::MQTT_LOG_WARNING) == 0x04 && static_cast<int>(web::MQTT_LOG_ERR) == 0x08 &&
                 static_cast<int>(web::MQTT_LOG_DEBUG) == 0x10);
-  mqtt q;
+  // Before q: q's handler thread writes to them until q is gone.
   events ev;
-  ev.attach(q);
   std::vector<std::pair<log_level, std::string>> lines;  // print(level, buf)
   std::vector<std::string> errors;                        // print('Error: {}'.format(buf))
+  mqtt q;
+  ev.attach(q);
   q.on_log([&](mqtt& client, const std::any& userdata, log_level level, const std::string& buf) {
     EXPECT_EQ(&client, &q);
     EXPECT_EQ(std::any_cast<std::string>(userdata), "my userdata");
@@ -489,8 +490,8 @@ TEST(WebIntegration, BlockingHandlerDoesNotDisconnect) {
   ASSERT_TRUE(b.start());
   auto cfg = base_config(b, "web-block");
   cfg.set("MQTT_KEEPALIVE", 2);
+  events ev;  // before q: q's handler thread writes to it until q is gone
   mqtt q;
-  events ev;
   ev.attach(q);
   std::atomic<bool> blocking{false};
   q.on_topic("block/#", [&](mqtt&, const std::any&, const message& msg) {
