@@ -50,14 +50,14 @@ class stream {
   template <class Handler>
   void async_write(std::span<const asio::const_buffer> data, Handler&& h) {
     if (ws_) return ws_->async_write(data, std::forward<Handler>(h));
-    below_ws{this}.async_write(data, std::forward<Handler>(h));
+    below_.async_write(data, std::forward<Handler>(h));
   }
 
   /// Reads some bytes of the MQTT stream into `buffer` from the top layer.
   template <class Handler>
   void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
     if (ws_) return ws_->async_read_some(buffer, std::forward<Handler>(h));
-    below_ws{this}.async_read_some(buffer, std::forward<Handler>(h));
+    below_.async_read_some(buffer, std::forward<Handler>(h));
   }
 
   /// Closes at once; pending operations complete with operation_aborted.
@@ -86,7 +86,8 @@ class stream {
   std::size_t write_now(std::span<const asio::const_buffer> data) noexcept;
 
  private:
-  // The layer under the WebSocket one: TLS when there is one, else TCP.
+  // TLS when there is one, else TCP: the top layer without WebSocket, the
+  // one under it with.
   struct below_ws {
     stream* s;
     template <class ConstBuffers, class Handler>
