@@ -21,7 +21,7 @@
 #include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
-namespace tern::beast_test {
+namespace tern::beast_test::binding_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -407,4 +407,4 @@ TEST(BeastBinding, StopEndsStreamsAndSocketsCleanly) {
 }
 
 }  // namespace
-}  // namespace tern::beast_test
+}  // namespace tern::beast_test::binding_test

@@ -18,7 +18,7 @@
 #include "options_for.hpp"
 #include "tern/client.hpp"
 
-namespace tern::test {
+namespace tern::test::arguments_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -151,4 +151,4 @@ TEST(ClientArguments, UnreadableTlsFilesStopTheRetries) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::arguments_test

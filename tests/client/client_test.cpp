@@ -24,7 +24,7 @@
 #include "options_for.hpp"
 #include "tern/client.hpp"
 
-namespace tern::test {
+namespace tern::test::client_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -638,9 +638,9 @@ TEST(Client, FailoverToTheNextBroker) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::client_test
 
-namespace tern::test {
+namespace tern::test::client_test {
 namespace {
 
 TEST(Client, RunsOnTheCallersIoContextAndSupportsCoAwait) {
@@ -671,4 +671,4 @@ TEST(Client, RefusesAnExecutorThatIsNotAnIoContexts) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::client_test

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace tern::detail {
+namespace tern::detail::read_pacer_test {
 namespace {
 
 using std::chrono::microseconds;
@@ -104,4 +104,4 @@ TEST(ReadPacer, AReadLongAfterAPauseStartsOverAtTheSetting) {
 }
 
 }  // namespace
-}  // namespace tern::detail
+}  // namespace tern::detail::read_pacer_test

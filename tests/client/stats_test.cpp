@@ -9,7 +9,7 @@
 #include "fake_broker.hpp"
 #include "tern/client.hpp"
 
-namespace tern::test {
+namespace tern::test::stats_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -86,4 +86,4 @@ TEST(ClientStats, RefusalCodeIsKept) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::stats_test

@@ -17,7 +17,7 @@
 #include "options_for.hpp"
 #include "tern/client.hpp"
 
-namespace tern::test {
+namespace tern::test::stop_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -380,4 +380,4 @@ TEST(ClientStart, StartAfterStopWorks) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::stop_test

@@ -22,7 +22,7 @@
 #include "tern/client.hpp"
 #include "tern/error.hpp"
 
-namespace tern::test {
+namespace tern::test::store_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -414,4 +414,4 @@ TEST(ClientStore, AStoreThatCannotBeRestoredIsReportedAtConnect) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::store_test

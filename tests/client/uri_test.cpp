@@ -5,7 +5,7 @@
 #include "client/backoff.hpp"
 #include "transport/uri.hpp"
 
-namespace tern::test {
+namespace tern::test::uri_test {
 namespace {
 
 TEST(BrokerUri, SchemesAndDefaults) {
@@ -61,4 +61,4 @@ TEST(Backoff, DoublesWithJitterUpToTheMaximum) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::uri_test

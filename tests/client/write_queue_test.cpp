@@ -7,7 +7,7 @@
 
 #include "client/write_queue.hpp"
 
-namespace tern::test {
+namespace tern::test::write_queue_test {
 namespace {
 
 std::string joined(std::span<const asio::const_buffer> bufs) {
@@ -113,4 +113,4 @@ TEST(WriteQueue, ClearReportsEveryMessageNeverWritten) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::write_queue_test

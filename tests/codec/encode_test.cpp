@@ -6,7 +6,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::encode_test {
 namespace {
 
 TEST(Encode, PublishPayloadIsNotCopied) {
@@ -87,4 +87,4 @@ TEST(Encode, RemainingLengthOverTheVarintMaximum) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::encode_test

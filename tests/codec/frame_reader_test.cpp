@@ -4,7 +4,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::frame_reader_test {
 namespace {
 
 TEST(FrameReader, RemainingLengthBoundaries) {
@@ -57,4 +57,4 @@ TEST(FrameReader, StopsAtTheFirstPacket) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::frame_reader_test

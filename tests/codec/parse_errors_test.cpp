@@ -6,7 +6,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::parse_errors_test {
 namespace {
 
 std::error_code error_of(const char* wire, protocol_version v = protocol_version::v3_1_1,
@@ -173,4 +173,4 @@ TEST(ParseErrors, EveryCodecErrorHasItsOwnMessage) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::parse_errors_test

@@ -7,7 +7,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::roundtrip_test {
 namespace {
 
 // Makes random valid packets; owns the strings they view.
@@ -158,4 +158,4 @@ TEST(RoundTrip, RandomStreamInRandomChunks) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::roundtrip_test

@@ -6,7 +6,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::stream_decoder_test {
 namespace {
 
 bytes publish_wire(std::size_t payload) {
@@ -82,4 +82,4 @@ TEST(StreamDecoder, VersionDecidesConnackAndSuback) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::stream_decoder_test

@@ -10,7 +10,7 @@
 
 #include "test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::vectors_test {
 namespace {
 
 constexpr std::array<subscribe_entry, 2> sub_entries{{{"a/+", qos::at_least_once}, {"#", qos::exactly_once}}};
@@ -219,4 +219,4 @@ TEST(Vectors, StreamOfEveryPacketBackToBack) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::vectors_test

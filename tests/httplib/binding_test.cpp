@@ -22,6 +22,7 @@
 #include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
+namespace binding_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -450,4 +451,4 @@ TEST(httplib_binding_default, WithoutRulesNothingThatActsOnTheBrokerIsServed) {
 }
 
 }  // namespace
-
+}  // namespace binding_test

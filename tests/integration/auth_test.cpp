@@ -13,7 +13,7 @@
 #include "broker_suite.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::auth_test {
 namespace {
 
 std::vector<std::byte> bytes(std::string_view s) {
@@ -114,4 +114,4 @@ TEST_F(Auth, AnonymousIsRefusedOnceWithoutReconnectStorm) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::auth_test

@@ -46,7 +46,7 @@
 #include "fault_proxy.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::fault_test {
 namespace {
 
 std::uint32_t seed_of_run() {
@@ -748,4 +748,4 @@ TEST(Faults, StopReadingThenResumeLosesNothing) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::fault_test

@@ -11,7 +11,7 @@
 #include "broker.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::keepalive_test {
 namespace {
 
 TEST(KeepAlive, StaysConnectedThrough15sIdleWithKeepAlive5s) {
@@ -38,4 +38,4 @@ TEST(KeepAlive, StaysConnectedThrough15sIdleWithKeepAlive5s) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::keepalive_test

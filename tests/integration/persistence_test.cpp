@@ -19,7 +19,7 @@
 #include "broker.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::persistence_test {
 namespace {
 
 constexpr int per_qos = 5000;
@@ -232,4 +232,4 @@ TEST(BrokerRestart, PersistentSessionsSurviveTwoRestartsMidStream) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::persistence_test

@@ -11,7 +11,7 @@
 #include "broker_suite.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::plain_test {
 namespace {
 
 class PlainTcp : public broker_suite<PlainTcp> {
@@ -158,4 +158,4 @@ TEST_F(PlainTcp, TenThousandQos1MessagesArriveInOrder) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::plain_test

@@ -22,7 +22,7 @@
 #include "broker.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::store_kill_test {
 namespace {
 
 constexpr long count = 10'000;
@@ -192,4 +192,4 @@ INSTANTIATE_TEST_SUITE_P(Runs, StoreKill,
                          });
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::store_kill_test

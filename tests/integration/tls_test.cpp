@@ -13,7 +13,7 @@
 #include "harness.hpp"
 #include "pki.hpp"
 
-namespace tern::test {
+namespace tern::test::tls_test {
 namespace {
 
 class Tls : public pki_broker_suite<Tls> {
@@ -115,4 +115,4 @@ TEST_F(Tls, ClientCertificateListenerRefusesNoCertificate) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::tls_test

@@ -18,7 +18,7 @@
 #include "broker_suite.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::tools_test {
 namespace {
 
 class Tools : public broker_suite<Tools> {
@@ -199,4 +199,4 @@ TEST_F(Tools, TernPubGivesUpOnABrokerThatNeverAnswersWithinOneAndAHalfKeepAlives
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::tools_test

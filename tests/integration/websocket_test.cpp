@@ -12,7 +12,7 @@
 #include "harness.hpp"
 #include "pki.hpp"
 
-namespace tern::test {
+namespace tern::test::websocket_test {
 namespace {
 
 class WebSocket : public testing::Test {
@@ -88,4 +88,4 @@ TEST_F(WebSocket, RoundTripOverWs) { round_trip(broker_->url(0), "ws-plain"); }
 TEST_F(WebSocket, RoundTripOverWss) { round_trip(broker_->url(1, "localhost"), "ws-tls"); }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::websocket_test

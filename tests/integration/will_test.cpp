@@ -10,7 +10,7 @@
 #include "broker_suite.hpp"
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::will_test {
 namespace {
 
 class Will : public broker_suite<Will> {
@@ -86,4 +86,4 @@ TEST_F(Will, NotPublishedAfterACleanDisconnect) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::will_test

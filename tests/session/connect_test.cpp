@@ -1,7 +1,7 @@
 // CONNECT encoding, client ids, CONNACK acceptance and refusal (3.1, 3.2).
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::connect_test {
 namespace {
 
 TEST(Connect, SendsConnectV311AndArmsConnectTimeout) {
@@ -237,4 +237,4 @@ TEST(Logging, LinesCarryPahoLevels) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::connect_test

@@ -3,7 +3,7 @@
 
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::debug_log_test {
 namespace {
 
 std::vector<std::string> debug_lines(const harness& h) {
@@ -115,4 +115,4 @@ TEST(Abandon, GivesUpEveryMessageNotCompleted) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::debug_log_test

@@ -3,7 +3,7 @@
 // the link is lost when no packet answers it within half the interval.
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::keep_alive_test {
 namespace {
 
 class KeepAliveTest : public ::testing::TestWithParam<protocol_version> {
@@ -145,4 +145,4 @@ TEST(KeepAlive, EarlyTimerCallsDoNothing) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::keep_alive_test

@@ -3,7 +3,7 @@
 #include "harness.hpp"
 #include "session/packet_id_pool.hpp"
 
-namespace tern::test {
+namespace tern::test::packet_id_test {
 namespace {
 
 TEST(PacketIdPool, HandsOutAllIdsOnceThenWraps) {
@@ -72,4 +72,4 @@ TEST(PacketIds, ExhaustedIdsMakePublishesWait) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::packet_id_test

@@ -1,7 +1,7 @@
 // QoS 0/1/2 in both directions, the in-flight window and the queue (3.3-3.7, 4.3-4.6).
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::publish_test {
 namespace {
 
 class PublishTest : public ::testing::TestWithParam<protocol_version> {
@@ -202,7 +202,7 @@ TEST(Queue, OfflinePublishesFlushInOrderAfterConnack) {
   ASSERT_EQ(p.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     auto& v = std::get<publish_view>(p[i]);
-    EXPECT_EQ(as_chars(v.payload), "a" + std::to_string(i));
+    EXPECT_EQ(as_chars(v.payload), std::string("a") + std::to_string(i));
     EXPECT_EQ(static_cast<int>(v.qos), i);
   }
   EXPECT_EQ(h.count<publish_completed>(), 1u);  // the QoS 0 one
@@ -254,4 +254,4 @@ TEST(Queue, DropQos0Offline) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::publish_test

@@ -9,7 +9,7 @@
 
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::random_test {
 namespace {
 
 struct scenario {
@@ -353,4 +353,4 @@ INSTANTIATE_TEST_SUITE_P(Seeds, RandomTest,
                          [](const auto& i) { return "seed" + std::to_string(i.param.seed); });
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::random_test

@@ -2,7 +2,7 @@
 // re-publish without it (4.4, 4.6).
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::reconnect_test {
 namespace {
 
 connect_options persistent() {
@@ -131,4 +131,4 @@ TEST(Reconnect, BytesWhileIdleAreIgnored) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::reconnect_test

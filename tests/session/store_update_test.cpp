@@ -6,7 +6,7 @@
 
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::store_update_test {
 namespace {
 
 using kind = store_update::kind;
@@ -285,4 +285,4 @@ TEST(MessageIds, PublishSubscribeAndUnsubscribeShareThem) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::store_update_test

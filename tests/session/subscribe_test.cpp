@@ -1,7 +1,7 @@
 // SUBSCRIBE/SUBACK and UNSUBSCRIBE/UNSUBACK (3.8-3.11).
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::subscribe_test {
 namespace {
 
 class SubscribeTest : public ::testing::TestWithParam<protocol_version> {
@@ -112,4 +112,4 @@ TEST(Subscribe, SharesThePacketIdPoolWithPublish) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::subscribe_test

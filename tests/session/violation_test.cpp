@@ -2,7 +2,7 @@
 // [MQTT-4.8.0-1] and never crash or throw.
 #include "harness.hpp"
 
-namespace tern::test {
+namespace tern::test::violation_test {
 namespace {
 
 struct violation {
@@ -74,4 +74,4 @@ TEST(Violation, UnknownPubackIsNotAViolation) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::violation_test

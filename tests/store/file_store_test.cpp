@@ -15,7 +15,7 @@
 #include "tern/error.hpp"
 #include "tern/store.hpp"
 
-namespace tern::test {
+namespace tern::test::file_store_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -278,4 +278,4 @@ TEST_F(FileStore, AFullDiskFailsTheUpdateAndLosesNothing) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::file_store_test

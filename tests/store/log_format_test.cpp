@@ -7,7 +7,7 @@
 #include "store_test_util.hpp"
 #include "tern/error.hpp"
 
-namespace tern::test {
+namespace tern::test::log_format_test {
 namespace {
 
 std::vector<store_update> life() {
@@ -183,4 +183,4 @@ TEST(LogFormat, WholeRecordsThatFitNothingAreSkippedAndCounted) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::log_format_test

@@ -4,7 +4,7 @@
 #include "store/store_state.hpp"
 #include "store_test_util.hpp"
 
-namespace tern::test {
+namespace tern::test::store_state_test {
 namespace {
 
 TEST(StoreState, FollowsAMessageThroughItsLife) {
@@ -86,4 +86,4 @@ TEST(StoreState, UpdatesThatDoNotFitChangeNothing) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::store_state_test

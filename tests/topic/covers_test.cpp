@@ -9,6 +9,7 @@
 #include "random_topics.hpp"
 #include "tern/topic.hpp"
 
+namespace covers_test {
 namespace {
 
 using tern::test::rng;
@@ -95,3 +96,4 @@ TEST(Covers, EqualsTheOracle) {
 }
 
 }  // namespace
+}  // namespace covers_test

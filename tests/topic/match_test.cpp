@@ -9,6 +9,7 @@
 
 #include "tern/topic.hpp"
 
+namespace match_test {
 namespace {
 
 struct match_case {
@@ -164,3 +165,4 @@ TEST(Match, LongAndDeepTopics) {
 }  // and the destructor
 
 }  // namespace
+}  // namespace match_test

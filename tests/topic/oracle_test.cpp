@@ -12,6 +12,7 @@
 #include "random_topics.hpp"
 #include "tern/topic.hpp"
 
+namespace oracle_test {
 namespace {
 
 using tern::test::random_filter;
@@ -88,3 +89,4 @@ TEST(Oracle, TrieEqualsBruteForce) {
 }
 
 }  // namespace
+}  // namespace oracle_test

@@ -11,6 +11,7 @@
 #include "alloc_hook.hpp"
 #include "tern/topic.hpp"
 
+namespace trie_test {
 namespace {
 
 using tern::errc;
@@ -202,3 +203,4 @@ TEST(Trie, MatchAllocatesNothing) {
 }
 
 }  // namespace
+}  // namespace trie_test

@@ -6,6 +6,7 @@
 
 #include "tern/topic.hpp"
 
+namespace validate_test {
 namespace {
 
 using tern::errc;
@@ -172,3 +173,4 @@ TEST(ValueTypes, MakeValidates) {
 }
 
 }  // namespace
+}  // namespace validate_test

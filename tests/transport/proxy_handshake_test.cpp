@@ -9,7 +9,7 @@
 #include "tern/transport_error.hpp"
 #include "transport/proxy/handshake.hpp"
 
-namespace tern::test {
+namespace tern::test::proxy_handshake_test {
 namespace {
 
 using transport::proxy::handshake;
@@ -335,4 +335,4 @@ TEST(Socks5, WhatSocksCannotCarryFailsAtStart) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::proxy_handshake_test

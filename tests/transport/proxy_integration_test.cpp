@@ -23,7 +23,7 @@
 #include "pki.hpp"
 #include "process.hpp"
 
-namespace tern::test {
+namespace tern::test::proxy_integration_test {
 namespace {
 
 // A proxy program run on a free port, stopped by the destructor.
@@ -377,4 +377,4 @@ TEST_F(Alpn, AnEmptyOrOverlongNameIsAConfigurationError) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::proxy_integration_test

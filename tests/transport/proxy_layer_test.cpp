@@ -13,7 +13,7 @@
 #include "tern/transport_error.hpp"
 #include "transport/proxy_layer.hpp"
 
-namespace tern::test {
+namespace tern::test::proxy_layer_test {
 namespace {
 
 using socket_t = local_socket;
@@ -114,4 +114,4 @@ TEST(ProxyLayer, ARefusalSaysTheProxysAnswer) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::proxy_layer_test

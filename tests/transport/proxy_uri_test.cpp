@@ -4,7 +4,7 @@
 
 #include "transport/uri.hpp"
 
-namespace tern::test {
+namespace tern::test::proxy_uri_test {
 namespace {
 
 using transport::proxy_uri;
@@ -54,4 +54,4 @@ TEST(ProxyUri, WhatCannotBeParsed) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::proxy_uri_test

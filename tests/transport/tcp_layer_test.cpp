@@ -8,7 +8,7 @@
 
 #include "transport/tcp_layer.hpp"
 
-namespace tern::test {
+namespace tern::test::tcp_layer_test {
 namespace {
 
 struct fixture {
@@ -59,4 +59,4 @@ TEST(TcpLayer, AnUnknownHostSaysItCannotBeResolved) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::tcp_layer_test

@@ -15,7 +15,7 @@
 #include "transport/tls_context.hpp"
 #include "transport/tls_layer.hpp"
 
-namespace tern::test {
+namespace tern::test::tls_layer_test {
 namespace {
 
 // What the server's ALPN callback saw and does.
@@ -183,4 +183,4 @@ TEST_F(TlsLayer, AlpnRefusedByAnAlertIsRefusedToo) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::tls_layer_test

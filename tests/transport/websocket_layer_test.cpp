@@ -11,7 +11,7 @@
 #include "transport/websocket/handshake.hpp"
 #include "transport/websocket_layer.hpp"
 
-namespace tern::test {
+namespace tern::test::websocket_layer_test {
 namespace {
 
 std::string header_value(const std::string& header, const std::string& name) {
@@ -149,4 +149,4 @@ TEST(WebSocketLayer, SendsTheExtraHeaders) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::websocket_layer_test

@@ -14,7 +14,7 @@
 #include "../common/eventually.hpp"
 #include "bridge_fixture.hpp"
 
-namespace tern::web {
+namespace tern::web::bridge_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -282,4 +282,4 @@ TEST(Bridge, StreamsOutliveTheirBridge) {
 }
 
 }  // namespace
-}  // namespace tern::web
+}  // namespace tern::web::bridge_test

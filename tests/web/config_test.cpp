@@ -11,7 +11,7 @@
 #include "tern/web/config.hpp"
 #include "web/settings.hpp"
 
-namespace tern::web {
+namespace tern::web::config_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -373,4 +373,4 @@ TEST(ConfigKeys, DocsHoldTheGeneratedTable) {
 }
 
 }  // namespace
-}  // namespace tern::web
+}  // namespace tern::web::config_test

@@ -12,7 +12,7 @@
 #include "web/closest_key.hpp"
 #include "web/handler_queue.hpp"
 
-namespace tern::web::detail {
+namespace tern::web::detail::helpers_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -201,4 +201,4 @@ TEST(HandlerQueue, ExternalModeStopWaitsForARunningTaskButNotFromInsideOne) {
 }
 
 }  // namespace
-}  // namespace tern::web::detail
+}  // namespace tern::web::detail::helpers_test

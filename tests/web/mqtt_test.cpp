@@ -15,7 +15,7 @@
 #include "scripted_broker.hpp"
 #include "tern/web/mqtt.hpp"
 
-namespace tern::web {
+namespace tern::web::mqtt_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -691,4 +691,4 @@ TEST(WebMqtt, DestroyingItDeliversAndWritesWhatItCouldNotToStderr) {
 }
 
 }  // namespace
-}  // namespace tern::web
+}  // namespace tern::web::mqtt_test

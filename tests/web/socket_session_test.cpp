@@ -11,7 +11,7 @@
 #include "../common/eventually.hpp"
 #include "bridge_fixture.hpp"
 
-namespace tern::web {
+namespace tern::web::socket_session_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -216,4 +216,4 @@ TEST(SocketSession, SocketsAndStreamsShareTheLimit) {
 }
 
 }  // namespace
-}  // namespace tern::web
+}  // namespace tern::web::socket_session_test

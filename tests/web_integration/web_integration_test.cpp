@@ -33,7 +33,7 @@
 #include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
-namespace tern::test {
+namespace tern::test::web_integration_test {
 namespace {
 
 using web::config_map;
@@ -533,4 +533,4 @@ TEST(WebIntegration, BlockingHandlerDoesNotDisconnect) {
 }
 
 }  // namespace
-}  // namespace tern::test
+}  // namespace tern::test::web_integration_test

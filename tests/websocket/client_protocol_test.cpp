@@ -10,7 +10,7 @@
 #include "transport/websocket/client_protocol.hpp"
 #include "ws_test_util.hpp"
 
-namespace tern::websocket::test {
+namespace tern::websocket::test::client_protocol_test {
 namespace {
 
 // Deterministic "random" bytes: 0, 1, 2, ... The first 16 are the nonce.
@@ -270,4 +270,4 @@ TEST(ClientProtocol, LargeFrameAcrossManyReadsAndReset) {
 }
 
 }  // namespace
-}  // namespace tern::websocket::test
+}  // namespace tern::websocket::test::client_protocol_test

@@ -5,7 +5,7 @@
 
 #include "ws_test_util.hpp"
 
-namespace tern::websocket::test {
+namespace tern::websocket::test::frame_decoder_test {
 namespace {
 
 bytes payload_of(std::size_t n) {
@@ -277,4 +277,4 @@ TEST(FrameDecoder, EmptyInputAndStopsAtTheFirstFrame) {
 }
 
 }  // namespace
-}  // namespace tern::websocket::test
+}  // namespace tern::websocket::test::frame_decoder_test

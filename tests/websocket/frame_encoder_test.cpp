@@ -8,7 +8,7 @@
 
 #include "ws_test_util.hpp"
 
-namespace tern::websocket::test {
+namespace tern::websocket::test::frame_encoder_test {
 namespace {
 
 const mask_key rfc_key{std::byte{0x37}, std::byte{0xfa}, std::byte{0x21}, std::byte{0x3d}};
@@ -166,4 +166,4 @@ TEST(FrameEncoder, GeneralFrameForFragments) {
 }
 
 }  // namespace
-}  // namespace tern::websocket::test
+}  // namespace tern::websocket::test::frame_encoder_test

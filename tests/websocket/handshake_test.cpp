@@ -8,7 +8,7 @@
 #include "transport/websocket/handshake.hpp"
 #include "ws_test_util.hpp"
 
-namespace tern::websocket::test {
+namespace tern::websocket::test::handshake_test {
 namespace {
 
 constexpr std::string_view rfc_key = "dGhlIHNhbXBsZSBub25jZQ==";     // 1.3
@@ -276,4 +276,4 @@ TEST(ResponseParser, HeaderSizeCap) {
 }
 
 }  // namespace
-}  // namespace tern::websocket::test
+}  // namespace tern::websocket::test::handshake_test

@@ -8,7 +8,7 @@
 #include "transport/websocket/sha1.hpp"
 #include "ws_test_util.hpp"
 
-namespace tern::websocket::test {
+namespace tern::websocket::test::sha1_base64_test {
 namespace {
 
 std::string sha1_hex(const sha1_digest& d) {
@@ -92,4 +92,4 @@ TEST(WebSocketErrors, EveryCodeHasAMessage) {
 }
 
 }  // namespace
-}  // namespace tern::websocket::test
+}  // namespace tern::websocket::test::sha1_base64_test
