@@ -300,9 +300,10 @@ class client {
 
   /// Called on the client's strand once a QoS 1/2 message is durable in the
   /// store (`client_options::store`): at once when the store writes through
-  /// (`sync_policy::every`, `none`, the memory store), after the fsync of
-  /// the write batch that carries it with `sync_policy::batch`. Not called
-  /// without a store.
+  /// (`sync_policy::every`, `none`, the memory store), after the fsync that
+  /// covers it with `sync_policy::batch` (which may end after the message
+  /// was sent, at QoS 1), in the order the messages were accepted. Not
+  /// called without a store.
   void on_persisted(std::function<void(message_id)> f);
 
   /// The last error: a transport error (DNS, refused, TLS verification, with

@@ -67,8 +67,11 @@ enum class sync_policy : std::uint8_t {
   /// at `sync()`, as with `batch`. As fast as the disk's fsyncs.
   every,
   /// One fsync per `sync()`: tern::client calls it once per write batch,
-  /// before the batch's packets leave. A power loss can lose what was
-  /// accepted since the last sync; a message's durability is reported.
+  /// before the batch's packets leave when one of them depends on the
+  /// updates (a QoS 2 PUBLISH, PUBREL, PUBREC, PUBCOMP), else on a thread of
+  /// its own while they leave. `apply()` is not held up by a running
+  /// fsync. A power loss can lose what was accepted since the last sync; a
+  /// message's durability is reported.
   batch,
   /// Never fsync: updates are written to the file at once, so they survive
   /// the process (a crash, kill -9) through the page cache, not a power loss.

@@ -62,6 +62,7 @@ client::client(asio::any_io_executor executor, client_options options)
 
 client::~client() {
   stop();
+  impl_->syncer_.stop();  // its last sync posts to the strand: done while the io_context exists
   // Handlers still queued in our io_context hold the impl: dropping our
   // reference first lets the io_context's destruction (which destroys those
   // handlers) free it, while the io_context's services still exist. When a

@@ -130,13 +130,24 @@ void client::impl::queue_write(const send_bytes& s) {
   bool stable = false;
   if (!s.head.empty()) {
     auto first = std::to_integer<unsigned>(s.head[0]);
-    stable = (first >> 4) == static_cast<unsigned>(packet_type::publish) && ((first >> 1) & 3) != 0;
+    auto type = first >> 4;
+    auto q = (first >> 1) & 3;
+    stable = type == static_cast<unsigned>(packet_type::publish) && q != 0;
+    // Across a power loss, each of these would deliver a QoS 2 message twice
+    // (or lose one) if it left before the store update that precedes it:
+    // a QoS 2 PUBLISH its packet id (message_sent), PUBREL its PUBREC,
+    // PUBREC its held inbound id, PUBCOMP that id's release.
+    if (store_ && ((type == static_cast<unsigned>(packet_type::publish) && q == 2) ||
+                   type == static_cast<unsigned>(packet_type::pubrec) ||
+                   type == static_cast<unsigned>(packet_type::pubrel) ||
+                   type == static_cast<unsigned>(packet_type::pubcomp)))
+      writes_need_sync_ = true;
   }
   writes_.add(s.head, s.payload, stable);
 }
 
 void client::impl::flush_writes() {
-  if (store_) sync_store();  // before the bytes that depend on its updates leave
+  if (store_) sync_before_writes();  // before the bytes that depend on its updates leave
   if (!writes_.in_flight() && stream_open_) {
     if (writes_.has_pending()) start_write(writes_.start());
     else if (close_after_write_) close_stream(close_gracefully_);

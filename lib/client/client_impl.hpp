@@ -24,6 +24,7 @@
 #include "client/outbox.hpp"
 #include "client/read_pacer.hpp"
 #include "client/request_book.hpp"
+#include "client/store_syncer.hpp"
 #include "client/topic_handlers.hpp"
 #include "client/write_queue.hpp"
 #include "tern/client.hpp"
@@ -105,8 +106,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
   /// A recorded message the session refused: forgotten again.
   void unstore(message_id mid, qos q);
   void on_store_update(const store_update& u);
-  /// Before a write batch leaves: makes the store's updates durable.
+  /// Before a write batch leaves: syncs the store here when the batch holds
+  /// a packet that depends on its updates, else on syncer_'s thread.
+  void sync_before_writes();
+  /// Makes the store's updates durable now, on this thread.
   void sync_store();
+  /// Hands a sync of the updates so far to syncer_.
+  void start_store_sync();
+  /// syncer_'s sync is over.
+  void store_synced(std::error_code ec);
 
   // ---- fixed at construction ----
   asio::io_context* own_ctx_;  // owned by the client object, when it runs its own thread
@@ -205,6 +213,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void()> on_batch_end_;
   std::function<void(message_id)> on_persisted_;
   std::vector<message_id> unsynced_;  // accepted, durable at the next sync
+  std::vector<message_id> syncing_;   // accepted, durable when syncer_'s sync is over
+  bool store_dirty_ = false;          // updates since the last sync began
+  bool store_sync_running_ = false;   // on syncer_'s thread
+  bool writes_need_sync_ = false;     // a pending packet depends on the store's updates
+  detail::store_syncer syncer_;       // sync_policy::batch only
   std::string store_note_;            // logged at the first connect
   std::string store_warning_;         // a damaged store, logged at the first connect
   detail::topic_handlers topic_handlers_;

@@ -2,9 +2,11 @@
 // kept is restored when the client is made; a QoS 1/2 message is recorded
 // before publish() returns (so a full disk fails the publish, and with
 // sync_policy::every the message is on disk by then); every other change the
-// session reports is recorded as its actions are handled; and the store is
-// synced before each write batch leaves, so no packet goes out ahead of the
-// state it depends on (docs/session.md, "The store seam").
+// session reports is recorded as its actions are handled; and no packet goes
+// out ahead of the state it depends on (docs/session.md, "The store seam"):
+// a write batch holding such a packet is preceded by a sync on the I/O
+// thread. With sync_policy::batch, other batches leave at once while
+// store_syncer makes their updates durable behind them.
 
 #include "client/client_impl.hpp"
 #include "tern/store.hpp"
@@ -65,6 +67,7 @@ void client::impl::unstore(message_id mid, qos q) {
 }
 
 void client::impl::on_store_update(const store_update& u) {
+  store_dirty_ = true;
   if (u.what == store_update::kind::message_accepted) {
     // publish() recorded it already, on its caller's thread.
     if (store_->defers_sync())
@@ -81,16 +84,65 @@ void client::impl::on_store_update(const store_update& u) {
   }
 }
 
+void client::impl::sync_before_writes() {
+  if (!store_->defers_sync() || writes_need_sync_) {
+    writes_need_sync_ = false;
+    sync_store();
+  } else if (store_dirty_ && !store_sync_running_) {
+    start_store_sync();
+  }
+}
+
 void client::impl::sync_store() {
+  store_dirty_ = false;
   if (auto ec = store_->sync()) {
+    store_dirty_ = true;
     log(log_level::err, "message store: sync failed: " + ec.message());
     return;
   }
-  if (unsynced_.empty()) return;
-  auto mids = std::move(unsynced_);
+  // Covers what syncer_'s sync, if one is running, covers too: reported
+  // here first, in the order accepted.
+  auto mids = std::move(syncing_);
+  syncing_.clear();
+  mids.insert(mids.end(), unsynced_.begin(), unsynced_.end());
   unsynced_.clear();
   if (on_persisted_)
     for (auto mid : mids) on_persisted_(mid);
+}
+
+void client::impl::start_store_sync() {
+  store_dirty_ = false;
+  store_sync_running_ = true;
+  syncing_.insert(syncing_.end(), unsynced_.begin(), unsynced_.end());
+  unsynced_.clear();
+  // The job holds no reference to this impl: its last one must never be
+  // dropped on syncer_'s thread, which ~impl joins.
+  syncer_.run([store = store_, strand = strand_, w = weak_from_this()] {
+    auto ec = store->sync();
+    asio::post(strand, [w, ec] {
+      if (auto self = w.lock()) {
+        std::lock_guard lock(self->io_mutex_);
+        self->store_synced(ec);
+      }
+    });
+  });
+}
+
+void client::impl::store_synced(std::error_code ec) {
+  store_sync_running_ = false;
+  if (ec) {
+    // Tried again with the next write batch.
+    log(log_level::err, "message store: sync failed: " + ec.message());
+    unsynced_.insert(unsynced_.begin(), syncing_.begin(), syncing_.end());
+    syncing_.clear();
+    store_dirty_ = true;
+    return;
+  }
+  auto mids = std::move(syncing_);
+  syncing_.clear();
+  if (on_persisted_)
+    for (auto mid : mids) on_persisted_(mid);
+  if (store_dirty_) start_store_sync();
 }
 
 }  // namespace tern

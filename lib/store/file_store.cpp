@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -218,7 +219,7 @@ std::error_code file_store::apply(const store_update& u) {
   if (auto ec = i.append()) return ec;
   // `every` owes publish() an accepted message on disk; the other updates
   // only have to be on disk before the packets that depend on them leave,
-  // which the client's sync() before each write batch sees to.
+  // which the client's sync() sees to.
   bool now = i.opts.sync == sync_policy::every && u.what == store_update::kind::message_accepted;
   if (now) {
     if (auto ec = i.datasync(i.log_fd)) {
@@ -245,11 +246,26 @@ std::error_code file_store::apply(const store_update& u) {
 
 std::error_code file_store::sync() {
   auto& i = *impl_;
-  std::lock_guard lock(i.m);
+  std::unique_lock lock(i.m);
   if (!i.dirty) return {};
-  if (auto ec = i.datasync(i.log_fd)) return ec;
+  // The fdatasync runs outside the lock, so that apply() (a publishing
+  // thread, the I/O thread) goes on meanwhile; what it appends from here on
+  // is left for the next sync. The descriptor is our own: a compaction may
+  // close the log's meanwhile (and makes everything durable itself).
+  fd_guard fd{::dup(i.log_fd)};
+  if (fd.fd < 0) return last_errno();
+  auto upto = i.applied;
   i.dirty = false;
-  i.durable = i.applied;
+  ++i.fsyncs;
+  lock.unlock();
+  bool ok = ::fdatasync(fd.fd) == 0;
+  auto ec = ok ? std::error_code{} : last_errno();
+  lock.lock();
+  if (!ok) {
+    i.dirty = true;
+    return ec;
+  }
+  i.durable = std::max(i.durable, upto);
   return {};
 }
 

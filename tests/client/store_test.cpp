@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <asio/use_future.hpp>
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -203,6 +205,151 @@ TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
     EXPECT_GT(store->fsyncs(), fsyncs);
   }
   std::filesystem::remove_all(dir);
+}
+
+// A `batch` store whose sync() waits at a gate, and that answers whether an
+// update was durable (covered by a finished sync) at a given moment.
+class gated_store final : public message_store {
+ public:
+  stored_state load() const override { return inner_.load(); }
+  std::error_code apply(const store_update& u) override {
+    std::lock_guard l(m_);
+    applied_.emplace_back(u.what, u.packet_id);
+    return inner_.apply(u);
+  }
+  std::error_code sync() override {
+    std::unique_lock l(m_);
+    auto upto = applied_.size();
+    ++waiting_;
+    cv_.wait(l, [this] { return open_; });
+    --waiting_;
+    durable_ = std::max(durable_, upto);
+    return {};
+  }
+  std::uint64_t durable_updates() const noexcept override {
+    std::lock_guard l(m_);
+    return durable_;
+  }
+  bool defers_sync() const noexcept override { return true; }
+
+  void open() {
+    std::lock_guard l(m_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool sync_waiting() const {
+    std::lock_guard l(m_);
+    return waiting_ > 0;
+  }
+  /// An update of kind `k` for `packet_id` was applied and is durable.
+  bool durable(store_update::kind k, std::uint16_t packet_id) const {
+    std::lock_guard l(m_);
+    for (std::size_t i = 0; i < durable_; ++i)
+      if (applied_[i] == std::pair{k, packet_id}) return true;
+    return false;
+  }
+
+ private:
+  mutable std::mutex m_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int waiting_ = 0;
+  std::size_t durable_ = 0;
+  std::vector<std::pair<store_update::kind, std::uint16_t>> applied_;
+  memory_store inner_;
+};
+
+// Opens the gate when the test ends, failed or not, so that the client's
+// last sync, which its destructor waits for, can finish.
+struct gate_opener {
+  gated_store& store;
+  ~gate_opener() { store.open(); }
+};
+
+// With sync_policy::batch a QoS 1 PUBLISH depends on no store update: it
+// leaves while the sync that makes it durable is still running (before, the
+// I/O thread waited for every fsync), and on_persisted follows that sync.
+TEST(ClientStore, AQoS1PublishLeavesWhileItsBatchSyncRuns) {
+  auto store = std::make_shared<gated_store>();
+  recording_broker broker(true);
+  client c(persistent_options(broker, store));
+  gate_opener opener{*store};
+  auto persisted = std::make_shared<std::promise<message_id>>();
+  c.on_persisted([persisted](message_id mid) { persisted->set_value(mid); });
+  ASSERT_TRUE(connect_and_wait(c));
+  auto mid = c.publish("t", "x", qos::at_least_once);
+  ASSERT_TRUE(mid);
+  ASSERT_TRUE(broker.wait_for(1)) << "the PUBLISH waited for the store's sync";
+  EXPECT_TRUE(store->sync_waiting());
+  auto f = persisted->get_future();
+  EXPECT_EQ(f.wait_for(100ms), std::future_status::timeout) << "on_persisted before the sync was over";
+  store->open();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get(), *mid);
+}
+
+// Across a power loss each of these would deliver a QoS 2 message twice (or
+// lose one) if it left before the store update that precedes it, so each
+// waits for a sync, even with sync_policy::batch: a QoS 2 PUBLISH for its
+// packet id (message_sent), PUBREL for its PUBREC (pubrec_received); and
+// for an inbound QoS 2 message, PUBREC for the held id (inbound_held),
+// PUBCOMP for its release. The broker checks each as the packet arrives,
+// while the store's syncs are held back for a moment.
+TEST(ClientStore, APacketThatDependsOnAStoreUpdateLeavesAfterItsSync) {
+  auto store = std::make_shared<gated_store>();
+  std::mutex m;
+  std::vector<std::string> checked;  // "PUBLISH ok", ...
+  auto check = [&](const char* what, store_update::kind k, std::uint16_t id) {
+    std::lock_guard l(m);
+    checked.push_back(std::string(what) + (store->durable(k, id) ? " ok" : " before its update was durable"));
+  };
+  fake_broker broker([&](const packet_view& p) -> fake_broker::bytes {
+    if (std::holds_alternative<connect_view>(p)) return fake_broker::wire(connack_view{false, 0});
+    if (auto* sub = std::get_if<subscribe_view>(&p)) {
+      static const std::uint8_t granted[] = {2};
+      auto out = fake_broker::wire(suback_view{sub->packet_id, std::span(granted, 1)});
+      auto in = fake_broker::wire(publish_view{"in", as_bytes(std::string_view("v")), qos::exactly_once, false, false, 7});
+      out.insert(out.end(), in.begin(), in.end());
+      return out;
+    }
+    if (auto* pub = std::get_if<publish_view>(&p)) {
+      check("PUBLISH", store_update::kind::message_sent, pub->packet_id);
+      return fake_broker::wire(pubrec{pub->packet_id});
+    }
+    if (auto* rel = std::get_if<pubrel>(&p)) {
+      check("PUBREL", store_update::kind::pubrec_received, rel->packet_id);
+      return fake_broker::wire(pubcomp{rel->packet_id});
+    }
+    if (auto* rec = std::get_if<pubrec>(&p)) {
+      check("PUBREC", store_update::kind::inbound_held, rec->packet_id);
+      return fake_broker::wire(pubrel{rec->packet_id});
+    }
+    if (auto* comp = std::get_if<pubcomp>(&p)) check("PUBCOMP", store_update::kind::inbound_released, comp->packet_id);
+    return {};
+  });
+  auto o = options_for(broker);
+  o.connect.client_id = "store-test";
+  o.connect.clean_session = false;
+  o.stop_linger = 0ms;
+  o.store = store;
+  client c(o);
+  gate_opener opener{*store};
+  ASSERT_TRUE(connect_and_wait(c));
+  auto done = c.async_publish("out", "x", qos::exactly_once, false, asio::use_future);
+  ASSERT_TRUE(c.subscribe("in", qos::exactly_once));
+  std::this_thread::sleep_for(200ms);  // the syncs wait: so must the packets
+  store->open();
+  ASSERT_EQ(done.wait_for(5s), std::future_status::ready);
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard l(m);
+      if (checked.size() >= 4) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::lock_guard l(m);
+  std::sort(checked.begin(), checked.end());
+  EXPECT_EQ(checked, (std::vector<std::string>{"PUBCOMP ok", "PUBLISH ok", "PUBREC ok", "PUBREL ok"}));
 }
 
 // [MQTT-4.3.3-2] across a crash: a subscriber with a file store is killed
