@@ -11,6 +11,8 @@ packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           # tern_flask (bindings/python) and its tests, examples and benchmark
           python3-dev pybind11-dev python3-flask python3-flask-socketio python3-eventlet
           python3-pytest gunicorn python3-socketio python3-websocket python3-paho-mqtt
+          # the pytest suite in one process per core (pytest -n): its tests mostly wait
+          python3-pytest-xdist
           # python-socketio's client makes its HTTP requests with requests, which
           # Debian's python3-socketio and python3-engineio do not depend on
           python3-requests

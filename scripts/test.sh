@@ -74,7 +74,8 @@ if configure_release && build build; then
   phase "Python: tern_flask, tern_asyncio, tern_fastapi (pytest, Debian's python3)"
   if [ -d "$top/build/bindings/python/tern_flask" ]; then
     rm -f "$top/build/pytest.junit.xml"
-    PYTHONPATH="$top/build/bindings/python" /usr/bin/python3 -m pytest -p no:cacheprovider -q \
+    # One worker per core (pytest-xdist): each has its own brokers, on free ports.
+    PYTHONPATH="$top/build/bindings/python" /usr/bin/python3 -m pytest -p no:cacheprovider -q -n "$jobs" \
       --junitxml="$top/build/pytest.junit.xml" "$top/tests/python"
     add $(junit_counts "$top/build/pytest.junit.xml")
   else
