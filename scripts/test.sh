@@ -93,7 +93,9 @@ if "$top/tests/install/python_wheel.sh"; then add 1 0; else add 0 1; fi
 phase "ASan+UBSan: the parsing layers (tern_core, WebSocket, proxy handshakes)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-if configure build-asan --buildtype=debugoptimized -Db_ndebug=false -Dwerror=true -Dbench=false \
+# -O1, as the sanitizers' documentation advises: reports stay exact, and the
+# build takes half as long as at -O2.
+if configure build-asan -Doptimization=1 -Ddebug=true -Db_ndebug=false -Dwerror=true -Dbench=false \
      -Db_sanitize=address,undefined -Db_lundef=false && build build-asan $(suite_targets build-asan core websocket); then
   meson_tests build-asan --suite core --suite websocket --no-rebuild --timeout-multiplier 3
 fi
@@ -109,8 +111,9 @@ if configure build-tsan -Doptimization=1 -Ddebug=false -Dcpp_args=-Wno-tsan -Db_
      -Dbench=false -Dpython=false -Dtests=true && build build-tsan $(suite_targets build-tsan client web transport integration); then
   # The long loss-and-order runs repeat paths the other tests take already
   # (the reset run keeps reconnects and re-sends; the kill -9 runs are about
-  # files, not threads): left to the release pass.
-  GTEST_FILTER='-Faults.BlackholeThenResumeLosesNothing:Faults.LatencyBurstLosesNothing:Faults.OneByteWritesLoseNothing:Faults.BandwidthCapLosesNothing:Faults.StopReadingThenResumeLosesNothing:Runs/StoreKill.*' \
+  # files, not threads), and the keep-alive run idles for 15 s: left to the
+  # release pass.
+  GTEST_FILTER='-KeepAlive.StaysConnectedThrough15sIdleWithKeepAlive5s:Faults.BlackholeThenResumeLosesNothing:Faults.LatencyBurstLosesNothing:Faults.OneByteWritesLoseNothing:Faults.BandwidthCapLosesNothing:Faults.StopReadingThenResumeLosesNothing:Runs/StoreKill.*' \
     meson_tests build-tsan --suite client --suite web --suite transport --suite integration --no-rebuild \
     --timeout-multiplier 3
 fi

@@ -127,7 +127,11 @@ void client::stop(std::chrono::milliseconds linger) {
   auto bound = linger + std::chrono::seconds(3);
   if (t.joinable()) {
     stopped.wait_for(bound);
-    for (int n = 0; n < 120 && i.lingering_ > 0; ++n) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    {
+      // A linger lasts a second at most (linger_close).
+      std::unique_lock lock(i.linger_m_);
+      i.linger_cv_.wait_for(lock, std::chrono::milliseconds(1200), [&i] { return i.lingering_ == 0; });
+    }
     i.work_.reset();
     own_ctx_->stop();
     t.join();

@@ -188,7 +188,7 @@ void client::impl::close_stream(bool after_disconnect) {
     // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT; a
     // linger lets the broker read it first (see linger_close).
     ++lingering_;
-    transport::stream::linger_close(stream_, std::chrono::seconds(1), [self = shared_from_this()] { --self->lingering_; });
+    transport::stream::linger_close(stream_, std::chrono::seconds(1), [self = shared_from_this()] { self->linger_over(); });
   } else if (stream_) {
     stream_->close();
   }

@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -197,8 +198,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool close_gracefully_ = false;  // the close after the last write follows a DISCONNECT
   // Closed streams still waiting for the broker to close. Counted down by
   // the linger's own handler, which is not guarded (linger_close may call it
-  // at once, from a guarded handler).
+  // at once, from a guarded handler); stop() waits on linger_cv_ for zero.
   std::atomic<int> lingering_{0};
+  std::mutex linger_m_;
+  std::condition_variable linger_cv_;
+  void linger_over() {
+    {
+      std::lock_guard lock(linger_m_);
+      --lingering_;
+    }
+    linger_cv_.notify_all();
+  }
 
   detail::request_book requests_;
 

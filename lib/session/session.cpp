@@ -2,7 +2,7 @@
 
 #include "session/client_id.hpp"
 #include "session/session_impl.hpp"
-#include "session/topic_check.hpp"
+#include "tern/topic.hpp"
 
 namespace tern {
 
@@ -59,7 +59,7 @@ std::error_code session::impl::connect(const connect_options& o, clock::time_poi
   cv.keep_alive = o.keep_alive;
   cv.client_id = id;
   if (o.will) {
-    if (auto ec = detail::check_topic_name(o.will->topic)) return ec;  // [MQTT-3.1.3-10]
+    if (auto ec = validate_topic_name(o.will->topic)) return ec;  // [MQTT-3.1.3-10]
     if (static_cast<unsigned>(o.will->qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.1.2-14]
     cv.will = will_view{o.will->topic, o.will->payload, o.will->qos, o.will->retain};
   }

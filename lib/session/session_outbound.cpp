@@ -1,5 +1,5 @@
 #include "session/session_impl.hpp"
-#include "session/topic_check.hpp"
+#include "tern/topic.hpp"
 
 namespace tern {
 
@@ -30,7 +30,7 @@ publish_view view_of(const detail::outbound_entry& e, bool dup) noexcept {
 }  // namespace
 
 result<message_id> session::impl::publish(message&& msg, clock::time_point now, message_id wanted) {
-  if (auto ec = detail::check_topic_name(msg.topic)) return ec;  // [MQTT-4.7.1-1], [MQTT-4.7.3-1]
+  if (auto ec = validate_topic_name(msg.topic)) return ec;  // [MQTT-4.7.1-1], [MQTT-4.7.3-1]
   if (static_cast<unsigned>(msg.qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.3.1-4]
   publish_view probe{msg.topic, msg.payload, msg.qos, msg.retain, false, 1};
   if (auto n = codec::encoded_head_size(probe); !n)
@@ -107,7 +107,7 @@ result<message_id> session::impl::subscribe(std::span<const subscribe_entry> fil
   if (phase_ != phase::connected) return errc::not_connected;
   if (filters.empty()) return errc::no_topic_filters;  // [MQTT-3.8.3-3]
   for (const auto& f : filters) {
-    if (auto ec = detail::check_topic_filter(f.filter)) return ec;  // (4.7)
+    if (auto ec = validate_topic_filter(f.filter)) return ec;  // (4.7)
     if (static_cast<unsigned>(f.max_qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.8.3-4]
   }
   return request(packet_view{subscribe_view{1, filters}}, filters.size(), now, mid);
@@ -118,7 +118,7 @@ result<message_id> session::impl::unsubscribe(std::span<const std::string_view> 
   if (phase_ != phase::connected) return errc::not_connected;
   if (filters.empty()) return errc::no_topic_filters;  // [MQTT-3.10.3-2]
   for (auto f : filters)
-    if (auto ec = detail::check_topic_filter(f)) return ec;
+    if (auto ec = validate_topic_filter(f)) return ec;
   return request(packet_view{unsubscribe_view{1, filters}}, filters.size(), now, mid);
 }
 

@@ -4,7 +4,7 @@
 #include <unordered_set>
 
 #include "session/session_impl.hpp"
-#include "session/topic_check.hpp"
+#include "tern/topic.hpp"
 
 namespace tern {
 
@@ -17,7 +17,7 @@ bool valid(const stored_state& state) {
   for (const auto& m : state.messages) {
     if (m.mid == 0 || !mids.insert(m.mid).second) return false;
     if (m.msg.qos != qos::at_least_once && m.msg.qos != qos::exactly_once) return false;
-    if (detail::check_topic_name(m.msg.topic)) return false;
+    if (validate_topic_name(m.msg.topic)) return false;
     if (m.packet_id != 0 && !packet_ids.insert(m.packet_id).second) return false;
     if (m.pubrec_received && (m.packet_id == 0 || m.msg.qos != qos::exactly_once)) return false;
     publish_view probe{m.msg.topic, m.msg.payload, m.msg.qos, m.msg.retain, false, 1};

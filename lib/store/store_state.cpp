@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "session/topic_check.hpp"
+#include "tern/topic.hpp"
 
 namespace tern::detail {
 
@@ -74,7 +74,7 @@ bool store_state::fits(const store_update& u) const {
   auto it = seq_of_.find(u.mid);
   switch (u.what) {
     case kind::message_accepted:
-      return u.mid != 0 && it == seq_of_.end() && !check_topic_name(u.topic) &&
+      return u.mid != 0 && it == seq_of_.end() && !validate_topic_name(u.topic) &&
              (u.qos == qos::at_least_once || u.qos == qos::exactly_once);
     case kind::message_sent: {
       // A packet id names one message at a time [MQTT-2.3.1-2].

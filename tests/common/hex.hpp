@@ -10,15 +10,25 @@
 namespace tern::test {
 
 /// "82 05 48 65" -> bytes. Spaces and line breaks are ignored; so is text after
-/// '#' on a line, for annotated vectors.
+/// '#' on a line, for annotated vectors. A single-quoted run is ASCII:
+/// "10 0e 00 04 'MQTT'".
 inline std::vector<std::byte> hex(std::string_view s) {
   std::vector<std::byte> out;
   int hi = -1;
-  bool comment = false;
+  bool comment = false, quoted = false;
   for (char c : s) {
+    if (quoted) {
+      if (c == '\'') quoted = false;
+      else out.push_back(std::byte(c));
+      continue;
+    }
     if (c == '#') comment = true;
     if (c == '\n') comment = false;
     if (comment) continue;
+    if (c == '\'') {
+      quoted = true;
+      continue;
+    }
     int v;
     if (c >= '0' && c <= '9') v = c - '0';
     else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;

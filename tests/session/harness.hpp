@@ -11,42 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "../common/hex.hpp"
 #include "tern/codec.hpp"
 #include "tern/session.hpp"
 
 namespace tern::test {
 
 using namespace std::chrono_literals;
-
-/// Bytes from hex text: "10 0e 00 04 'MQTT'" (quoted runs are ASCII).
-inline std::vector<std::byte> hex(std::string_view text) {
-  std::vector<std::byte> out;
-  for (std::size_t i = 0; i < text.size();) {
-    char c = text[i];
-    if (c == ' ' || c == '\n') {
-      ++i;
-    } else if (c == '\'') {
-      auto end = text.find('\'', i + 1);
-      for (auto ch : text.substr(i + 1, end - i - 1)) out.push_back(std::byte(ch));
-      i = end + 1;
-    } else {
-      out.push_back(std::byte(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
-      i += 2;
-    }
-  }
-  return out;
-}
-
-inline std::string to_hex(bytes_view b) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    if (!s.empty()) s += ' ';
-    s += digits[std::to_integer<unsigned>(x) >> 4];
-    s += digits[std::to_integer<unsigned>(x) & 15];
-  }
-  return s;
-}
 
 inline std::vector<std::byte> wire(const packet_view& p) {
   std::vector<std::byte> out;
