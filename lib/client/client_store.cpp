@@ -113,8 +113,9 @@ void client::impl::sync_store() {
 void client::impl::start_store_sync() {
   store_dirty_ = false;
   store_sync_running_ = true;
-  syncing_.insert(syncing_.end(), unsynced_.begin(), unsynced_.end());
-  unsynced_.clear();
+  // syncing_ is empty here: the last sync's completion, or a sync on this
+  // thread since, reported and cleared it. A swap, not a copy.
+  syncing_.swap(unsynced_);
   // The job holds no reference to this impl: its last one must never be
   // dropped on syncer_'s thread, which ~impl joins.
   syncer_.run([store = store_, strand = strand_, w = weak_from_this()] {
