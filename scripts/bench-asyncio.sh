@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tern_asyncio (and tern_fastapi) against paho-mqtt 1.6 driven from asyncio
+# tern_asyncio (io="thread", the default, and io="loop"; and tern_fastapi) against paho-mqtt 1.6 driven from asyncio
 # (add_reader/add_writer with loop_read/loop_write/loop_misc, the engine
 # under aiomqtt): messages per second into an `async def` handler and
 # receiver CPU per message, QoS 0 and 1, a drained backlog and a paced live
@@ -11,6 +11,6 @@
 #
 # Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
 export BENCH_RECEIVER=asyncio_bench.py
-export PEERS=${PEERS:-tern tern-fastapi paho}
+export PEERS=${PEERS:-tern tern-loop tern-fastapi paho}
 export MODES=${MODES:-backlog paced}
 exec "$(dirname "$0")/bench-flask.sh"

@@ -3,7 +3,7 @@
 message: tern_asyncio against paho-mqtt 1.6 driven from asyncio (the engine
 under aiomqtt).
 
-    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-fastapi|paho --qos Q
+    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-fastapi|paho --qos Q
         --count N --size 64 --host H --port P [--backlog | --rate R]
 
 Each receiver runs in this process on one asyncio event loop, the way each
@@ -11,7 +11,9 @@ library is used there, and every message goes through the same
 ``async def handler(message)`` (count it, check its sequence number):
 
 - ``tern``: ``async with tern_asyncio.Client(...)``, ``async for message in
-  client.messages: await handler(message)``.
+  client.messages: await handler(message)`` (the protocol on a C++ thread
+  of its own); ``tern-loop`` the same with ``io="loop"`` (the protocol on
+  the event loop's thread).
 - ``tern-fastapi``: ``tern_fastapi.FastMQTT`` with ``@mqtt.on_message()`` on
   the handler (started with ``await mqtt.startup()``, no web server).
 - ``paho``: ``paho.mqtt.client.Client`` as paho's asyncio example and aiomqtt
@@ -31,8 +33,8 @@ full speed.
 Throughput is N over the time from the first to the last message handled;
 ``cpu_us_per_msg`` is this process's user+system CPU (every thread) over
 that interval, per message; ``loop_cpu_us_per_msg`` that of the event
-loop's thread alone (paho does its network I/O there; tern on a thread of
-its own). One key=value line per run on stdout.
+loop's thread alone (paho and tern-loop do their network I/O there; tern on a
+thread of its own). One key=value line per run on stdout.
 """
 
 import argparse
@@ -59,6 +61,8 @@ async def wait_counted(counter, idle_timeout):
 
 
 class TernReceiver:
+    io = "thread"
+
     def __init__(self, args, topic, client_id, counter, clean):
         self.args, self.topic, self.client_id, self.counter, self.clean = args, topic, client_id, counter, clean
 
@@ -67,7 +71,7 @@ class TernReceiver:
 
         self.client = tern_asyncio.Client(self.args.host, self.args.port, client_id=self.client_id,
                                           clean_session=self.clean, keepalive=60,
-                                          queue_size=max(10000, self.args.count))
+                                          queue_size=max(10000, self.args.count), io=self.io)
         await self.client.connect()
         if self.clean:
             await self.client.subscribe(self.topic, self.args.qos)
@@ -167,7 +171,14 @@ class PahoReceiver(TernReceiver):
         await asyncio.sleep(0.05)
 
 
-RECEIVERS = {"tern": TernReceiver, "tern-fastapi": FastMqttReceiver, "paho": PahoReceiver}
+class TernLoopReceiver(TernReceiver):
+    """tern with ``io="loop"``: the protocol on the event loop's thread."""
+
+    io = "loop"
+
+
+RECEIVERS = {"tern": TernReceiver, "tern-loop": TernLoopReceiver, "tern-fastapi": FastMqttReceiver,
+             "paho": PahoReceiver}
 
 
 async def run(args, topic, client_id, mode, counter):

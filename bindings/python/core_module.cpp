@@ -65,8 +65,11 @@ class without_gil_on_a_daemon_thread {
 /// handlers are called with.
 class core {
  public:
-  core(bool connect_async, bool mqtt_logging, std::string config_prefix, std::size_t queue_size) {
+  /// `external_io`: the client's I/O runs inside run_pending too, on the
+  /// thread polling dispatch_fd (an asyncio loop's), not on a thread of its own.
+  core(bool connect_async, bool mqtt_logging, std::string config_prefix, std::size_t queue_size, bool external_io) {
     web::mqtt_options o;
+    o.external_io = external_io;
     o.connect_async = connect_async;
     o.mqtt_logging = mqtt_logging;
     o.config_prefix = std::move(config_prefix);
@@ -238,8 +241,8 @@ PYBIND11_MODULE(_core, mod) {
   py::register_exception<tern::web::config_error>(mod, "ConfigError", PyExc_ValueError);
 
   py::class_<core>(mod, "Core")
-      .def(py::init<bool, bool, std::string, std::size_t>(), py::arg("connect_async"), py::arg("mqtt_logging"),
-           py::arg("config_prefix"), py::arg("queue_size"))
+      .def(py::init<bool, bool, std::string, std::size_t, bool>(), py::arg("connect_async"), py::arg("mqtt_logging"),
+           py::arg("config_prefix"), py::arg("queue_size"), py::arg("external_io") = false)
       .def("close", &core::close)
       .def_property_readonly("closed", &core::closed)
       .def("set_owner", &core::set_owner)

@@ -84,6 +84,15 @@ struct client_options : transport_options {
   /// sends them on connect. Null (the default): the session's memory only.
   /// See docs/client.md, "Messages that survive a restart".
   std::shared_ptr<message_store> store;
+  /// For a client on an executor whose io_context no thread blocks in
+  /// (`run()`), but another event loop polls (`poll()` when Asio's
+  /// descriptors are ready): called, on any thread, right after the client
+  /// queued work for that io_context from outside it (a member function
+  /// called from another thread, a finished store sync or name resolution),
+  /// so that the loop polls again. Asio wakes a thread blocked in `run()`
+  /// by itself; a poller it cannot. Must not block or call the client.
+  /// Empty (the default): not needed.
+  std::function<void()> executor_wakeup;
 };
 
 /// Counters of a client, read by `client::stats()` (the web facade's `status()`).
@@ -156,6 +165,12 @@ class client {
   /// ends on its own when the stop is over (it is detached, not joined).
   void stop();
   void stop(std::chrono::milliseconds linger);
+  /// `stop(linger)` that reports its end: on a client that runs on your
+  /// executor, `done` runs on the client's strand once the stop is over
+  /// (what was not delivered has completed); on a client with its own
+  /// thread, `stop(linger)` returns first and `done` runs on the calling
+  /// thread. Not from a callback of a client with its own thread.
+  void stop(std::chrono::milliseconds linger, std::function<void()> done);
 
   /// Opens the connection to the first broker that accepts it, then keeps it
   /// open (reconnecting with back-off when enabled). Completion is reported

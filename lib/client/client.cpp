@@ -106,6 +106,15 @@ void client::stop() {
   if (impl_) stop(impl_->options_.stop_linger);
 }
 
+void client::stop(std::chrono::milliseconds linger, std::function<void()> done) {
+  if (!impl_) return done();
+  if (own_ctx_) {
+    stop(linger);
+    return done();
+  }
+  impl_->post([linger, done = std::move(done)](impl& self) mutable { self.begin_stop(linger, std::move(done)); });
+}
+
 void client::stop(std::chrono::milliseconds linger) {
   if (!impl_) return;
   auto& i = *impl_;

@@ -36,7 +36,7 @@ void client::impl::start_connect() {
 void client::impl::try_broker() {
   const auto& uri = brokers_[broker_index_ % brokers_.size()];
   ++attempt_;
-  stream_ = std::make_shared<transport::stream>(strand_);
+  stream_ = std::make_shared<transport::stream>(strand_, static_cast<bool>(options_.executor_wakeup));
   stream_open_ = false;
   timed_out_ = false;
   const char* scheme = uri.websocket ? (uri.tls ? "wss://" : "ws://") : (uri.tls ? "mqtts://" : "mqtt://");

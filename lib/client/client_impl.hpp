@@ -247,6 +247,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   template <class F>
   void post(F&& f) {
     asio::post(strand_, guarded([self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); }));
+    if (options_.executor_wakeup && !strand_.running_in_this_thread()) options_.executor_wakeup();
   }
   /// Queues `f(*this)` behind the publishes made so far and before later
   /// ones: subscribe and unsubscribe keep their place among publishes.

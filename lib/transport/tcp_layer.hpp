@@ -20,7 +20,10 @@ class tcp_layer {
  public:
   using open_handler = std::function<void(std::error_code)>;
 
-  explicit tcp_layer(const strand_type& ex) : resolver_(ex), socket_(ex) {}
+  /// `polled`: the io_context is polled by another event loop, not run by
+  /// a thread (see polled_context.hpp).
+  explicit tcp_layer(const strand_type& ex, bool polled = false)
+      : resolver_(ex), socket_(ex), resolve_tick_(ex), polled_(polled) {}
 
   /// Resolves `host` and connects to `port`, with TCP_NODELAY when
   /// `nodelay`. On failure `detail` (which must outlive the operation) says
@@ -40,13 +43,24 @@ class tcp_layer {
   /// Stops a resolve or connect under way, shuts the socket down and closes it.
   void close() noexcept;
   /// Stops the resolve under way, if any.
-  void cancel_resolve() noexcept { resolver_.cancel(); }
+  void cancel_resolve() noexcept {
+    resolver_.cancel();
+    resolve_tick_.cancel();
+  }
 
   tcp_socket& socket() noexcept { return socket_; }
 
  private:
+  void connect(const tcp_resolver::results_type& rs, bool nodelay, std::string what, std::string& detail,
+               open_handler done);
+  /// Polled only: makes the loop poll every millisecond while a name resolves.
+  void tick_while_resolving();
+
   tcp_resolver resolver_;
   tcp_socket socket_;
+  steady_timer resolve_tick_;
+  bool polled_;
+  bool resolving_ = false;
 };
 
 }  // namespace tern::transport

@@ -26,8 +26,13 @@ handler_queue::~handler_queue() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void handler_queue::hold_signal(bool held) {
+  std::lock_guard lock(m_);
+  signal_held_ = held;
+}
+
 void handler_queue::signal_fd(bool readable) {
-  if (fd_ < 0 || readable == fd_readable_) return;
+  if (fd_ < 0 || readable == fd_readable_ || (readable && signal_held_ && !stopping_)) return;
   fd_readable_ = readable;
   std::uint64_t v = 1;
   // Nonblocking: a full counter or an empty one is fine, the state is what matters.
@@ -129,6 +134,7 @@ std::size_t handler_queue::run_pending(std::size_t max) {
     run_front(lock);
     ++ran;
   }
+  if (!tasks_.empty()) signal_fd(true);  // left over (`max`), or pushed while held
   thread_id_ = std::thread::id{};
   if (auto last = std::move(last_)) {
     lock.unlock();

@@ -61,6 +61,12 @@ class handler_queue {
   /// External mode: runs up to `max` waiting tasks on the calling thread, in
   /// order; returns how many ran. One caller at a time. 0 after `stop`.
   std::size_t run_pending(std::size_t max);
+  /// External mode, for a consumer that produces events itself right before
+  /// it runs them (the facade's I/O inside run_pending): while held, a push
+  /// does not make `fd()` readable, saving an eventfd write and read per
+  /// batch; the `run_pending` that follows makes it readable if tasks are
+  /// left over.
+  void hold_signal(bool held);
   /// External mode: blocks until a task waits, `stop`, or `timeout_ms`
   /// (negative: no limit); returns whether a task waits.
   bool wait_pending(int timeout_ms);
@@ -94,6 +100,7 @@ class handler_queue {
   std::atomic<std::thread::id> thread_id_;
   int fd_ = -1;
   bool fd_readable_ = false;
+  bool signal_held_ = false;  // see hold_signal
   bool wake_pending_ = false;  // tasks were pushed without waking
   std::function<void()> last_;  // see stop_from_task
 };

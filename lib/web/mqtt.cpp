@@ -14,6 +14,7 @@
 
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
+#include "transport/polled_context.hpp"
 #include "web/handler_queue.hpp"
 #include "web/settings.hpp"
 
@@ -356,7 +357,41 @@ struct mqtt::impl {
   bool attempt_done_ = false;
 
   detail::handler_queue queue_;
+  // external_io: the client's io_context, run by run_pending's thread.
+  std::unique_ptr<transport::polled_context> polled_ = [this] {
+    if (!options_.external_io) return std::unique_ptr<transport::polled_context>();
+    if (!options_.external_dispatch)
+      throw std::invalid_argument("tern::web::mqtt: external_io needs external_dispatch");
+    auto p = std::make_unique<transport::polled_context>();
+    p->watch(queue_.fd());
+    // A loop blocked by a handler for longer than this still has its
+    // connection served: keep-alive, acknowledgements, reads.
+    p->start_stand_in(std::chrono::milliseconds(200));
+    return p;
+  }();
   std::unique_ptr<tern::client> client_;  // set once by init_app
+
+  /// external_io: runs the client's I/O on this thread until `over()` or
+  /// `bound` passes. Safe beside run_pending on the loop's thread: Asio
+  /// runs handlers of several threads, the client's strand keeps them apart.
+  template <class Pred>
+  void drive_until(Pred over, std::chrono::steady_clock::duration bound) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!over() && std::chrono::steady_clock::now() < deadline)
+      polled_->run_one_for(std::chrono::milliseconds(10));
+  }
+
+  /// The client's stop, waited for: with external_io, driven here.
+  void stop_client(std::chrono::milliseconds linger) {
+    if (!polled_) return client_->stop(linger);
+    auto over = std::make_shared<std::atomic<bool>>(false);
+    client_->stop(linger, [over, p = polled_.get()] {
+      *over = true;
+      p->wake();  // the thread driving may be blocked in the reactor
+    });
+    // The stop's own bounds (see tern::client::stop) and a margin.
+    drive_until([&over] { return over->load(); }, linger + std::chrono::seconds(3));
+  }
 };
 
 mqtt::mqtt(mqtt_options options) : impl_(std::make_unique<impl>(*this, std::move(options))) {}
@@ -376,10 +411,10 @@ mqtt::~mqtt() {
     // A handler destroys its own object: the handler thread cannot join
     // itself. The rest goes when the running handler returns.
     i.queue_.stop_from_task([p = impl_.release()] { delete p; });
-    if (i.client_) i.client_->stop(i.stop_linger_);
+    if (i.client_) i.stop_client(i.stop_linger_);
     return;
   }
-  if (i.client_) i.client_->stop(i.stop_linger_);
+  if (i.client_) i.stop_client(i.stop_linger_);
   i.queue_.stop();
   i.client_.reset();
 }
@@ -399,7 +434,13 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     std::lock_guard lock(i.m_);
     o.session.log_mask = i.log_mask_ = i.wanted_log_mask();
   }
-  auto c = std::make_unique<tern::client>(o);
+  std::unique_ptr<tern::client> c;
+  if (i.polled_) {
+    o.executor_wakeup = [p = i.polled_.get()] { p->wake(); };
+    c = std::make_unique<tern::client>(i.polled_->context().get_executor(), o);
+  } else {
+    c = std::make_unique<tern::client>(o);
+  }
   c->on_connect([&i](bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); });
   c->on_disconnect([&i](std::error_code ec) { i.disconnected(ec); });
   c->on_message([&i](const received_message& m) {
@@ -439,10 +480,19 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     i.client_ = std::move(c);
   }
   i.client_->connect();
-  if (!i.options_.connect_async) {
-    std::unique_lock lock(i.attempt_m_);
-    i.attempt_cv_.wait_for(lock, s.connection_timeout * 2 + std::chrono::seconds(1), [&i] { return i.attempt_done_; });
+  if (i.options_.connect_async) return;
+  auto bound = s.connection_timeout * 2 + std::chrono::seconds(1);
+  if (i.polled_) {
+    i.drive_until(
+        [&i] {
+          std::lock_guard lock(i.attempt_m_);
+          return i.attempt_done_;
+        },
+        bound);
+    return;
   }
+  std::unique_lock lock(i.attempt_m_);
+  i.attempt_cv_.wait_for(lock, bound, [&i] { return i.attempt_done_; });
 }
 
 void mqtt::disconnect() {
@@ -456,7 +506,7 @@ void mqtt::stop(std::chrono::milliseconds linger) {
   auto& i = *impl_;
   i.check_fork();
   if (!i.client_) return;
-  i.client_->stop(linger);
+  i.stop_client(linger);
   // The stop's own events (on_publish, the ERR line of what was not
   // delivered) reach the handlers before it returns. Not from a handler:
   // it would wait for itself.
@@ -662,16 +712,34 @@ void mqtt::release_subscription(std::string_view filter) {
 std::size_t mqtt::run_pending(std::size_t max) {
   impl_->check_fork();
   if (!impl_->options_.external_dispatch) return 0;
+  if (auto* p = impl_->polled_.get()) {
+    auto& q = impl_->queue_;
+    q.hold_signal(true);  // what the I/O queues runs next, below
+    // Reads stop while enough events wait: a backlog the broker sends
+    // faster than the handlers take it waits in the socket (TCP flow
+    // control holds the broker back), not in a queue that would overflow.
+    auto room = std::min<std::size_t>(1024, impl_->options_.handler_queue_size / 2 + 1);
+    p->run_ready([&q, room] { return q.size() < room; });
+    q.hold_signal(false);
+  }
   return impl_->queue_.run_pending(max);
 }
 
 bool mqtt::wait_pending(int timeout_ms) {
-  impl_->check_fork();
-  if (!impl_->options_.external_dispatch) return false;
-  return impl_->queue_.wait_pending(timeout_ms);
+  auto& i = *impl_;
+  i.check_fork();
+  if (!i.options_.external_dispatch) return false;
+  if (!i.polled_) return i.queue_.wait_pending(timeout_ms);
+  auto pending = [&i] { return i.queue_.stopped() || i.queue_.size() > 0; };
+  if (timeout_ms < 0) {
+    while (!pending()) i.polled_->run_one_for(std::chrono::milliseconds(100));
+  } else {
+    i.drive_until(pending, std::chrono::milliseconds(timeout_ms));
+  }
+  return !i.queue_.stopped() && i.queue_.size() > 0;
 }
 
-int mqtt::dispatch_fd() const noexcept { return impl_->queue_.fd(); }
+int mqtt::dispatch_fd() const noexcept { return impl_->polled_ ? impl_->polled_->fd() : impl_->queue_.fd(); }
 
 bool mqtt::wait_idle(int timeout_ms) const { return impl_->queue_.wait_idle(timeout_ms); }
 

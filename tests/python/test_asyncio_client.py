@@ -2,10 +2,11 @@
 closing, every call and its return value, QoS both ways, a publish that
 returns at the broker's acknowledgement, ordered delivery of a burst,
 reconnecting with the subscriptions renewed, keep-alive while the event loop
-is blocked, the bounded message queue, cancellation, errors, TLS and
+is blocked (in ``io="loop"`` mode by the stand-in thread), the bounded message queue, cancellation, errors, TLS and
 WebSocket transports, and batched dispatch on the loop's thread.
 
-Each test runs its coroutine with ``aio.run`` (asyncio.run with a deadline),
+Each test runs in both I/O modes (``io="thread"`` and ``io="loop"``), and
+runs its coroutine with ``aio.run`` (asyncio.run with a deadline),
 so a hang fails instead of blocking the run."""
 
 import asyncio
@@ -30,6 +31,17 @@ from tern_asyncio import (Client, ConfigError, MessageStream, MqttCodeError, Mqt
 
 STATUS_KEYS = {"connected", "reconnects", "inflight", "queued", "dropped", "last_connack_code", "messages_in",
                "messages_out"}
+
+
+@pytest.fixture(autouse=True, params=[tern_asyncio.IO_THREAD, tern_asyncio.IO_LOOP])
+def io_mode(request, monkeypatch):
+    """Every test runs twice: with the protocol on its own C++ thread
+    (``io="thread"``, the default) and on the event loop's thread
+    (``io="loop"``)."""
+    defaults = dict(Client.__init__.__kwdefaults__)
+    defaults["io"] = request.param
+    monkeypatch.setattr(Client.__init__, "__kwdefaults__", defaults)
+    return request.param
 
 
 @pytest.fixture(scope="module")

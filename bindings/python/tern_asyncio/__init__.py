@@ -17,7 +17,7 @@ from tern_flask._core import (  # noqa: F401  (re-exported)
     topic_matches,
 )
 
-from ._client import Client  # noqa: F401
+from ._client import IO_LOOP, IO_THREAD, Client  # noqa: F401
 from ._errors import (  # noqa: F401
     ConfigError,
     MqttCodeError,
@@ -33,6 +33,8 @@ __all__ = [
     "DROP_NEWEST",
     "DROP_OLDEST",
     "Message",
+    "IO_LOOP",
+    "IO_THREAD",
     "MessageStream",
     "MqttCodeError",
     "MqttConnectError",

@@ -164,6 +164,17 @@ struct mqtt_options {
   /// binding holding Python's GIL, an event loop). Poll `dispatch_fd()` or
   /// block in `wait_pending` to learn when events wait.
   bool external_dispatch = false;
+  /// With `external_dispatch`: the client has no I/O thread either. Its
+  /// network I/O and timers run inside `run_pending` too, on the thread that
+  /// polls `dispatch_fd()` (which is then also readable while the
+  /// connection has bytes or a timer is due). A message costs one thread
+  /// wake-up instead of two. Should that thread not come back to
+  /// `run_pending` for 200 ms while the connection needs it, a stand-in
+  /// thread serves the connection (keep-alive, acknowledgements, reads into
+  /// the handler queue) until it does. `init_app`, `stop` and
+  /// `wait_pending` run the I/O themselves while they wait. Linux only
+  /// (Asio's epoll reactor).
+  bool external_io = false;
   /// true (the default): every message waits for the handler thread, so a
   /// handler registered after it arrived still gets it (Flask-MQTT's order:
   /// `init_app`, then the decorators). false: a message that no
@@ -373,13 +384,16 @@ class mqtt {
   // ---- external dispatch (mqtt_options::external_dispatch) ----
 
   /// Runs up to `max` waiting handler events on the calling thread, in
-  /// order; returns how many ran. One thread at a time. Own-thread mode: 0.
+  /// order; returns how many ran. With `external_io` it first runs the
+  /// client's ready I/O (reads, writes, timers), which may queue more
+  /// events. One thread at a time. Own-thread mode: 0.
   std::size_t run_pending(std::size_t max = static_cast<std::size_t>(-1));
   /// Blocks until a handler event waits, the object is being destroyed, or
   /// `timeout_ms` passes (negative: no limit); returns whether one waits.
   bool wait_pending(int timeout_ms);
   /// A file descriptor that polls readable while handler events wait (and
-  /// for good once the object is being destroyed); -1 in own-thread mode.
+  /// for good once the object is being destroyed), or, with `external_io`,
+  /// while the connection needs `run_pending`; -1 in own-thread mode.
   int dispatch_fd() const noexcept;
   /// Blocks until no handler event waits or runs, or `timeout_ms` passes;
   /// returns whether idle.
