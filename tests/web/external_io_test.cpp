@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,17 +53,23 @@ TEST(ExternalIo, TheConnectionRunsOnTheThreadThatPolls) {
   auto o = polled_options();
   o.connect_async = true;  // init_app returns at once: nothing has run yet
   mqtt m(o);
+  std::mutex arrivals_m;  // should the stand-in read (it must not), no race on top
   std::vector<std::thread::id> arrivals;  // the I/O's thread: must be this one
   std::vector<std::string> seen;
-  m.on_every_message_arrival(
-      [&](mqtt&, const std::any&, const message&) { arrivals.push_back(std::this_thread::get_id()); });
+  m.on_every_message_arrival([&](mqtt&, const std::any&, const message&) {
+    std::lock_guard lock(arrivals_m);
+    arrivals.push_back(std::this_thread::get_id());
+  });
   m.on_connect([&](mqtt&, const std::any&, connect_flags, int rc) { seen.push_back("connect " + std::to_string(rc)); });
   m.on_message([&](mqtt&, const std::any&, const message& msg) { seen.push_back(msg.topic); });
   m.init_app(config_for(broker));
   ASSERT_TRUE(run_loop(m, [&] { return seen.size() == 3; }));
   EXPECT_EQ(seen, (std::vector<std::string>{"connect 0", "a", "b"}));
-  ASSERT_EQ(arrivals.size(), 2u);
-  for (auto id : arrivals) EXPECT_EQ(id, std::this_thread::get_id());
+  {
+    std::lock_guard lock(arrivals_m);
+    ASSERT_EQ(arrivals.size(), 2u);
+    for (auto id : arrivals) EXPECT_EQ(id, std::this_thread::get_id());
+  }
 
   // A publish from this thread outside run_pending wakes the loop's descriptor.
   std::atomic<int> published{0};
