@@ -246,8 +246,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
   }
   template <class F>
   void post(F&& f) {
+    // Decided before posting: once posted, the work may run on another
+    // thread and end this impl (a callback that destroys its client).
+    std::function<void()> wake;
+    if (options_.executor_wakeup && !strand_.running_in_this_thread()) wake = options_.executor_wakeup;
     asio::post(strand_, guarded([self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); }));
-    if (options_.executor_wakeup && !strand_.running_in_this_thread()) options_.executor_wakeup();
+    if (wake) wake();
   }
   /// Queues `f(*this)` behind the publishes made so far and before later
   /// ones: subscribe and unsubscribe keep their place among publishes.

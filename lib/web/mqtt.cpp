@@ -303,7 +303,8 @@ struct mqtt::impl {
 
   mqtt& owner_;
   const mqtt_options options_;
-  pid_t pid_ = 0;  // set by init_app: the process that owns the connection
+  // Set by init_app, read by every call: run_pending may run meanwhile.
+  std::atomic<pid_t> pid_{0};  // the process that owns the connection
   std::atomic<std::uint64_t> next_id_{1};
 
   mutable std::mutex m_;  // everything below, except the queue and the client
