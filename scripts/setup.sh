@@ -22,7 +22,9 @@ packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           # tern_fastapi's tests drive the example over HTTP, SSE and WebSocket
           python3-starlette python3-httpx python3-websockets
           # the transport tests' proxies (HTTP CONNECT and SOCKS5), started privately
-          tinyproxy microsocks)
+          tinyproxy microsocks
+          # the installed tern's CMake package, built against by a test (tests/install)
+          cmake)
 
 missing=()
 for p in "${packages[@]}"; do
