@@ -113,6 +113,10 @@ struct client_stats {
   /// the client handled.
   std::size_t inflight = 0;
   std::size_t queued = 0;
+  /// Publishes `publish()` accepted that the client has not taken up yet
+  /// (neither in flight nor queued above): `queued + pending` counts every
+  /// message waiting, at once, without waiting for the client's strand.
+  std::size_t pending = 0;
 };
 
 /// A message as the `on_message` and per-filter handlers see it. Its views

@@ -24,6 +24,11 @@ enum class transport_errc : int {
 };
 
 const std::error_category& transport_category() noexcept;
+/// Whether `ec` is a TLS failure: `transport_errc::tls_setup_failed`, or an
+/// error of OpenSSL's or of the TLS stream's category (a failed handshake,
+/// a certificate that does not verify, a truncated TLS stream). In the
+/// `tern` library.
+bool is_tls_error(std::error_code ec) noexcept;
 inline std::error_code make_error_code(transport_errc e) noexcept {
   return {static_cast<int>(e), transport_category()};
 }

@@ -335,6 +335,7 @@ client_stats client::stats() const noexcept {
   s.messages_in = i.messages_in_.load();
   s.messages_out = i.messages_out_.load();
   s.inflight = i.inflight_.load();
+  s.pending = i.outbox_.publishes();  // before queued: see outbox::publishes
   s.queued = i.queued_.load();
   return s;
 }

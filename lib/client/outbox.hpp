@@ -5,6 +5,7 @@
 // I/O thread instead of one each. Subscribes and unsubscribes travel the same
 // queue, so that every request leaves in the order of the calls.
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <system_error>
@@ -31,6 +32,7 @@ class outbox {
   template <class Wake>
   void push(outbox_item item, Wake&& wake) {
     bool was_empty;
+    if (!item.command) publishes_.fetch_add(1);
     {
       std::lock_guard lock(m_);
       was_empty = items_.empty();
@@ -38,6 +40,11 @@ class outbox {
     }
     if (was_empty) wake();
   }
+
+  /// Publishes pushed and not yet handed over by `drain` (each counts until
+  /// `fn` returned for it, so that a count the strand updates in `fn` and
+  /// this one never miss a message between them; they may both count it).
+  std::size_t publishes() const noexcept { return publishes_.load(); }
 
   bool empty() {
     std::lock_guard lock(m_);
@@ -51,12 +58,17 @@ class outbox {
       std::lock_guard lock(m_);
       draining_.swap(items_);
     }
-    for (auto& item : draining_) fn(item);
+    for (auto& item : draining_) {
+      bool publish = !item.command;
+      fn(item);
+      if (publish) publishes_.fetch_sub(1);
+    }
     draining_.clear();  // keeps the capacity: no allocation once warm
   }
 
  private:
   std::mutex m_;
+  std::atomic<std::size_t> publishes_{0};
   std::vector<outbox_item> items_;
   std::vector<outbox_item> draining_;
 };

@@ -129,3 +129,16 @@ std::error_code check_alpn(SSL* ssl, const tls_options& o, std::string& detail) 
 
 }  // namespace tern::transport
 #endif
+
+namespace tern {
+
+bool is_tls_error(std::error_code ec) noexcept {
+  if (ec == transport_errc::tls_setup_failed) return true;
+#if TERN_HAS_TLS
+  return ec.category() == asio::error::get_ssl_category() || ec.category() == asio::ssl::error::get_stream_category();
+#else
+  return false;
+#endif
+}
+
+}  // namespace tern

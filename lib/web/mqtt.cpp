@@ -53,8 +53,7 @@ int disconnect_rc(std::error_code ec) {
   if (ec == errc::keep_alive_timeout) return MQTT_ERR_KEEPALIVE;
   if (ec == errc::link_lost) return MQTT_ERR_CONN_LOST;
   if (ec.category() == tern_category()) return MQTT_ERR_PROTOCOL;
-  if (ec == transport_errc::tls_setup_failed || std::string_view(ec.category().name()).find("ssl") != std::string_view::npos)
-    return MQTT_ERR_TLS;
+  if (is_tls_error(ec)) return MQTT_ERR_TLS;
   return MQTT_ERR_CONN_LOST;
 }
 
@@ -274,15 +273,6 @@ struct mqtt::impl {
     std::lock_guard lock(attempt_m_);
     attempt_done_ = true;
     attempt_cv_.notify_all();
-  }
-
-  /// Waits (a second at most) until the client's strand has run what was
-  /// posted to it before. Never called on the strand.
-  void sync_with_client() {
-    auto done = std::make_shared<std::promise<void>>();
-    auto reached = done->get_future();
-    asio::post(client_->executor(), [done] { done->set_value(); });
-    reached.wait_for(std::chrono::seconds(1));
   }
 
   std::string broker_filter(const std::string& f) const {
@@ -509,9 +499,15 @@ void mqtt::stop(std::chrono::milliseconds linger) {
   if (!i.client_) return;
   i.stop_client(linger);
   // The stop's own events (on_publish, the ERR line of what was not
-  // delivered) reach the handlers before it returns. Not from a handler:
-  // it would wait for itself.
-  if (!i.options_.external_dispatch && !i.queue_.on_handler_thread()) i.queue_.wait_idle(1000);
+  // delivered) reach the handlers before it returns: a marker queued behind
+  // them says when. Not from a handler: it would wait for itself.
+  if (i.options_.external_dispatch || i.queue_.on_handler_thread()) return;
+  auto reached = std::make_shared<std::promise<void>>();
+  auto ran = reached->get_future();
+  if (i.queue_.push([reached] { reached->set_value(); }, false) != detail::handler_queue::push_result::queued) return;
+  if (ran.wait_for(std::chrono::seconds(1)) != std::future_status::ready)
+    i.log(log_level::warning,
+          "stop(): a handler has been running for over a second; the stop's own events reach the handlers after it");
 }
 
 handler_id mqtt::on_connect(connect_handler f) {
@@ -614,12 +610,11 @@ mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, i
   if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
   bool connected = i.client_->is_connected();
   if (i.max_queued_ != 0) {
-    // The client counts its queue on its strand, once the publishes made
-    // before this one have reached it. Offline, wait for that, so that
-    // back-to-back publishes see each other; connected (the hot path), the
-    // last count is used.
-    if (!connected) i.sync_with_client();
-    if (i.client_->stats().queued >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
+    // Offline, every publish queues: those not yet taken up by the client
+    // count too, so that back-to-back publishes see each other. Connected
+    // (the hot path), publishes mostly leave at once: the queue counts.
+    auto st = i.client_->stats();
+    if (st.queued + (connected ? 0 : st.pending) >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
   }
   auto r = i.client_->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
   if (!r) return {MQTT_ERR_INVAL, 0};
@@ -754,7 +749,7 @@ status_info mqtt::status() const {
   s.connected = i.client_->is_connected();
   s.reconnects = c.reconnects;
   s.inflight = c.inflight;
-  s.queued = c.queued;
+  s.queued = c.queued + c.pending;  // those the client has not taken up yet wait too
   s.last_connack_code = c.last_connack_code;
   s.messages_in = c.messages_in;
   s.messages_out = c.messages_out;

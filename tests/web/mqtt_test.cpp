@@ -637,6 +637,33 @@ TEST(WebMqtt, StopDeliversWhatWasPublishedAndNamesWhatWasNot) {
       << testing::PrintToString(seen);
 }
 
+TEST(WebMqtt, StopSaysSoWhenAHandlerHoldsItsEventsBack) {
+  // Before: stop() waited a second for the handler thread to go idle and
+  // returned without a word when it did not.
+  scripted s;
+  fake_broker broker(s.fn());
+  recorder r;
+  mqtt m;
+  std::atomic<bool> release{false};
+  m.on_connect([&](mqtt&, const std::any&, connect_flags, int) {
+    while (!release) std::this_thread::sleep_for(10ms);  // a handler that takes its time
+  });
+  m.on_log([&](mqtt&, const std::any&, log_level l, const std::string& buf) {
+    if (l == MQTT_LOG_WARNING) r.add(buf);
+  });
+  m.init_app(config_for(broker));
+  auto start = std::chrono::steady_clock::now();
+  m.stop(0ms);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 2500ms);
+  release = true;
+  EXPECT_TRUE(eventually([&] {
+    return r.has("stop(): a handler has been running for over a second; the stop's own events reach the handlers "
+                 "after it");
+  }));
+}
+
 TEST(WebMqtt, DestroyedFromItsOwnHandler) {
   // Before: std::system_error "Resource deadlock avoided" (the handler
   // thread joined itself), and the process ended.

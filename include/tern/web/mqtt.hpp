@@ -278,8 +278,9 @@ class mqtt {
   /// is delivered), then DISCONNECT; every message not delivered is named
   /// in one ERR log line ("stopped with N message(s) not delivered (mid
   /// ...)"), and `on_publish` runs for each one delivered. In own-thread
-  /// mode it returns once those handler events ran (1 s at most); with
-  /// external dispatch they wait for `run_pending`. After it the object only
+  /// mode it returns once those handler events ran; should a handler hold
+  /// the handler thread for over a second, it returns then and logs a
+  /// WARNING saying so. With external dispatch they wait for `run_pending`. After it the object only
   /// reports: a publish is queued, and reported at destruction.
   void stop();
   void stop(std::chrono::milliseconds linger);
