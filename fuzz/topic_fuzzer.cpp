@@ -23,7 +23,9 @@ bool is_topic_error(std::error_code ec) {
   if (!ec) return true;
   if (ec.category() != tern::tern_category()) return false;
   const auto e = static_cast<tern::errc>(ec.value());
-  return e >= tern::errc::empty_topic && e <= tern::errc::invalid_shared_subscription;
+  // The topic layer's codes, and the two it shares with the codec.
+  return (e >= tern::errc::empty_topic && e <= tern::errc::invalid_shared_subscription) ||
+         e == tern::errc::utf8_ill_formed || e == tern::errc::wildcard_in_topic_name;
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   long received = 0;
   bool done = false;  // touched on the client's strand only
 
-  c.on_message([&](const tern::received_message& m) {
+  c.on_message([&](const tern::message_received& m) {
     if (done) return;
     if (o->verbose) {
       std::fwrite(m.topic.data(), 1, m.topic.size(), stdout);

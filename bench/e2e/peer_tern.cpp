@@ -42,7 +42,7 @@ class tern_peer final : public peer {
       }
     }
     pub_ = std::make_unique<client>(po);
-    sub_->on_message([&t](const received_message& m) { t.on_message(m.payload.data(), m.payload.size()); });
+    sub_->on_message([&t](const message_received& m) { t.on_message(m.payload.data(), m.payload.size()); });
     pub_->on_publish([&g](message_id) { g.release(); });
     sub_->start();
     pub_->start();

@@ -37,7 +37,7 @@ mqtt_side::mqtt_side(const std::string& host, int port) : impl_(std::make_unique
   s.sub->on_connect([&s, once = std::make_shared<std::once_flag>()](bool, int rc) {
     if (rc == 0) std::call_once(*once, [&s] { s.sub_up.set_value(); });
   });
-  s.sub->on_message([&s](const received_message&) { s.arrivals.fetch_add(1, std::memory_order_relaxed); });
+  s.sub->on_message([&s](const message_received&) { s.arrivals.fetch_add(1, std::memory_order_relaxed); });
   s.pub->connect();
   s.sub->connect();
 }

@@ -119,10 +119,6 @@ struct client_stats {
   std::size_t pending = 0;
 };
 
-/// A message as the `on_message` and per-filter handlers see it. Its views
-/// are valid during the call only: copy what you keep.
-using received_message = message_received;
-
 /// An MQTT client.
 ///
 /// It runs on an Asio executor: either its own I/O thread (the constructor
@@ -186,7 +182,7 @@ class client {
   void disconnect();
 
   /// Publishes a message. Validates the arguments at once (errors:
-  /// `errc::empty_topic`, `errc::wildcard_in_name`, ... ,
+  /// `errc::empty_topic`, `errc::wildcard_in_topic_name`, ... ,
   /// `errc::invalid_qos_argument`, `errc::payload_too_large` when the PUBLISH
   /// would exceed MQTT's 268,435,455 bytes; nothing is copied then) and
   /// returns its id; the rest happens on the strand: sent now if connected,
@@ -293,8 +289,9 @@ class client {
   void on_connect(std::function<void(bool session_present, int return_code)> f);
   /// The connection ended or an attempt failed; `reason` as in `last_error()`.
   void on_disconnect(std::function<void(std::error_code reason)> f);
-  /// A message that no per-filter handler took.
-  void on_message(std::function<void(const received_message&)> f);
+  /// A message that no per-filter handler took. The `message_received`'s
+  /// views (topic, payload) are valid during the call only: copy what you keep.
+  void on_message(std::function<void(const message_received&)> f);
   void on_publish(std::function<void(message_id)> f);
   void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
   void on_unsubscribe(std::function<void(message_id)> f);
@@ -314,7 +311,7 @@ class client {
   /// `$share/<group>/` allowed); every matching handler runs, and
   /// `on_message` then does not. Returns an id for `remove_topic_handler`.
   /// Errors: a topic filter error.
-  result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const received_message&)> f);
+  result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const message_received&)> f);
   void remove_topic_handler(std::uint64_t id);
 
   /// Called on the client's strand once a QoS 1/2 message is durable in the

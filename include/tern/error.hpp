@@ -20,11 +20,11 @@ enum class errc : int {
   // --- codec: the body ---------------------------------------------------
   length_prefix_overflow,       ///< a length prefix or field runs past the end of the packet
   remaining_length_mismatch,    ///< Remaining Length disagrees with the contents
-  utf8_ill_formed,              ///< a string is not well-formed UTF-8 [MQTT-1.5.3-1]
+  utf8_ill_formed,              ///< a string (a topic too) is not well-formed UTF-8 [MQTT-1.5.3-1]
   utf8_contains_null,           ///< a string contains U+0000 [MQTT-1.5.3-2]
-  wildcard_in_topic_name,       ///< '+' or '#' in a PUBLISH or Will topic [MQTT-3.3.2-2]
-  empty_topic_name,             ///< zero-length topic name [MQTT-4.7.3-1]
-  zero_packet_id,               ///< packet identifier 0 where one is needed [MQTT-2.3.1-1]
+  wildcard_in_topic_name,       ///< '+' or '#' in a topic name (PUBLISH, Will) [MQTT-3.3.2-2], [MQTT-4.7.1-1]
+  // 12 was empty_topic_name: one code per condition, errc::empty_topic.
+  zero_packet_id = 13,          ///< packet identifier 0 where one is needed [MQTT-2.3.1-1]
   no_topic_filters,             ///< SUBSCRIBE/UNSUBSCRIBE with no filter [MQTT-3.8.3-3], [MQTT-3.10.3-2]
   invalid_subscribe_options,    ///< requested-QoS byte with reserved bits or QoS 3 [MQTT-3.8.3-4]
   invalid_suback_code,          ///< SUBACK return code not 0, 1, 2 or 0x80 [MQTT-3.9.3-2]
@@ -36,12 +36,12 @@ enum class errc : int {
   password_without_user_name,   ///< Password Flag without User Name Flag [MQTT-3.1.2-22]
   string_too_long,              ///< a string or binary field over 65,535 bytes (encoding)
   // --- topic names and filters (4.7) -------------------------------------
-  empty_topic,                  ///< zero-length topic name or filter [MQTT-4.7.3-1]
+  empty_topic,                  ///< zero-length topic name or filter (given, or in a packet) [MQTT-4.7.3-1]
   topic_too_long,               ///< over 65,535 bytes [MQTT-4.7.3-3]
-  topic_ill_formed_utf8,        ///< not well-formed UTF-8 [MQTT-1.5.3-1]
-  topic_contains_null,          ///< contains U+0000 [MQTT-4.7.3-2]
-  wildcard_in_name,             ///< '+' or '#' in a topic name [MQTT-4.7.1-1]
-  misplaced_hash,               ///< '#' not alone in the last level [MQTT-4.7.1-2]
+  // 26 was topic_ill_formed_utf8: errc::utf8_ill_formed.
+  topic_contains_null = 27,     ///< contains U+0000 [MQTT-4.7.3-2]
+  // 28 was wildcard_in_name: errc::wildcard_in_topic_name.
+  misplaced_hash = 29,               ///< '#' not alone in the last level [MQTT-4.7.1-2]
   misplaced_plus,               ///< '+' not alone in its level [MQTT-4.7.1-3]
   invalid_shared_subscription,  ///< `$share/<group>/<filter>` with an empty or wildcard group, or no filter
   // --- session and protocol ----------------------------------------------

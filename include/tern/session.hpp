@@ -352,7 +352,7 @@ class session {
   ///
   /// Emits: `send_bytes` (PUBLISH) and, for QoS 0, `publish_completed`; `arm_timer`.
   /// Errors (nothing queued): a topic error (`errc::empty_topic`,
-  /// `errc::wildcard_in_name`, ...); `errc::invalid_qos_argument`;
+  /// `errc::wildcard_in_topic_name`, ...); `errc::invalid_qos_argument`;
   /// `errc::payload_too_large` (over 268,435,455 bytes on the wire);
   /// `errc::queue_full`; `errc::not_connected` for QoS 0 while not connected
   /// with `drop_qos0_offline`.

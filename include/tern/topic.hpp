@@ -38,9 +38,9 @@ inline constexpr std::string_view shared_subscription_prefix = "$share/";
 /// @return a default (success) `std::error_code`, or, checked in this order:
 ///   - `errc::empty_topic` if `name` is empty [MQTT-4.7.3-1];
 ///   - `errc::topic_too_long` if it is longer than 65,535 bytes [MQTT-4.7.3-3];
-///   - `errc::topic_ill_formed_utf8` if it is not well-formed UTF-8 [MQTT-1.5.3-1];
+///   - `errc::utf8_ill_formed` if it is not well-formed UTF-8 [MQTT-1.5.3-1];
 ///   - `errc::topic_contains_null` if it contains U+0000 [MQTT-4.7.3-2];
-///   - `errc::wildcard_in_name` if it contains '+' or '#' [MQTT-4.7.1-1].
+///   - `errc::wildcard_in_topic_name` if it contains '+' or '#' [MQTT-4.7.1-1].
 ///
 /// **Thread safety:** a pure function.
 std::error_code validate_topic_name(std::string_view name) noexcept;
@@ -62,7 +62,7 @@ std::error_code validate_topic_name(std::string_view name) noexcept;
 /// @return a default (success) `std::error_code`, or, checked in this order:
 ///   - `errc::empty_topic` if `filter` is empty [MQTT-4.7.3-1];
 ///   - `errc::topic_too_long` if it is longer than 65,535 bytes [MQTT-4.7.3-3];
-///   - `errc::topic_ill_formed_utf8` if it is not well-formed UTF-8 [MQTT-1.5.3-1];
+///   - `errc::utf8_ill_formed` if it is not well-formed UTF-8 [MQTT-1.5.3-1];
 ///   - `errc::topic_contains_null` if it contains U+0000 [MQTT-4.7.3-2];
 ///   - `errc::invalid_shared_subscription` for `$share/` with an empty group, a
 ///     group holding a wildcard, or nothing after the group;

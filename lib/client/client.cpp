@@ -264,7 +264,7 @@ void client::on_connect(std::function<void(bool, int)> f) {
 void client::on_disconnect(std::function<void(std::error_code)> f) {
   impl_->post([f = std::move(f)](impl& self) mutable { self.on_disconnect_ = std::move(f); });
 }
-void client::on_message(std::function<void(const received_message&)> f) {
+void client::on_message(std::function<void(const message_received&)> f) {
   impl_->post([f = std::move(f)](impl& self) mutable { self.on_message_ = std::move(f); });
 }
 void client::on_publish(std::function<void(message_id)> f) {
@@ -289,10 +289,10 @@ void client::set_log_mask(std::uint8_t mask) {
   });
 }
 
-result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const received_message&)> f) {
+result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const message_received&)> f) {
   if (auto ec = validate_topic_filter(filter)) return ec;
   auto id = impl_->topic_handlers_.next_id.fetch_add(1);
-  impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const received_message&)>>(
+  impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const message_received&)>>(
                                                    std::move(f))](impl& self) mutable {
     self.topic_handlers_.trie.insert(filter, detail::topic_handlers::handler{id, std::move(fn)});
     self.topic_handlers_.filters.emplace(id, std::move(filter));

@@ -215,7 +215,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // Callbacks.
   std::function<void(bool, int)> on_connect_;
   std::function<void(std::error_code)> on_disconnect_;
-  std::function<void(const received_message&)> on_message_;
+  std::function<void(const message_received&)> on_message_;
   std::function<void(message_id)> on_publish_;
   std::function<void(message_id, std::span<const std::uint8_t>)> on_subscribe_;
   std::function<void(message_id)> on_unsubscribe_;

@@ -15,10 +15,11 @@ const char* describe(errc e) noexcept {
     case errc::dup_on_qos0: return "malformed packet: DUP flag set on a QoS 0 PUBLISH";
     case errc::length_prefix_overflow: return "malformed packet: a field is longer than the bytes left in the packet";
     case errc::remaining_length_mismatch: return "malformed packet: Remaining Length does not match the contents";
-    case errc::utf8_ill_formed: return "malformed packet: a string is not well-formed UTF-8";
+    // One code per condition, met in a packet or in an argument: the text fits both.
+    case errc::utf8_ill_formed: return "a string (or topic) is not well-formed UTF-8";
     case errc::utf8_contains_null: return "malformed packet: a string contains U+0000";
-    case errc::wildcard_in_topic_name: return "malformed packet: a topic name contains a wildcard ('+' or '#')";
-    case errc::empty_topic_name: return "malformed packet: a topic name or filter is empty";
+    case errc::wildcard_in_topic_name: return "a topic name contains '+' or '#', which only topic filters may hold";
+    case errc::empty_topic: return "a topic name or filter is empty";
     case errc::zero_packet_id: return "malformed packet: packet identifier 0 where a non-zero one is required";
     case errc::no_topic_filters: return "malformed packet: SUBSCRIBE or UNSUBSCRIBE without any topic filter";
     case errc::invalid_subscribe_options: return "malformed packet: requested QoS byte has reserved bits set or QoS 3";
@@ -30,11 +31,8 @@ const char* describe(errc e) noexcept {
     case errc::inconsistent_will_flags: return "malformed packet: Will QoS or Will Retain set without the Will Flag";
     case errc::password_without_user_name: return "password given without a user name";
     case errc::string_too_long: return "a string or binary field is longer than 65,535 bytes";
-    case errc::empty_topic: return "invalid topic: empty";
     case errc::topic_too_long: return "invalid topic: longer than 65,535 bytes";
-    case errc::topic_ill_formed_utf8: return "invalid topic: not well-formed UTF-8";
     case errc::topic_contains_null: return "invalid topic: contains U+0000";
-    case errc::wildcard_in_name: return "invalid topic name: '+' and '#' are only allowed in topic filters";
     case errc::misplaced_hash: return "invalid topic filter: '#' must be alone in the last level";
     case errc::misplaced_plus: return "invalid topic filter: '+' must fill a whole level";
     case errc::invalid_shared_subscription:

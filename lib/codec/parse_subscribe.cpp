@@ -16,7 +16,7 @@ errc validate_filters(wire_reader& r, bool with_qos, std::size_t& count) noexcep
   while (r.left() > 0) {
     std::string_view filter;
     if (auto e = r.string(filter); e != errc{}) return e;  // [MQTT-3.8.3-1], [MQTT-3.10.3-1]
-    if (filter.empty()) return errc::empty_topic_name;      // [MQTT-4.7.3-1]
+    if (filter.empty()) return errc::empty_topic;      // [MQTT-4.7.3-1]
     if (with_qos) {
       std::uint8_t opts;
       if (!r.u8(opts)) return errc::length_prefix_overflow;

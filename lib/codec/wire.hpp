@@ -64,7 +64,7 @@ class wire_reader {
   /// wildcards [MQTT-3.3.2-2]; all checked in one pass over the bytes.
   errc topic_name(std::string_view& v) noexcept {
     if (auto e = checked_string(v, true); e != errc{}) return e;
-    return v.empty() ? errc::empty_topic_name : errc{};
+    return v.empty() ? errc::empty_topic : errc{};
   }
 
  private:

@@ -12,11 +12,11 @@ std::error_code check_string(std::string_view s, bool is_name) noexcept {
   if (s.size() > max_topic_length) return errc::topic_too_long;  // [MQTT-4.7.3-3]
   switch (codec::check_utf8(s, is_name)) {
     case codec::utf8_status::ok: return {};
-    case codec::utf8_status::ill_formed: return errc::topic_ill_formed_utf8;      // [MQTT-1.5.3-1]
+    case codec::utf8_status::ill_formed: return errc::utf8_ill_formed;      // [MQTT-1.5.3-1]
     case codec::utf8_status::contains_null: return errc::topic_contains_null;     // [MQTT-4.7.3-2]
-    case codec::utf8_status::contains_wildcard: return errc::wildcard_in_name;  // [MQTT-4.7.1-1]
+    case codec::utf8_status::contains_wildcard: return errc::wildcard_in_topic_name;  // [MQTT-4.7.1-1]
   }
-  return errc::topic_ill_formed_utf8;
+  return errc::utf8_ill_formed;
 }
 
 std::error_code check_wildcards(std::string_view f) noexcept {

@@ -434,7 +434,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
   }
   c->on_connect([&i](bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); });
   c->on_disconnect([&i](std::error_code ec) { i.disconnected(ec); });
-  c->on_message([&i](const received_message& m) {
+  c->on_message([&i](const message_received& m) {
     message msg{std::string(m.topic),
                 std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()),
                 static_cast<int>(m.qos),

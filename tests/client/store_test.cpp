@@ -397,7 +397,7 @@ TEST(ClientStore, AnInboundQoS2MessageKilledBetweenPubrecAndPubrelIsHandledOnce)
     auto store = file_store::open(dir, "inbound", {sync_policy::batch});
     if (!store) ::_exit(1);
     client c(options(std::move(*store)));
-    c.on_message([&](const received_message&) { (void)!::write(handled[1], "h", 1); });
+    c.on_message([&](const message_received&) { (void)!::write(handled[1], "h", 1); });
     c.start();
     c.connect();
     for (;;) ::pause();  // until SIGKILL
@@ -419,7 +419,7 @@ TEST(ClientStore, AnInboundQoS2MessageKilledBetweenPubrecAndPubrelIsHandledOnce)
     std::shared_ptr<file_store> store = std::move(*opened);
     EXPECT_EQ(store->load().inbound_qos2, std::vector<std::uint16_t>{7});  // held across the kill
     client c(options(store));
-    c.on_message([&](const received_message&) { ++handled_again; });
+    c.on_message([&](const message_received&) { ++handled_again; });
     ASSERT_TRUE(connect_and_wait(c));
     for (int i = 0; i < 500 && pubcomps == 0; ++i) std::this_thread::sleep_for(10ms);
     EXPECT_EQ(pubrecs, 2);   // the copy was acknowledged

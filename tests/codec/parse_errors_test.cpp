@@ -104,8 +104,8 @@ const error_case cases[] = {
     {"will_topic_hash", "10 12 00 04 4d 51 54 54 04 06 00 00 00 01 61 00 01 23 00 00",
      errc::wildcard_in_topic_name},
     // [MQTT-4.7.3-1] empty topic
-    {"publish_empty_topic", "30 02 00 00", errc::empty_topic_name},
-    {"subscribe_empty_filter", "82 05 00 01 00 00 00", errc::empty_topic_name},
+    {"publish_empty_topic", "30 02 00 00", errc::empty_topic},
+    {"subscribe_empty_filter", "82 05 00 01 00 00 00", errc::empty_topic},
     // [MQTT-2.3.1-1] packet id 0
     {"publish_qos1_id0", "32 07 00 03 61 2f 62 00 00", errc::zero_packet_id},
     {"puback_id0", "40 02 00 00", errc::zero_packet_id},

@@ -110,7 +110,7 @@ struct arrivals {
     for (auto& h : hits) h.assign(static_cast<std::size_t>(count) + 1, 0);
   }
   /// Records a message of `topic_prefix`/q1 or /q2; false for anything else.
-  void add(const std::string& topic_prefix, const received_message& msg) {
+  void add(const std::string& topic_prefix, const message_received& msg) {
     int k = msg.topic == topic_prefix + "/q1" ? 0 : msg.topic == topic_prefix + "/q2" ? 1 : -1;
     long n = number_in(msg.payload);
     std::lock_guard l(m);
@@ -305,7 +305,7 @@ client_options publisher_options(const std::string& url, const std::string& id, 
 /// A persistent subscriber on the broker itself, QoS 2 on <prefix>/#, that
 /// records into `into` rather than keeping the messages.
 testing::AssertionResult connect_subscriber(test_client& sub, const std::string& prefix, arrivals& into) {
-  sub.message_filter = [&into, prefix](const received_message& m) {
+  sub.message_filter = [&into, prefix](const message_received& m) {
     into.add(prefix, m);
     return false;
   };
@@ -454,7 +454,7 @@ TEST(Faults, BrokerThatStopsReadingFillsTheQueueNotTheMemory) {
   std::mutex hits_m;
   std::vector<int> hits(attempts + 1);
   test_client sub(make_options(b.url(), "faults-stopped-sub"));
-  sub.message_filter = [&](const received_message& m) {
+  sub.message_filter = [&](const message_received& m) {
     long n = number_in(m.payload);
     std::lock_guard l(hits_m);
     if (n >= 1 && n <= static_cast<long>(attempts)) ++hits[static_cast<std::size_t>(n)];

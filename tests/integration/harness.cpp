@@ -30,7 +30,7 @@ test_client::test_client(client_options options) : c_(std::move(options)) {
     disconnects.push_back(ec);
     cv_.notify_all();
   });
-  c_.on_message([this](const received_message& m) {
+  c_.on_message([this](const message_received& m) {
     if (message_filter && !message_filter(m)) return;
     received r{std::string(m.topic), std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()),
                m.qos, m.retain, m.dup};

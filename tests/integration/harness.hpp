@@ -76,7 +76,7 @@ class test_client {
 
   /// Runs on the client's strand for each message, before it is recorded
   /// (set before connect(); for tests that count rather than copy).
-  std::function<bool(const received_message&)> message_filter;
+  std::function<bool(const message_received&)> message_filter;
 
   /// The log lines, one per line, for failure messages.
   std::string log_text();

@@ -43,7 +43,7 @@ struct tally {
   std::vector<std::vector<delivery>> q2_deliveries = std::vector<std::vector<delivery>>(per_qos);
   const std::atomic<int>* connection = nullptr;
 
-  void add(const received_message& m) {
+  void add(const message_received& m) {
     int k = m.topic == "persist/q1" ? 0 : m.topic == "persist/q2" ? 1 : -1;
     int seq = -1;
     auto p = reinterpret_cast<const char*>(m.payload.data());
@@ -107,7 +107,7 @@ TEST(BrokerRestart, PersistentSessionsSurviveTwoRestartsMidStream) {
   so.connect.clean_session = false;
   test_client sub(so);
   t.connection = &sub.connect_count;
-  sub.message_filter = [&t](const received_message& m) {
+  sub.message_filter = [&t](const message_received& m) {
     t.add(m);
     return false;  // counted, not copied
   };

@@ -61,7 +61,7 @@ TEST_P(StoreKill, EveryAcceptedMessageArrives) {
   auto so = make_options(b.url(), "kill-sub-" + name_of(run));
   so.connect.clean_session = false;
   test_client sub(so);
-  sub.message_filter = [&](const received_message& msg) {
+  sub.message_filter = [&](const message_received& msg) {
     long n = -1;
     auto p = reinterpret_cast<const char*>(msg.payload.data());
     auto [end, ec] = std::from_chars(p, p + msg.payload.size(), n);

@@ -79,7 +79,7 @@ TEST(Connect, InvalidArguments) {
   EXPECT_EQ(h.connect(o), errc::password_without_user_name);  // [MQTT-3.1.2-22]
   o = harness::default_options();
   o.will = will{"a/#", {}, qos::at_most_once, false};
-  EXPECT_EQ(h.connect(o), errc::wildcard_in_name);  // [MQTT-3.1.3-10]
+  EXPECT_EQ(h.connect(o), errc::wildcard_in_topic_name);  // [MQTT-3.1.3-10]
   o.will = will{"a", {}, static_cast<qos>(3), false};
   EXPECT_EQ(h.connect(o), errc::invalid_qos_argument);  // [MQTT-3.1.2-14]
   EXPECT_FALSE(h.s.is_open());

@@ -41,7 +41,7 @@ TEST(Trie, InsertRejectsInvalidFiltersAndChangesNothing) {
   EXPECT_EQ(trie.insert("a+", 1), errc::misplaced_plus);
   EXPECT_EQ(trie.insert("$share//a", 1), errc::invalid_shared_subscription);
   EXPECT_EQ(trie.insert(std::string("a\0b", 3), 1), errc::topic_contains_null);
-  EXPECT_EQ(trie.insert("\xC3", 1), errc::topic_ill_formed_utf8);
+  EXPECT_EQ(trie.insert("\xC3", 1), errc::utf8_ill_formed);
   EXPECT_EQ(trie.insert(std::string(tern::max_topic_length + 1, 'a'), 1), errc::topic_too_long);
   EXPECT_EQ(trie.size(), 0u);
   EXPECT_EQ(trie.node_count(), 0u);

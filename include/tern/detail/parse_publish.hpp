@@ -26,7 +26,7 @@ inline result<publish_view> parse_publish(const frame& f) noexcept {
     case utf8_status::contains_null: return errc::utf8_contains_null;  // [MQTT-1.5.3-2]
     case utf8_status::contains_wildcard: return errc::wildcard_in_topic_name;  // [MQTT-3.3.2-2]
   }
-  if (len == 0) return errc::empty_topic_name;  // [MQTT-4.7.3-1]
+  if (len == 0) return errc::empty_topic;  // [MQTT-4.7.3-1]
   p += 2 + len;
   left -= 2 + len;
   std::uint16_t id = 0;

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   c.on_subscribe([&](tern::message_id, std::span<const std::uint8_t>) {
     (void)c.publish(topic, std::string("hello"), tern::qos::at_least_once);
   });
-  c.on_message([&](const tern::received_message& msg) {
+  c.on_message([&](const tern::message_received& msg) {
     std::lock_guard lock(m);
     got.assign(reinterpret_cast<const char*>(msg.payload.data()), msg.payload.size());
     cv.notify_all();
