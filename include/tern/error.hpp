@@ -60,26 +60,9 @@ enum class errc : int {
   link_lost,                    ///< the transport closed the connection
   disconnected,                 ///< the connection was closed on request (DISCONNECT)
   client_id_invalid,            ///< MQTT 3.1 needs a client id of 1-23 characters (3.1 spec, 3.1)
-  // --- WebSocket (RFC 6455) -----------------------------------------------
-  websocket_handshake_failed,   ///< the upgrade response status is not 101 (4.1); the parser keeps the status
-  websocket_bad_response,       ///< the upgrade response is not well-formed HTTP/1.1 (4.2.2)
-  websocket_header_too_large,   ///< the upgrade response header is over the configured limit
-  websocket_bad_upgrade,        ///< `Upgrade: websocket` or `Connection: Upgrade` missing (4.1)
-  websocket_bad_accept,         ///< `Sec-WebSocket-Accept` missing or wrong for our key (4.1)
-  websocket_unexpected_extension, ///< the server chose an extension the client did not offer (4.1)
-  websocket_no_mqtt_subprotocol, ///< the server did not choose subprotocol "mqtt" [MQTT-6.0.0-4]
-  websocket_text_frame,         ///< a text frame: MQTT travels in binary frames only [MQTT-6.0.0-1]
-  websocket_masked_server_frame, ///< a masked frame from the server (5.1)
-  websocket_reserved_bits,      ///< RSV1-3 set without a negotiated extension (5.2)
-  websocket_bad_opcode,         ///< a reserved opcode (5.2)
-  websocket_bad_control_frame,  ///< a fragmented control frame or one over 125 bytes (5.5)
-  websocket_bad_continuation,   ///< a continuation with no message open, or a new message inside one (5.4)
-  websocket_bad_length,         ///< a 64-bit length with the top bit set, or a non-minimal length (5.2)
-  websocket_frame_too_large,    ///< a frame payload over the configured maximum
-  websocket_bad_close_frame,    ///< a close payload of 1 byte, an invalid code or a non-UTF-8 reason (5.5.1, 7.4)
-  websocket_closed,             ///< the WebSocket connection is closed (close frame received or sent)
+  // 47-63 were the WebSocket errors: websocket_errc, category "tern.websocket".
   // --- arguments and the client's life (appended: the values above are stable) ---
-  invalid_qos_argument,         ///< a QoS argument outside 0-2 (bad wire data is `invalid_qos`)
+  invalid_qos_argument = 64,         ///< a QoS argument outside 0-2 (bad wire data is `invalid_qos`)
   payload_too_large,            ///< a publish whose packet would exceed 268,435,455 bytes (2.2.3)
   stopped,                      ///< the client was stopped before the operation completed
   // --- message stores ----------------------------------------------------

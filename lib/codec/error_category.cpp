@@ -53,30 +53,6 @@ const char* describe(errc e) noexcept {
     case errc::link_lost: return "the connection to the broker was lost";
     case errc::disconnected: return "disconnected on request";
     case errc::client_id_invalid: return "MQTT 3.1 needs a client id of 1 to 23 characters";
-    case errc::websocket_handshake_failed: return "WebSocket handshake failed: the server did not answer 101 Switching Protocols";
-    case errc::websocket_bad_response: return "WebSocket handshake failed: the server's response is not valid HTTP/1.1";
-    case errc::websocket_header_too_large: return "WebSocket handshake failed: the server's response header is too large";
-    case errc::websocket_bad_upgrade:
-      return "WebSocket handshake failed: the response lacks 'Upgrade: websocket' or 'Connection: Upgrade'";
-    case errc::websocket_bad_accept: return "WebSocket handshake failed: Sec-WebSocket-Accept is missing or wrong";
-    case errc::websocket_unexpected_extension:
-      return "WebSocket handshake failed: the server chose an extension the client did not offer";
-    case errc::websocket_no_mqtt_subprotocol:
-      return "WebSocket handshake failed: the server did not choose the 'mqtt' subprotocol";
-    case errc::websocket_text_frame: return "WebSocket protocol error: a text frame (MQTT needs binary frames)";
-    case errc::websocket_masked_server_frame: return "WebSocket protocol error: the server sent a masked frame";
-    case errc::websocket_reserved_bits: return "WebSocket protocol error: reserved bits RSV1-3 set in a frame";
-    case errc::websocket_bad_opcode: return "WebSocket protocol error: a frame with a reserved opcode";
-    case errc::websocket_bad_control_frame:
-      return "WebSocket protocol error: a control frame is fragmented or longer than 125 bytes";
-    case errc::websocket_bad_continuation:
-      return "WebSocket protocol error: a continuation frame without a message, or a new message inside one";
-    case errc::websocket_bad_length:
-      return "WebSocket protocol error: a frame length with the top bit set or not in its shortest form";
-    case errc::websocket_frame_too_large: return "WebSocket frame payload is larger than the maximum frame size";
-    case errc::websocket_bad_close_frame:
-      return "WebSocket protocol error: a close frame with a 1-byte payload, an invalid code or a non-UTF-8 reason";
-    case errc::websocket_closed: return "the WebSocket connection is closed";
     case errc::invalid_qos_argument: return "invalid argument: QoS must be 0, 1 or 2";
     case errc::payload_too_large:
       return "invalid argument: the payload makes the PUBLISH larger than MQTT's maximum packet size "

@@ -52,7 +52,7 @@ int disconnect_rc(std::error_code ec) {
   if (ec.category() == connack_category()) return MQTT_ERR_CONN_REFUSED;
   if (ec == errc::keep_alive_timeout) return MQTT_ERR_KEEPALIVE;
   if (ec == errc::link_lost) return MQTT_ERR_CONN_LOST;
-  if (ec.category() == tern_category()) return MQTT_ERR_PROTOCOL;
+  if (ec.category() == tern_category() || ec.category() == websocket_category()) return MQTT_ERR_PROTOCOL;
   if (is_tls_error(ec)) return MQTT_ERR_TLS;
   return MQTT_ERR_CONN_LOST;
 }

@@ -168,7 +168,7 @@ TEST(ClientProtocol, SeveralPacketsInOneFrameAndOnePacketAcrossFrames) {
 TEST(ClientProtocol, ServerCloseIsEchoedAndReported) {
   harness h;
   ASSERT_FALSE(h.open());
-  EXPECT_EQ(h.feed(hex("82 02 d0 00  88 06 03 e9 62 79 65 21  82 02 d0 00")), errc::websocket_closed);
+  EXPECT_EQ(h.feed(hex("82 02 d0 00  88 06 03 e9 62 79 65 21  82 02 d0 00")), websocket_errc::closed);
   EXPECT_EQ(h.mqtt_in, hex("d0 00"));  // the bytes after the close frame are ignored
   EXPECT_EQ(h.ws.current_state(), client_protocol::state::closed);
   EXPECT_EQ(h.ws.peer_close_code(), 1001);
@@ -176,13 +176,13 @@ TEST(ClientProtocol, ServerCloseIsEchoedAndReported) {
   auto frames = split_client_frames(h.to_send);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(to_hex(frames[0]), "88 02 03 e9");  // 5.5.1: echo the code
-  EXPECT_EQ(h.feed(hex("82 00")), errc::websocket_closed);
-  EXPECT_EQ(h.ws.send(hex("e0 00"), h.to_send), errc::websocket_closed);
-  expect_cut_independent(h, hex("82 02 d0 00  88 06 03 e9 62 79 65 21"), hex("d0 00"), errc::websocket_closed);
+  EXPECT_EQ(h.feed(hex("82 00")), websocket_errc::closed);
+  EXPECT_EQ(h.ws.send(hex("e0 00"), h.to_send), websocket_errc::closed);
+  expect_cut_independent(h, hex("82 02 d0 00  88 06 03 e9 62 79 65 21"), hex("d0 00"), websocket_errc::closed);
 
   harness empty;
   ASSERT_FALSE(empty.open());
-  EXPECT_EQ(empty.feed(hex("88 00")), errc::websocket_closed);
+  EXPECT_EQ(empty.feed(hex("88 00")), websocket_errc::closed);
   EXPECT_EQ(empty.ws.peer_close_code(), std::nullopt);
   EXPECT_EQ(to_hex(split_client_frames(empty.to_send).at(0)), "88 00");
 }
@@ -197,25 +197,25 @@ TEST(ClientProtocol, ClientInitiatedClose) {
   EXPECT_EQ(h.ws.current_state(), client_protocol::state::closing);
   EXPECT_EQ(to_hex(split_client_frames(h.to_send).at(0)), "88 06 03 e8 64 6f 6e 65");
   h.to_send.clear();
-  EXPECT_EQ(h.ws.send(hex("e0 00"), h.to_send), errc::websocket_closed);  // 5.5.1: no data after close
-  EXPECT_EQ(h.ws.close(1000, "", h.to_send), errc::websocket_closed);
+  EXPECT_EQ(h.ws.send(hex("e0 00"), h.to_send), websocket_errc::closed);  // 5.5.1: no data after close
+  EXPECT_EQ(h.ws.close(1000, "", h.to_send), websocket_errc::closed);
   // Data still arrives until the server's close; pings are not answered any more.
   ASSERT_FALSE(h.feed(hex("82 02 d0 00  89 00")));
   EXPECT_EQ(h.mqtt_in, hex("d0 00"));
-  EXPECT_EQ(h.feed(hex("88 02 03 e8")), errc::websocket_closed);
+  EXPECT_EQ(h.feed(hex("88 02 03 e8")), websocket_errc::closed);
   EXPECT_EQ(h.ws.current_state(), client_protocol::state::closed);
   EXPECT_EQ(h.ws.peer_close_code(), 1000);
   EXPECT_TRUE(h.to_send.empty()) << "no second close frame";
 }
 
 TEST(ClientProtocol, ProtocolErrorsFailTheConnectionWithACloseFrame) {
-  struct { const char* frames; errc error; const char* close; } table[] = {
-      {"81 01 61", errc::websocket_text_frame, "88 02 03 eb"},             // 1003 [MQTT-6.0.0-1]
-      {"82 81 00 00 00 00 61", errc::websocket_masked_server_frame, "88 02 03 ea"},  // 1002
-      {"c2 00", errc::websocket_reserved_bits, "88 02 03 ea"},
-      {"80 00", errc::websocket_bad_continuation, "88 02 03 ea"},
-      {"88 01 00", errc::websocket_bad_close_frame, "88 02 03 ea"},
-      {"82 7e 00 c8", errc::websocket_frame_too_large, "88 02 03 f1"},      // 1009
+  struct { const char* frames; websocket_errc error; const char* close; } table[] = {
+      {"81 01 61", websocket_errc::text_frame, "88 02 03 eb"},             // 1003 [MQTT-6.0.0-1]
+      {"82 81 00 00 00 00 61", websocket_errc::masked_server_frame, "88 02 03 ea"},  // 1002
+      {"c2 00", websocket_errc::reserved_bits, "88 02 03 ea"},
+      {"80 00", websocket_errc::bad_continuation, "88 02 03 ea"},
+      {"88 01 00", websocket_errc::bad_close_frame, "88 02 03 ea"},
+      {"82 7e 00 c8", websocket_errc::frame_too_large, "88 02 03 f1"},      // 1009
   };
   for (const auto& row : table) {
     harness h({.max_frame_payload = 100});
@@ -227,24 +227,24 @@ TEST(ClientProtocol, ProtocolErrorsFailTheConnectionWithACloseFrame) {
     auto frames = split_client_frames(h.to_send);
     ASSERT_EQ(frames.size(), 1u) << row.frames;
     EXPECT_EQ(to_hex(frames[0]), row.close) << row.frames;
-    EXPECT_EQ(h.feed(hex("82 00")), errc::websocket_closed);
+    EXPECT_EQ(h.feed(hex("82 00")), websocket_errc::closed);
   }
 }
 
 TEST(ClientProtocol, HandshakeRefusalIsReportedWithItsStatus) {
   harness h;
-  EXPECT_EQ(h.feed("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"), errc::websocket_handshake_failed);
+  EXPECT_EQ(h.feed("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"), websocket_errc::handshake_failed);
   EXPECT_EQ(h.ws.handshake().status(), 403);
   EXPECT_EQ(h.ws.handshake().reason(), "Forbidden");
   EXPECT_EQ(h.ws.current_state(), client_protocol::state::closed);
   EXPECT_TRUE(h.to_send.empty()) << "no close frame without a WebSocket connection";
 
   harness wrong_key;
-  EXPECT_EQ(wrong_key.feed(response_for("dGhlIHNhbXBsZSBub25jZQ==")), errc::websocket_bad_accept);
+  EXPECT_EQ(wrong_key.feed(response_for("dGhlIHNhbXBsZSBub25jZQ==")), websocket_errc::bad_accept);
   harness no_mqtt;
   auto r = response_for(no_mqtt.key);
   r.replace(r.find("mqtt"), 4, "wamp");
-  EXPECT_EQ(no_mqtt.feed(r), errc::websocket_no_mqtt_subprotocol);
+  EXPECT_EQ(no_mqtt.feed(r), websocket_errc::no_mqtt_subprotocol);
 }
 
 TEST(ClientProtocol, LargeFrameAcrossManyReadsAndReset) {

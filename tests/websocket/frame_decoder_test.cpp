@@ -52,16 +52,16 @@ void expect_same_at_every_offset(const bytes& wire, std::size_t max_payload = de
 
 TEST(FrameDecoder, Rfc6455Examples) {
   // 5.7: a single-frame unmasked text message. MQTT uses binary frames only.
-  EXPECT_EQ(whole(hex("81 05 48 65 6c 6c 6f")).error, errc::websocket_text_frame);  // [MQTT-6.0.0-1]
+  EXPECT_EQ(whole(hex("81 05 48 65 6c 6c 6f")).error, websocket_errc::text_frame);  // [MQTT-6.0.0-1]
   // 5.7: a fragmented unmasked text message: the first fragment fails already.
-  EXPECT_EQ(whole(hex("01 03 48 65 6c  80 02 6c 6f")).error, errc::websocket_text_frame);
+  EXPECT_EQ(whole(hex("01 03 48 65 6c  80 02 6c 6f")).error, websocket_errc::text_frame);
   // 5.7: a masked text message (what a client sends): masked from a server is an error.
-  EXPECT_EQ(whole(hex("81 85 37 fa 21 3d 7f 9f 4d 51 58")).error, errc::websocket_text_frame);
+  EXPECT_EQ(whole(hex("81 85 37 fa 21 3d 7f 9f 4d 51 58")).error, websocket_errc::text_frame);
   // 5.7: unmasked ping, and the masked pong a client would answer.
   auto ping = whole(hex("89 05 48 65 6c 6c 6f"));
   ASSERT_EQ(ping.events.size(), 1u);
   EXPECT_EQ(ping.events[0], (event{opcode::ping, true, to_bytes("Hello"), {}, {}}));
-  EXPECT_EQ(whole(hex("8a 85 37 fa 21 3d 7f 9f 4d 51 58")).error, errc::websocket_masked_server_frame);
+  EXPECT_EQ(whole(hex("8a 85 37 fa 21 3d 7f 9f 4d 51 58")).error, websocket_errc::masked_server_frame);
   // The binary equivalents.
   auto one = whole(hex("82 05 48 65 6c 6c 6f"));
   ASSERT_EQ(one.events.size(), 1u);
@@ -116,56 +116,56 @@ TEST(FrameDecoder, LengthBoundaries) {
 }
 
 TEST(FrameDecoder, EveryErrorRule) {
-  struct { const char* wire; errc error; } table[] = {
+  struct { const char* wire; websocket_errc error; } table[] = {
       // 5.2: RSV1-3 with no extension negotiated.
-      {"c2 00", errc::websocket_reserved_bits}, {"a2 00", errc::websocket_reserved_bits},
-      {"92 00", errc::websocket_reserved_bits}, {"f2 00", errc::websocket_reserved_bits},
-      {"c9 00", errc::websocket_reserved_bits},
+      {"c2 00", websocket_errc::reserved_bits}, {"a2 00", websocket_errc::reserved_bits},
+      {"92 00", websocket_errc::reserved_bits}, {"f2 00", websocket_errc::reserved_bits},
+      {"c9 00", websocket_errc::reserved_bits},
       // 5.2: reserved opcodes.
-      {"83 00", errc::websocket_bad_opcode}, {"84 00", errc::websocket_bad_opcode},
-      {"85 00", errc::websocket_bad_opcode}, {"86 00", errc::websocket_bad_opcode},
-      {"87 00", errc::websocket_bad_opcode}, {"8b 00", errc::websocket_bad_opcode},
-      {"8c 00", errc::websocket_bad_opcode}, {"8d 00", errc::websocket_bad_opcode},
-      {"8e 00", errc::websocket_bad_opcode}, {"8f 00", errc::websocket_bad_opcode},
-      {"03 00", errc::websocket_bad_opcode},
+      {"83 00", websocket_errc::bad_opcode}, {"84 00", websocket_errc::bad_opcode},
+      {"85 00", websocket_errc::bad_opcode}, {"86 00", websocket_errc::bad_opcode},
+      {"87 00", websocket_errc::bad_opcode}, {"8b 00", websocket_errc::bad_opcode},
+      {"8c 00", websocket_errc::bad_opcode}, {"8d 00", websocket_errc::bad_opcode},
+      {"8e 00", websocket_errc::bad_opcode}, {"8f 00", websocket_errc::bad_opcode},
+      {"03 00", websocket_errc::bad_opcode},
       // [MQTT-6.0.0-1] text frames.
-      {"81 00", errc::websocket_text_frame}, {"01 00", errc::websocket_text_frame},
+      {"81 00", websocket_errc::text_frame}, {"01 00", websocket_errc::text_frame},
       // 5.1: a server never masks.
-      {"82 80 00 00 00 00", errc::websocket_masked_server_frame},
-      {"82 81 01 02 03 04 05", errc::websocket_masked_server_frame},
-      {"89 80 00 00 00 00", errc::websocket_masked_server_frame},
+      {"82 80 00 00 00 00", websocket_errc::masked_server_frame},
+      {"82 81 01 02 03 04 05", websocket_errc::masked_server_frame},
+      {"89 80 00 00 00 00", websocket_errc::masked_server_frame},
       // 5.5: control frames: FIN set, at most 125 bytes.
-      {"09 00", errc::websocket_bad_control_frame}, {"08 00", errc::websocket_bad_control_frame},
-      {"0a 00", errc::websocket_bad_control_frame},
-      {"89 7e 00 7e", errc::websocket_bad_control_frame}, {"8a 7e", errc::websocket_bad_control_frame},
-      {"88 7f 00 00 00 00 00 00 00 80", errc::websocket_bad_control_frame},
+      {"09 00", websocket_errc::bad_control_frame}, {"08 00", websocket_errc::bad_control_frame},
+      {"0a 00", websocket_errc::bad_control_frame},
+      {"89 7e 00 7e", websocket_errc::bad_control_frame}, {"8a 7e", websocket_errc::bad_control_frame},
+      {"88 7f 00 00 00 00 00 00 00 80", websocket_errc::bad_control_frame},
       // 5.4: continuation with nothing open; a new data frame while one is open.
-      {"80 00", errc::websocket_bad_continuation}, {"00 00", errc::websocket_bad_continuation},
-      {"02 01 aa  02 01 bb", errc::websocket_bad_continuation},
-      {"02 01 aa  00 01 bb  82 01 cc", errc::websocket_bad_continuation},
-      {"02 01 aa  80 01 bb  80 01 cc", errc::websocket_bad_continuation},
+      {"80 00", websocket_errc::bad_continuation}, {"00 00", websocket_errc::bad_continuation},
+      {"02 01 aa  02 01 bb", websocket_errc::bad_continuation},
+      {"02 01 aa  00 01 bb  82 01 cc", websocket_errc::bad_continuation},
+      {"02 01 aa  80 01 bb  80 01 cc", websocket_errc::bad_continuation},
       // 5.2: 64-bit length with the MSB set; lengths not in the shortest form.
-      {"82 7f 80 00 00 00 00 00 00 00", errc::websocket_bad_length},
-      {"82 7f ff ff ff ff ff ff ff ff", errc::websocket_bad_length},
-      {"82 7e 00 00", errc::websocket_bad_length}, {"82 7e 00 7d", errc::websocket_bad_length},
-      {"82 7f 00 00 00 00 00 00 00 7e", errc::websocket_bad_length},
-      {"82 7f 00 00 00 00 00 00 ff ff", errc::websocket_bad_length},
+      {"82 7f 80 00 00 00 00 00 00 00", websocket_errc::bad_length},
+      {"82 7f ff ff ff ff ff ff ff ff", websocket_errc::bad_length},
+      {"82 7e 00 00", websocket_errc::bad_length}, {"82 7e 00 7d", websocket_errc::bad_length},
+      {"82 7f 00 00 00 00 00 00 00 7e", websocket_errc::bad_length},
+      {"82 7f 00 00 00 00 00 00 ff ff", websocket_errc::bad_length},
       // 5.5.1, 7.4: close frames.
-      {"88 01 03", errc::websocket_bad_close_frame},
-      {"88 02 00 00", errc::websocket_bad_close_frame},   // 0
-      {"88 02 03 e7", errc::websocket_bad_close_frame},   // 999
-      {"88 02 03 ec", errc::websocket_bad_close_frame},   // 1004 reserved
-      {"88 02 03 ed", errc::websocket_bad_close_frame},   // 1005 never on the wire
-      {"88 02 03 ee", errc::websocket_bad_close_frame},   // 1006 never on the wire
-      {"88 02 03 f7", errc::websocket_bad_close_frame},   // 1015 never on the wire
-      {"88 02 03 f8", errc::websocket_bad_close_frame},   // 1016
-      {"88 02 0b b7", errc::websocket_bad_close_frame},   // 2999
-      {"88 02 13 88", errc::websocket_bad_close_frame},   // 5000
-      {"88 02 ff ff", errc::websocket_bad_close_frame},   // 65535
-      {"88 03 03 e8 ff", errc::websocket_bad_close_frame},             // reason not UTF-8
-      {"88 04 03 e8 c0 80", errc::websocket_bad_close_frame},          // overlong NUL
-      {"88 05 03 e8 ed a0 80", errc::websocket_bad_close_frame},       // surrogate U+D800
-      {"88 03 03 e8 ce", errc::websocket_bad_close_frame},             // truncated sequence
+      {"88 01 03", websocket_errc::bad_close_frame},
+      {"88 02 00 00", websocket_errc::bad_close_frame},   // 0
+      {"88 02 03 e7", websocket_errc::bad_close_frame},   // 999
+      {"88 02 03 ec", websocket_errc::bad_close_frame},   // 1004 reserved
+      {"88 02 03 ed", websocket_errc::bad_close_frame},   // 1005 never on the wire
+      {"88 02 03 ee", websocket_errc::bad_close_frame},   // 1006 never on the wire
+      {"88 02 03 f7", websocket_errc::bad_close_frame},   // 1015 never on the wire
+      {"88 02 03 f8", websocket_errc::bad_close_frame},   // 1016
+      {"88 02 0b b7", websocket_errc::bad_close_frame},   // 2999
+      {"88 02 13 88", websocket_errc::bad_close_frame},   // 5000
+      {"88 02 ff ff", websocket_errc::bad_close_frame},   // 65535
+      {"88 03 03 e8 ff", websocket_errc::bad_close_frame},             // reason not UTF-8
+      {"88 04 03 e8 c0 80", websocket_errc::bad_close_frame},          // overlong NUL
+      {"88 05 03 e8 ed a0 80", websocket_errc::bad_close_frame},       // surrogate U+D800
+      {"88 03 03 e8 ce", websocket_errc::bad_close_frame},             // truncated sequence
   };
   for (const auto& row : table) {
     auto wire = hex(row.wire);
@@ -176,16 +176,16 @@ TEST(FrameDecoder, EveryErrorRule) {
 
 TEST(FrameDecoder, ErrorsComeBeforeThePayload) {
   // A header is judged as soon as its bytes are there: no waiting for a payload that is never coming.
-  struct { const char* prefix; errc error; } table[] = {
-      {"81", errc::websocket_text_frame},
-      {"c2", errc::websocket_reserved_bits},
-      {"80", errc::websocket_bad_continuation},
-      {"09", errc::websocket_bad_control_frame},
-      {"82 ff", errc::websocket_masked_server_frame},
-      {"89 7e", errc::websocket_bad_control_frame},
-      {"82 7f 80", errc::websocket_bad_length},
-      {"82 7f 00 00 00 00 00 01 00 00", errc::websocket_frame_too_large},
-      {"82 7e 04 01", errc::websocket_frame_too_large},
+  struct { const char* prefix; websocket_errc error; } table[] = {
+      {"81", websocket_errc::text_frame},
+      {"c2", websocket_errc::reserved_bits},
+      {"80", websocket_errc::bad_continuation},
+      {"09", websocket_errc::bad_control_frame},
+      {"82 ff", websocket_errc::masked_server_frame},
+      {"89 7e", websocket_errc::bad_control_frame},
+      {"82 7f 80", websocket_errc::bad_length},
+      {"82 7f 00 00 00 00 00 01 00 00", websocket_errc::frame_too_large},
+      {"82 7e 04 01", websocket_errc::frame_too_large},
   };
   for (const auto& row : table) {
     frame_decoder d(1024);
@@ -197,13 +197,13 @@ TEST(FrameDecoder, ErrorsComeBeforeThePayload) {
 
 TEST(FrameDecoder, MaximumPayload) {
   EXPECT_EQ(whole(server_frame(0x82, payload_of(10)), 10).events.size(), 1u);
-  EXPECT_EQ(whole(server_frame(0x82, payload_of(11)), 10).error, errc::websocket_frame_too_large);
-  EXPECT_EQ(whole(server_frame(0x82, payload_of(126)), 125).error, errc::websocket_frame_too_large);
-  EXPECT_EQ(whole(server_frame(0x82, payload_of(65536)), 65535).error, errc::websocket_frame_too_large);
+  EXPECT_EQ(whole(server_frame(0x82, payload_of(11)), 10).error, websocket_errc::frame_too_large);
+  EXPECT_EQ(whole(server_frame(0x82, payload_of(126)), 125).error, websocket_errc::frame_too_large);
+  EXPECT_EQ(whole(server_frame(0x82, payload_of(65536)), 65535).error, websocket_errc::frame_too_large);
   // The largest 64-bit length, MSB clear: too large long before it could arrive.
-  EXPECT_EQ(whole(hex("82 7f 7f ff ff ff ff ff ff ff")).error, errc::websocket_frame_too_large);
+  EXPECT_EQ(whole(hex("82 7f 7f ff ff ff ff ff ff ff")).error, websocket_errc::frame_too_large);
   // Control frames are within any sensible maximum; the 125-byte rule applies first.
-  EXPECT_EQ(whole(server_frame(0x89, payload_of(125)), 10).error, errc::websocket_frame_too_large);
+  EXPECT_EQ(whole(server_frame(0x89, payload_of(125)), 10).error, websocket_errc::frame_too_large);
   EXPECT_EQ(whole(server_frame(0x89, payload_of(125)), 125).events.size(), 1u);
 }
 

@@ -195,36 +195,36 @@ std::string replace(std::string s, std::string_view from, std::string_view to) {
 TEST(ResponseParser, RejectsEachBadResponseSplitAtEveryOffset) {
   const std::string_view accept_line = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
   const std::string_view protocol_line = "Sec-WebSocket-Protocol: mqtt\r\n";
-  struct { std::string wire; errc error; int status; } table[] = {
-      {replace(good_response, "101 Switching Protocols", "200 OK"), errc::websocket_handshake_failed, 200},
-      {replace(good_response, "101 Switching Protocols", "401 Unauthorized"), errc::websocket_handshake_failed, 401},
-      {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", errc::websocket_handshake_failed, 404},
-      {"HTTP/1.1 400 Bad\r\nbroken line\r\n\r\n", errc::websocket_handshake_failed, 400},
-      {replace(good_response, "HTTP/1.1", "HTTP/2.0"), errc::websocket_bad_response, 0},
-      {replace(good_response, "HTTP/1.1", "ICY"), errc::websocket_bad_response, 0},
-      {replace(good_response, "101 ", "1x1 "), errc::websocket_bad_response, 0},
-      {replace(good_response, "101 ", "1010 "), errc::websocket_bad_response, 0},
-      {"\r\n\r\n", errc::websocket_bad_response, 0},
-      {replace(good_response, "Upgrade: websocket\r\n", "Upgrade websocket\r\n"), errc::websocket_bad_response, 101},
-      {replace(good_response, "Upgrade: websocket\r\n", "Upgrade : websocket\r\n"), errc::websocket_bad_response, 101},
-      {replace(good_response, "Upgrade: websocket\r\n", " folded\r\n"), errc::websocket_bad_response, 101},
-      {replace(good_response, "Upgrade: websocket\r\n", ""), errc::websocket_bad_upgrade, 101},
-      {replace(good_response, "Upgrade: websocket", "Upgrade: h2c"), errc::websocket_bad_upgrade, 101},
-      {replace(good_response, "Connection: Upgrade\r\n", ""), errc::websocket_bad_upgrade, 101},
-      {replace(good_response, "Connection: Upgrade", "Connection: keep-alive"), errc::websocket_bad_upgrade, 101},
-      {replace(good_response, "Connection: Upgrade", "Connection: upgraded"), errc::websocket_bad_upgrade, 101},
-      {replace(good_response, accept_line, ""), errc::websocket_bad_accept, 101},
-      {replace(good_response, "xOo=", "xOO="), errc::websocket_bad_accept, 101},
+  struct { std::string wire; websocket_errc error; int status; } table[] = {
+      {replace(good_response, "101 Switching Protocols", "200 OK"), websocket_errc::handshake_failed, 200},
+      {replace(good_response, "101 Switching Protocols", "401 Unauthorized"), websocket_errc::handshake_failed, 401},
+      {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", websocket_errc::handshake_failed, 404},
+      {"HTTP/1.1 400 Bad\r\nbroken line\r\n\r\n", websocket_errc::handshake_failed, 400},
+      {replace(good_response, "HTTP/1.1", "HTTP/2.0"), websocket_errc::bad_response, 0},
+      {replace(good_response, "HTTP/1.1", "ICY"), websocket_errc::bad_response, 0},
+      {replace(good_response, "101 ", "1x1 "), websocket_errc::bad_response, 0},
+      {replace(good_response, "101 ", "1010 "), websocket_errc::bad_response, 0},
+      {"\r\n\r\n", websocket_errc::bad_response, 0},
+      {replace(good_response, "Upgrade: websocket\r\n", "Upgrade websocket\r\n"), websocket_errc::bad_response, 101},
+      {replace(good_response, "Upgrade: websocket\r\n", "Upgrade : websocket\r\n"), websocket_errc::bad_response, 101},
+      {replace(good_response, "Upgrade: websocket\r\n", " folded\r\n"), websocket_errc::bad_response, 101},
+      {replace(good_response, "Upgrade: websocket\r\n", ""), websocket_errc::bad_upgrade, 101},
+      {replace(good_response, "Upgrade: websocket", "Upgrade: h2c"), websocket_errc::bad_upgrade, 101},
+      {replace(good_response, "Connection: Upgrade\r\n", ""), websocket_errc::bad_upgrade, 101},
+      {replace(good_response, "Connection: Upgrade", "Connection: keep-alive"), websocket_errc::bad_upgrade, 101},
+      {replace(good_response, "Connection: Upgrade", "Connection: upgraded"), websocket_errc::bad_upgrade, 101},
+      {replace(good_response, accept_line, ""), websocket_errc::bad_accept, 101},
+      {replace(good_response, "xOo=", "xOO="), websocket_errc::bad_accept, 101},
       {replace(good_response, accept_line, std::string(accept_line) + std::string(accept_line)),
-       errc::websocket_bad_accept, 101},
+       websocket_errc::bad_accept, 101},
       {replace(good_response, protocol_line, "Sec-WebSocket-Extensions: permessage-deflate\r\n" + std::string(protocol_line)),
-       errc::websocket_unexpected_extension, 101},
-      {replace(good_response, protocol_line, ""), errc::websocket_no_mqtt_subprotocol, 101},  // [MQTT-6.0.0-4]
-      {replace(good_response, "Protocol: mqtt", "Protocol: mqttv3.1"), errc::websocket_no_mqtt_subprotocol, 101},
-      {replace(good_response, "Protocol: mqtt", "Protocol: MQTT"), errc::websocket_no_mqtt_subprotocol, 101},
-      {replace(good_response, "Protocol: mqtt", "Protocol: mqtt, mqttv3.1"), errc::websocket_no_mqtt_subprotocol, 101},
+       websocket_errc::unexpected_extension, 101},
+      {replace(good_response, protocol_line, ""), websocket_errc::no_mqtt_subprotocol, 101},  // [MQTT-6.0.0-4]
+      {replace(good_response, "Protocol: mqtt", "Protocol: mqttv3.1"), websocket_errc::no_mqtt_subprotocol, 101},
+      {replace(good_response, "Protocol: mqtt", "Protocol: MQTT"), websocket_errc::no_mqtt_subprotocol, 101},
+      {replace(good_response, "Protocol: mqtt", "Protocol: mqtt, mqttv3.1"), websocket_errc::no_mqtt_subprotocol, 101},
       {replace(good_response, protocol_line, std::string(protocol_line) + std::string(protocol_line)),
-       errc::websocket_no_mqtt_subprotocol, 101},
+       websocket_errc::no_mqtt_subprotocol, 101},
   };
   for (const auto& row : table) {
     for (std::size_t cut = 0; cut <= row.wire.size(); ++cut) {
@@ -243,7 +243,7 @@ TEST(ResponseParser, RejectsEachBadResponseSplitAtEveryOffset) {
 TEST(ResponseParser, RefusalKeepsStatusReasonAndHeaders) {
   response_parser p(rfc_key);
   auto r = p.feed(as_bytes("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"mqtt\"\r\n\r\n"));
-  EXPECT_EQ(std::get<std::error_code>(r), errc::websocket_handshake_failed);
+  EXPECT_EQ(std::get<std::error_code>(r), websocket_errc::handshake_failed);
   EXPECT_EQ(p.status(), 401);
   EXPECT_EQ(p.reason(), "Unauthorized");
   EXPECT_EQ(p.header("www-authenticate"), "Basic realm=\"mqtt\"");
@@ -262,17 +262,17 @@ TEST(ResponseParser, HeaderSizeCap) {
   for (std::size_t cut = 0; cut <= endless.size(); ++cut) {
     response_parser p(rfc_key, 100);
     auto [r, consumed] = feed_in_two(p, endless, cut);
-    EXPECT_EQ(std::get<std::error_code>(r), errc::websocket_header_too_large) << cut;
+    EXPECT_EQ(std::get<std::error_code>(r), websocket_errc::header_too_large) << cut;
   }
   // Exactly at the cap is fine; one byte over is not.
   response_parser fits(rfc_key, good_response.size());
   EXPECT_TRUE(std::holds_alternative<handshake_complete>(fits.feed(as_bytes(good_response))));
   response_parser over(rfc_key, good_response.size() - 1);
-  EXPECT_EQ(std::get<std::error_code>(over.feed(as_bytes(good_response))), errc::websocket_header_too_large);
+  EXPECT_EQ(std::get<std::error_code>(over.feed(as_bytes(good_response))), websocket_errc::header_too_large);
   // The default is 16 KiB.
   response_parser big(rfc_key);
   auto huge = replace(good_response, "\r\n\r\n", "\r\nX-Pad: " + std::string(17 * 1024, 'p') + "\r\n\r\n");
-  EXPECT_EQ(std::get<std::error_code>(big.feed(as_bytes(huge))), errc::websocket_header_too_large);
+  EXPECT_EQ(std::get<std::error_code>(big.feed(as_bytes(huge))), websocket_errc::header_too_large);
 }
 
 }  // namespace

@@ -84,8 +84,10 @@ TEST(Base64, DecodesWhatItEncodesAndNothingElse) {
 }
 
 TEST(WebSocketErrors, EveryCodeHasAMessage) {
-  for (int e = static_cast<int>(errc::websocket_handshake_failed); e <= static_cast<int>(errc::websocket_closed); ++e) {
-    auto msg = make_error_code(static_cast<errc>(e)).message();
+  for (int e = static_cast<int>(websocket_errc::handshake_failed); e <= static_cast<int>(websocket_errc::closed); ++e) {
+    auto ec = make_error_code(static_cast<websocket_errc>(e));
+    EXPECT_STREQ(ec.category().name(), "tern.websocket");
+    auto msg = ec.message();
     EXPECT_EQ(msg.find("unknown"), std::string::npos) << e;
     EXPECT_NE(msg.find("WebSocket"), std::string::npos) << msg;
   }

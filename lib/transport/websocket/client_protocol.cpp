@@ -41,7 +41,7 @@ std::error_code client_protocol::on_bytes(bytes_view in, std::vector<std::byte>&
                                           std::vector<std::byte>& to_send) {
   switch (state_) {
     case state::idle: return errc::not_connected;
-    case state::closed: return errc::websocket_closed;
+    case state::closed: return websocket_errc::closed;
     case state::handshaking: {
       auto r = parser_.feed(in);
       if (std::holds_alternative<need_more>(r)) return {};
@@ -105,16 +105,16 @@ std::error_code client_protocol::on_frame(const frame& f, std::vector<std::byte>
       // (5.5.1) Echo the status code, unless this close answers ours.
       if (state_ == state::open) append_close(f.close_code.value_or(0), {}, next_key(), to_send);
       state_ = state::closed;
-      return errc::websocket_closed;
+      return websocket_errc::closed;
     case opcode::text: break;  // rejected by the decoder
   }
-  return errc::websocket_bad_opcode;
+  return websocket_errc::bad_opcode;
 }
 
 std::error_code client_protocol::fail(std::error_code ec, std::vector<std::byte>& to_send) {
   if (state_ == state::open) {
-    std::uint16_t code = ec == errc::websocket_frame_too_large ? close_code::message_too_big
-                         : ec == errc::websocket_text_frame    ? close_code::unsupported_data
+    std::uint16_t code = ec == websocket_errc::frame_too_large ? close_code::message_too_big
+                         : ec == websocket_errc::text_frame    ? close_code::unsupported_data
                                                                : close_code::protocol_error;
     append_close(code, {}, next_key(), to_send);
   }
@@ -124,20 +124,20 @@ std::error_code client_protocol::fail(std::error_code ec, std::vector<std::byte>
 
 std::error_code client_protocol::send(std::span<const bytes_view> parts, std::vector<std::byte>& to_send) {
   if (state_ == state::idle || state_ == state::handshaking) return errc::not_connected;
-  if (state_ != state::open) return errc::websocket_closed;
+  if (state_ != state::open) return websocket_errc::closed;
   append_binary(parts, next_key(), to_send);
   return {};
 }
 
 std::error_code client_protocol::ping(bytes_view payload, std::vector<std::byte>& to_send) {
   if (state_ == state::idle || state_ == state::handshaking) return errc::not_connected;
-  if (state_ != state::open) return errc::websocket_closed;
+  if (state_ != state::open) return websocket_errc::closed;
   return append_ping(payload, next_key(), to_send);
 }
 
 std::error_code client_protocol::close(std::uint16_t code, std::string_view reason, std::vector<std::byte>& to_send) {
   if (state_ == state::idle || state_ == state::handshaking) return errc::not_connected;
-  if (state_ != state::open) return errc::websocket_closed;
+  if (state_ != state::open) return websocket_errc::closed;
   if (auto ec = append_close(code, reason, next_key(), to_send)) return ec;
   state_ = state::closing;
   return {};

@@ -68,7 +68,7 @@ class client_protocol {
   /// - the handshake errors of `response_parser` (the parser stays readable
   ///   through `handshake()`, e.g. for the status of a refusal);
   /// - the frame errors of `frame_decoder`;
-  /// - `errc::websocket_closed`: the server's close frame arrived (its code is
+  /// - `websocket_errc::closed`: the server's close frame arrived (its code is
   ///   in `peer_close_code()`), or the connection was already closed;
   /// - `errc::not_connected`: `start` was not called.
   /// Bytes after a close frame or an error are ignored.
@@ -77,7 +77,7 @@ class client_protocol {
   /// Appends one binary frame holding `parts` in order (an MQTT packet's head
   /// and payload, or several packets) [MQTT-6.0.0-1].
   /// Errors: `errc::not_connected` before the handshake is complete,
-  /// `errc::websocket_closed` once a close frame was sent or received.
+  /// `websocket_errc::closed` once a close frame was sent or received.
   std::error_code send(std::span<const bytes_view> parts, std::vector<std::byte>& to_send);
   std::error_code send(bytes_view mqtt, std::vector<std::byte>& to_send) {
     return send(std::span<const bytes_view>(&mqtt, 1), to_send);
@@ -89,7 +89,7 @@ class client_protocol {
 
   /// Starts the closing handshake (7.1.2): appends a close frame; `open` →
   /// `closing`. `code` 0 sends no status code. Receive until `on_bytes`
-  /// answers `errc::websocket_closed`, then close the TCP connection.
+  /// answers `websocket_errc::closed`, then close the TCP connection.
   /// Errors: as `send`, and `errc::invalid_argument` for a code that may not
   /// be sent or a reason over 123 bytes.
   std::error_code close(std::uint16_t code, std::string_view reason, std::vector<std::byte>& to_send);

@@ -9,6 +9,7 @@
 
 #include "tern/codec.hpp"
 #include "tern/packet.hpp"
+#include "tern/transport_error.hpp"
 
 namespace tern::websocket {
 

@@ -50,17 +50,17 @@ using decode_result = std::variant<frame, need_more, std::error_code>;
 ///
 /// Errors, checked as soon as the bytes that show them are present (a header
 /// is judged before its payload is awaited):
-/// - `errc::websocket_reserved_bits`: RSV1-3 set; tern negotiates no extension (5.2).
-/// - `errc::websocket_bad_opcode`: opcode 3-7 or 11-15 (5.2).
-/// - `errc::websocket_text_frame`: opcode 1 [MQTT-6.0.0-1].
-/// - `errc::websocket_masked_server_frame`: MASK set (5.1).
-/// - `errc::websocket_bad_control_frame`: a control frame with FIN clear or over 125 bytes (5.5).
-/// - `errc::websocket_bad_continuation`: a continuation with no open message, or
+/// - `websocket_errc::reserved_bits`: RSV1-3 set; tern negotiates no extension (5.2).
+/// - `websocket_errc::bad_opcode`: opcode 3-7 or 11-15 (5.2).
+/// - `websocket_errc::text_frame`: opcode 1 [MQTT-6.0.0-1].
+/// - `websocket_errc::masked_server_frame`: MASK set (5.1).
+/// - `websocket_errc::bad_control_frame`: a control frame with FIN clear or over 125 bytes (5.5).
+/// - `websocket_errc::bad_continuation`: a continuation with no open message, or
 ///   a binary frame while one is open (5.4).
-/// - `errc::websocket_bad_length`: a 64-bit length with the most significant bit
+/// - `websocket_errc::bad_length`: a 64-bit length with the most significant bit
 ///   set, or a length not in its shortest form (5.2).
-/// - `errc::websocket_frame_too_large`: a payload over `max_payload`, before it arrives.
-/// - `errc::websocket_bad_close_frame`: a close payload of 1 byte, an invalid
+/// - `websocket_errc::frame_too_large`: a payload over `max_payload`, before it arrives.
+/// - `websocket_errc::bad_close_frame`: a close payload of 1 byte, an invalid
 ///   status code (7.4), or a reason that is not UTF-8 (5.5.1, 8.1).
 ///
 /// **Thread safety:** distinct objects safe, shared objects unsafe.

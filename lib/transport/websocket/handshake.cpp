@@ -140,7 +140,7 @@ handshake_result response_parser::feed(bytes_view in) {
   // Resume the search where the previous piece could have begun "\r\n\r\n".
   auto at = buf_.find("\r\n\r\n", old < 3 ? 0 : old - 3);
   if (at == buf_.npos) {
-    if (buf_.size() >= max_header_) return error_ = errc::websocket_header_too_large;
+    if (buf_.size() >= max_header_) return error_ = websocket_errc::header_too_large;
     std::string_view tail(buf_);
     std::size_t matched = tail.ends_with("\r\n\r") ? 3 : tail.ends_with("\r\n") ? 2 : tail.ends_with('\r') ? 1 : 0;
     return need_more{4 - matched};
@@ -156,16 +156,16 @@ std::error_code response_parser::validate() {
   auto status_line = h.substr(0, h.find(crlf));
   // "HTTP/1.1 101 Switching Protocols" (RFC 7230 3.1.2); the reason may be empty.
   if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ')
-    return errc::websocket_bad_response;
+    return websocket_errc::bad_response;
   int status = 0;
   for (std::size_t i = 9; i < 12; ++i) {
-    if (status_line[i] < '0' || status_line[i] > '9') return errc::websocket_bad_response;
+    if (status_line[i] < '0' || status_line[i] > '9') return websocket_errc::bad_response;
     status = status * 10 + (status_line[i] - '0');
   }
-  if (status_line.size() > 12 && status_line[12] != ' ') return errc::websocket_bad_response;
+  if (status_line.size() > 12 && status_line[12] != ' ') return websocket_errc::bad_response;
   status_ = status;
   if (status_line.size() > 12) reason_at_ = 13, reason_size_ = status_line.size() - 13;
-  if (status != 101) return errc::websocket_handshake_failed;
+  if (status != 101) return websocket_errc::handshake_failed;
 
   bool upgrade = false, connection = false, extension = false;
   int accepts = 0, protocols = 0;
@@ -177,11 +177,11 @@ std::error_code response_parser::validate() {
     else if (iequals(name, "sec-websocket-extensions")) extension = extension || !value.empty();
     else if (iequals(name, "sec-websocket-protocol")) ++protocols, protocol_ok = value == mqtt_subprotocol;
   });
-  if (!well_formed) return errc::websocket_bad_response;
-  if (!upgrade || !connection) return errc::websocket_bad_upgrade;
-  if (accepts != 1 || !accept_ok) return errc::websocket_bad_accept;
-  if (extension) return errc::websocket_unexpected_extension;
-  if (protocols != 1 || !protocol_ok) return errc::websocket_no_mqtt_subprotocol;  // [MQTT-6.0.0-4]
+  if (!well_formed) return websocket_errc::bad_response;
+  if (!upgrade || !connection) return websocket_errc::bad_upgrade;
+  if (accepts != 1 || !accept_ok) return websocket_errc::bad_accept;
+  if (extension) return websocket_errc::unexpected_extension;
+  if (protocols != 1 || !protocol_ok) return websocket_errc::no_mqtt_subprotocol;  // [MQTT-6.0.0-4]
   return {};
 }
 

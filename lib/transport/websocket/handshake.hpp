@@ -90,14 +90,14 @@ using handshake_result = std::variant<handshake_complete, need_more, std::error_
 /// bytes, once per connection) and stops at the empty line.
 ///
 /// Errors (sticky: `feed` repeats them):
-/// - `errc::websocket_handshake_failed`: the status is not 101; `status()`
+/// - `websocket_errc::handshake_failed`: the status is not 101; `status()`
 ///   and `reason()` say what the server answered (e.g. 401 Unauthorized), and
 ///   `header(name)` finds a `Location` or `WWW-Authenticate`.
-/// - `errc::websocket_bad_response`: not an HTTP/1.x status line, or (after a
+/// - `websocket_errc::bad_response`: not an HTTP/1.x status line, or (after a
 ///   101) a header line that is not `name: value`.
-/// - `errc::websocket_header_too_large`: no empty line within `max_header` bytes.
-/// - `errc::websocket_bad_upgrade`, `errc::websocket_bad_accept`,
-///   `errc::websocket_unexpected_extension`, `errc::websocket_no_mqtt_subprotocol`:
+/// - `websocket_errc::header_too_large`: no empty line within `max_header` bytes.
+/// - `websocket_errc::bad_upgrade`, `websocket_errc::bad_accept`,
+///   `websocket_errc::unexpected_extension`, `websocket_errc::no_mqtt_subprotocol`:
 ///   checks 2 to 5 above, in that order.
 ///
 /// **Thread safety:** distinct objects safe, shared objects unsafe.
