@@ -10,6 +10,7 @@
 
 #include "peers.hpp"
 #include "tern/client.hpp"
+#include "tern/client_async.hpp"
 
 namespace tern::e2e {
 namespace {
@@ -48,7 +49,7 @@ class tern_peer final : public peer {
     pub_->start();
     sub_->connect();
     pub_->connect();
-    auto granted = sub_->async_subscribe({{topic_, qos_}}, asio::use_future);
+    auto granted = tern::async_subscribe(*sub_, {{topic_, qos_}}, asio::use_future);
     if (granted.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return "no SUBACK";
     try {
       auto codes = granted.get();

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "tern/client.hpp"
+#include "tern/client_async.hpp"
 
 namespace tern::web_bench {
 
@@ -58,7 +59,7 @@ bool mqtt_side::publish(const std::string& topic, const std::string& payload) {
 }
 
 bool mqtt_side::count_arrivals(const std::string& filter, double seconds) {
-  auto granted = impl_->sub->async_subscribe({{filter, qos::at_most_once}}, asio::use_future);
+  auto granted = tern::async_subscribe(*impl_->sub, {{filter, qos::at_most_once}}, asio::use_future);
   if (granted.wait_for(std::chrono::duration<double>(seconds)) != std::future_status::ready) return false;
   try {
     auto codes = granted.get();

@@ -6,12 +6,6 @@
 // Needs standalone Asio: compile with ASIO_STANDALONE (the `tern` meson
 // dependency and tern.pc add it).
 
-#include <asio/any_io_executor.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
-#include <asio/dispatch.hpp>
-#include <asio/io_context.hpp>
-#include <asio/post.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +24,10 @@
 #include "tern/store.hpp"
 #include "tern/transport.hpp"
 #include "tern/transport_error.hpp"
+
+namespace asio {
+class io_context;
+}
 
 namespace tern {
 
@@ -119,28 +117,33 @@ struct client_stats {
   std::size_t pending = 0;
 };
 
+namespace detail {
+struct client_access;
+}
+
 /// An MQTT client.
 ///
-/// It runs on an Asio executor: either its own I/O thread (the constructor
-/// without executor; `start()` launches the thread, `stop()` joins it) or an
-/// executor you pass in and run yourself. Every public member function may be
-/// called from any thread: it posts to the client's strand. **Callbacks run on
-/// that strand** (the client's I/O thread, or a thread running your
-/// executor), one at a time, in event order; they must not block. Register
-/// callbacks before `connect()`.
+/// It runs on Asio: either on its own I/O thread (the constructor without
+/// io_context; `start()` launches the thread, `stop()` joins it) or on an
+/// `asio::io_context` you pass in and run yourself. This header does not
+/// include Asio (the client is a pimpl); the completion-token API is in
+/// <tern/client_async.hpp>. Every public member function may be called from
+/// any thread: it posts to the client's strand. **Callbacks run on that
+/// strand** (the client's I/O thread, or a thread running your io_context),
+/// one at a time, in event order; they must not block. Register callbacks
+/// before `connect()`.
 ///
 /// **Thread safety:** all member functions are thread-safe.
 class client {
+  friend struct detail::client_access;  // <tern/client_async.hpp>
+
  public:
   /// A client with its own I/O thread (started by `start()`).
   explicit client(client_options options);
-  /// A client on `executor`, which you run: the executor of an
-  /// `asio::io_context` (`ctx.get_executor()`), run by one thread or several
-  /// (the client serialises its work on a strand of it). `start()` is then a
-  /// no-op. Throws `std::invalid_argument` for any other kind of executor:
-  /// the client's I/O objects use the io_context's executor type directly,
-  /// which keeps completions free of type-erasure allocations.
-  client(asio::any_io_executor executor, client_options options);
+  /// A client on `context`, which you run (`context.run()` on one thread
+  /// or several: the client serialises its work on a strand of it) and
+  /// which must outlive the client. `start()` is then a no-op.
+  client(asio::io_context& context, client_options options);
   /// Stops the client: as `stop()`.
   ~client();
   client(const client&) = delete;
@@ -198,33 +201,9 @@ class client {
   result<message_id> publish(std::string topic, payload_ref payload, qos q, bool retain,
                              std::function<void(std::error_code, message_id)> done);
 
-  /// Asio-style publish: completes with `void(std::error_code, message_id)`
-  /// when the message is complete (QoS 0 written, QoS 1 PUBACK, QoS 2
-  /// PUBCOMP) or has failed. Works with any completion token: a callback,
-  /// `asio::use_future` (include `<asio/use_future.hpp>`; a
-  /// `std::future<message_id>`), `asio::use_awaitable` (include
-  /// `<asio/use_awaitable.hpp>`; `co_await`). The payload is copied (or
-  /// moved) before the operation starts, so a lazily started awaitable never
-  /// reads it late. The handler runs on its associated executor (the
-  /// client's strand for a plain callback). Errors: those of `publish` and
-  /// of its completion.
-  template <class CompletionToken>
-  auto async_publish(std::string topic, payload_ref payload, qos q, bool retain, CompletionToken&& token) {
-    // A payload no packet can carry is not copied: the operation fails instead.
-    bool fits = payload.size() <= codec::max_remaining_length;
-    return asio::async_initiate<CompletionToken, void(std::error_code, message_id)>(
-        [this, fits](auto handler, std::string t, byte_buffer p, qos qq, bool r) {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto complete = [h, strand = executor()](std::error_code ec, message_id mid) {
-            auto ex = asio::get_associated_executor(*h, strand);
-            asio::dispatch(ex, [h, ec, mid]() mutable { std::move (*h)(ec, mid); });
-          };
-          auto mid = fits ? publish(std::move(t), std::move(p), qq, r, complete)
-                          : result<message_id>(make_error_code(errc::payload_too_large));
-          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec, 0); });
-        },
-        token, std::move(topic), fits ? payload.take() : byte_buffer{}, q, retain);
-  }
+  // The completion-token forms (callbacks, futures, coroutines) of
+  // publish, subscribe and unsubscribe, and the client's strand, are in
+  // <tern/client_async.hpp>: tern::async_publish(client, ...).
 
   /// Subscribes to one or more filters. Validates them at once and returns
   /// the request's id; `on_subscribe(mid, granted)` reports the SUBACK (0x80
@@ -243,43 +222,6 @@ class client {
   /// As `unsubscribe`, and `done(ec)` runs on the strand on UNSUBACK, or with
   /// `ec` set when the connection ended first.
   result<message_id> unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done);
-
-  /// Asio-style subscribe: completes with `void(std::error_code,
-  /// std::vector<std::uint8_t> granted)` (one code per filter, 0x80 refused).
-  template <class CompletionToken>
-  auto async_subscribe(std::vector<std::pair<std::string, qos>> filters, CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<std::uint8_t>)>(
-        [this](auto handler, std::vector<std::pair<std::string, qos>> f) {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto complete = [h, strand = executor()](std::error_code ec, std::vector<std::uint8_t> granted) {
-            auto ex = asio::get_associated_executor(*h, strand);
-            asio::dispatch(ex, [h, ec, g = std::move(granted)]() mutable { std::move (*h)(ec, std::move(g)); });
-          };
-          auto mid = subscribe(std::move(f), complete);
-          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec, {}); });
-        },
-        token, std::move(filters));
-  }
-
-  /// Asio-style unsubscribe: completes with `void(std::error_code)`.
-  template <class CompletionToken>
-  auto async_unsubscribe(std::vector<std::string> filters, CompletionToken&& token) {
-    return asio::async_initiate<CompletionToken, void(std::error_code)>(
-        [this](auto handler, std::vector<std::string> f) {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          auto complete = [h, strand = executor()](std::error_code ec) {
-            auto ex = asio::get_associated_executor(*h, strand);
-            asio::dispatch(ex, [h, ec]() mutable { std::move (*h)(ec); });
-          };
-          auto mid = unsubscribe(std::move(f), complete);
-          if (!mid) asio::post(executor(), [complete, ec = mid.error()] { complete(ec); });
-        },
-        token, std::move(filters));
-  }
-
-  /// The client's strand: where callbacks run and where completion handlers
-  /// without an executor of their own run.
-  asio::any_io_executor executor() const;
 
   // ---- callbacks (set before connect(); they run on the client's strand) ----
 

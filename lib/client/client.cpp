@@ -8,6 +8,7 @@
 #include <typeinfo>
 
 #include "client/client_impl.hpp"
+#include "tern/client_async.hpp"
 
 namespace tern {
 
@@ -48,17 +49,8 @@ client::client(client_options options)
     : own_ctx_(std::make_shared<asio::io_context>(1)),
       impl_(std::make_shared<impl>(own_ctx_->get_executor(), std::move(options), own_ctx_.get())) {}
 
-namespace {
-asio::io_context::executor_type io_context_executor(const asio::any_io_executor& ex) {
-  // Compare the type first: asio 1.22's target<T>() does not check it.
-  if (ex.target_type() == typeid(asio::io_context::executor_type))
-    return *ex.target<asio::io_context::executor_type>();
-  throw std::invalid_argument("tern::client needs the executor of an asio::io_context (io_context::get_executor())");
-}
-}  // namespace
-
-client::client(asio::any_io_executor executor, client_options options)
-    : impl_(std::make_shared<impl>(io_context_executor(executor), std::move(options), nullptr)) {}
+client::client(asio::io_context& context, client_options options)
+    : impl_(std::make_shared<impl>(context.get_executor(), std::move(options), nullptr)) {}
 
 client::~client() {
   stop();
@@ -171,7 +163,7 @@ void client::disconnect() {
   impl_->push_command([](impl& self) { self.user_disconnect(); });
 }
 
-asio::any_io_executor client::executor() const { return impl_->strand_; }
+asio::any_io_executor detail::client_access::strand(const client& c) { return c.impl_->strand_; }
 
 result<message_id> client::publish(std::string topic, payload_ref payload, qos q, bool retain) {
   return publish(std::move(topic), payload, q, retain, nullptr);

@@ -428,7 +428,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
   std::unique_ptr<tern::client> c;
   if (i.polled_) {
     o.executor_wakeup = [p = i.polled_.get()] { p->wake(); };
-    c = std::make_unique<tern::client>(i.polled_->context().get_executor(), o);
+    c = std::make_unique<tern::client>(i.polled_->context(), o);
   } else {
     c = std::make_unique<tern::client>(o);
   }

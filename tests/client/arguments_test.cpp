@@ -17,6 +17,7 @@
 #include "fake_broker.hpp"
 #include "options_for.hpp"
 #include "tern/client.hpp"
+#include "tern/client_async.hpp"
 
 namespace tern::test::arguments_test {
 namespace {
@@ -54,7 +55,7 @@ TEST(ClientArguments, APayloadNoPacketCanCarryIsRefusedBeforeItIsCopied) {
                 .error(),
             errc::payload_too_large);
   c.start();
-  auto f = c.async_publish("t", big.bytes(), qos::at_least_once, false, asio::use_future);
+  auto f = tern::async_publish(c, "t", big.bytes(), qos::at_least_once, false, asio::use_future);
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   try {
     f.get();
@@ -109,9 +110,9 @@ TEST(ClientArguments, EveryPublishTakesTextAndBytes) {
   EXPECT_TRUE(c.publish("t", std::string_view("view"), qos::at_least_once, false, noop));
   EXPECT_TRUE(c.publish("t", "literal", qos::at_least_once, false, noop));
   EXPECT_TRUE(c.publish("t", vec, qos::at_least_once, false, noop));
-  auto f1 = c.async_publish("t", std::string("async string"), qos::at_least_once, false, asio::use_future);
-  auto f2 = c.async_publish("t", std::span<const std::byte>(vec), qos::at_least_once, false, asio::use_future);
-  auto f3 = c.async_publish("t", std::move(vec), qos::at_least_once, false, asio::use_future);
+  auto f1 = tern::async_publish(c, "t", std::string("async string"), qos::at_least_once, false, asio::use_future);
+  auto f2 = tern::async_publish(c, "t", std::span<const std::byte>(vec), qos::at_least_once, false, asio::use_future);
+  auto f3 = tern::async_publish(c, "t", std::move(vec), qos::at_least_once, false, asio::use_future);
   for (auto* f : {&f1, &f2, &f3}) {
     ASSERT_EQ(f->wait_for(5s), std::future_status::ready);
     EXPECT_GT(f->get(), 0u);

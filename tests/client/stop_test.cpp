@@ -263,7 +263,7 @@ void run_returns_after(ending how) {
   recording_broker r;
   fake_broker broker(r.fn());
   asio::io_context ctx;
-  auto cl = std::make_unique<client>(ctx.get_executor(), options_for(broker.port()));  // connect_timeout 30 s
+  auto cl = std::make_unique<client>(ctx, options_for(broker.port()));  // connect_timeout 30 s
   cl->connect();
   runner run(ctx);
   ASSERT_TRUE(wait_connected(*cl));
@@ -288,7 +288,7 @@ TEST(ClientOnYourContext, StopDeliversBeforeRunReturns) {
   fake_broker broker(r.fn());
   asio::io_context ctx;
   completions c;
-  client cl(ctx.get_executor(), options_for(broker.port()));
+  client cl(ctx, options_for(broker.port()));
   cl.connect();
   auto mid = cl.publish("t", "x", qos::exactly_once, false, c.fn()).value();
   cl.stop();

@@ -22,6 +22,7 @@
 #include "fake_broker.hpp"
 #include "options_for.hpp"
 #include "tern/client.hpp"
+#include "tern/client_async.hpp"
 #include "tern/error.hpp"
 
 namespace tern::test::store_test {
@@ -177,7 +178,7 @@ TEST(ClientStore, PublishFailsAtOnceWhenTheStoreCannotTakeTheMessage) {
   EXPECT_EQ(r.error(), std::errc::no_space_on_device);
   EXPECT_TRUE(c.publish("t", "qos 0 is not stored", qos::at_most_once));
   store->full = false;
-  auto f = c.async_publish("t", "room again", qos::at_least_once, false, asio::use_future);
+  auto f = tern::async_publish(c, "t", "room again", qos::at_least_once, false, asio::use_future);
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_GT(f.get(), 0u);
   EXPECT_TRUE(c.is_connected());
@@ -335,7 +336,7 @@ TEST(ClientStore, APacketThatDependsOnAStoreUpdateLeavesAfterItsSync) {
   client c(o);
   gate_opener opener{*store};
   ASSERT_TRUE(connect_and_wait(c));
-  auto done = c.async_publish("out", "x", qos::exactly_once, false, asio::use_future);
+  auto done = tern::async_publish(c, "out", "x", qos::exactly_once, false, asio::use_future);
   ASSERT_TRUE(c.subscribe("in", qos::exactly_once));
   std::this_thread::sleep_for(200ms);  // the syncs wait: so must the packets
   store->open();
