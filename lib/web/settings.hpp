@@ -15,42 +15,43 @@
 
 namespace tern::web::detail {
 
-/// Every key of config_keys(), typed, with its default.
+/// Every key of config_keys(), typed. Its defaults are the key table's
+/// (read_settings reads them first): value-initialise it (`settings s{};`).
 struct settings {
   std::string client_id;  ///< the template, not yet expanded
-  std::string broker_url = "localhost";
-  std::uint16_t broker_port = 1883;
+  std::string broker_url;
+  std::uint16_t broker_port;
   std::vector<std::string> broker_urls;
   std::optional<std::string> username;
   std::optional<std::string> password;
-  std::uint16_t keepalive = 60;
-  bool tls_enabled = false;
+  std::uint16_t keepalive;
+  bool tls_enabled;
   std::string tls_ca_certs;
   std::string tls_certfile;
   std::string tls_keyfile;
-  tls_options::requirement tls_cert_reqs = tls_options::requirement::required;
-  tls_options::version tls_version = tls_options::version::tls1_2;
+  tls_options::requirement tls_cert_reqs;
+  tls_options::version tls_version;
   std::string tls_ciphers;
-  bool tls_insecure = false;
+  bool tls_insecure;
   std::vector<std::string> tls_alpn;
   std::string proxy_url;
   std::optional<std::string> last_will_topic;
   std::string last_will_message;
-  qos last_will_qos = qos::at_most_once;
-  bool last_will_retain = false;
-  bool websockets = false;
-  std::string websocket_path = "/mqtt";
-  protocol_version version = protocol_version::v3_1_1;
-  bool clean_session = true;
-  std::chrono::milliseconds connection_timeout{std::chrono::seconds(30)};
-  std::chrono::milliseconds reconnect_delay_min{std::chrono::seconds(1)};
-  std::chrono::milliseconds reconnect_delay_max{std::chrono::seconds(120)};
-  std::chrono::milliseconds stop_linger{std::chrono::seconds(5)};
-  std::size_t max_inflight = 20;
-  std::size_t max_queued = 1000;
+  qos last_will_qos;
+  bool last_will_retain;
+  bool websockets;
+  std::string websocket_path;
+  protocol_version version;
+  bool clean_session;
+  std::chrono::milliseconds connection_timeout;
+  std::chrono::milliseconds reconnect_delay_min;
+  std::chrono::milliseconds reconnect_delay_max;
+  std::chrono::milliseconds stop_linger;
+  std::size_t max_inflight;
+  std::size_t max_queued;
   std::string shared_group;
   std::string persistence_dir;
-  sync_policy persistence_sync = sync_policy::batch;
+  sync_policy persistence_sync;
 };
 
 /// A line for the log, produced while reading the configuration.
