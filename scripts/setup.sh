@@ -24,7 +24,9 @@ packages=(meson ninja-build g++ clang libclang-rt-14-dev pkg-config
           # the transport tests' proxies (HTTP CONNECT and SOCKS5), started privately
           tinyproxy microsocks
           # the installed tern's CMake package, built against by a test (tests/install)
-          cmake)
+          cmake
+          # the API reference (scripts/docs.sh), whose check test.sh runs
+          doxygen)
 
 missing=()
 for p in "${packages[@]}"; do

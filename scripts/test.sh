@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds tern and runs every test: the unit tests and corpus replays of the
 # release build, tern_flask's pytest suite, the wheel pip builds (installed
-# into a venv, its examples run), the parsing layers (codec, topic, session,
+# into a venv, its examples run), the API reference's check (scripts/docs.sh:
+# Doxygen: every public member of the headers it checks documented), the
+# parsing layers (codec, topic, session,
 # store, WebSocket, proxy handshakes) again under ASan+UBSan, the client, web,
 # transport and integration suites again under ThreadSanitizer, then each
 # fuzzer for FUZZ_SECONDS (10) seconds, one per core at a time. Each phase
@@ -89,6 +91,11 @@ fi
 # runs the Flask and FastAPI examples from it. One test.
 phase "Python wheel (pip into a fresh venv)"
 if "$top/tests/install/python_wheel.sh"; then add 1 0; else add 0 1; fi
+
+# The API reference: every public member of the checked headers documented
+# (scripts/docs.sh). One test.
+phase "API reference (Doxygen)"
+if "$top/scripts/docs.sh" --check; then add 1 0; else add 0 1; fi
 
 phase "ASan+UBSan: the parsing layers (tern_core, WebSocket, proxy handshakes)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

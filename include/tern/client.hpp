@@ -33,11 +33,13 @@ namespace tern {
 
 /// Automatic reconnection after a lost connection.
 struct reconnect_options {
+  /// Reconnect after a lost connection or a failed attempt (default true).
   bool enabled = true;
   /// The first delay; each failed attempt doubles it up to `max_delay`, and
   /// the delay actually used is drawn uniformly from [delay/2, delay]
   /// (jitter, so that many clients do not reconnect in step).
   std::chrono::milliseconds min_delay{std::chrono::seconds(1)};
+  /// The longest delay between attempts (default 120 s).
   std::chrono::milliseconds max_delay{std::chrono::seconds(120)};
 };
 
@@ -55,6 +57,7 @@ struct client_options : transport_options {
   session_options session;
   /// Resolve + TCP connect + proxy, TLS and WebSocket handshakes must finish within this. Default 30 s.
   std::chrono::milliseconds transport_timeout{std::chrono::seconds(30)};
+  /// Reconnecting after a lost connection: on, with back-off from 1 s to 120 s.
   reconnect_options reconnect;
   /// Under sustained incoming traffic (four reads in a row whose bytes came
   /// within the pause plus 40 µs, at least 100 µs, of the client being ready
@@ -99,6 +102,7 @@ struct client_options : transport_options {
 struct client_stats {
   /// CONNACKs that accepted a connection; `reconnects` is this minus the first.
   std::uint64_t connects = 0;
+  /// `connects` minus the first: connections made again after one was lost.
   std::uint64_t reconnects = 0;
   /// The return code of the last CONNACK (0 accepted, 1-5 refused), -1 before any.
   int last_connack_code = -1;
@@ -106,10 +110,11 @@ struct client_stats {
   std::uint64_t messages_in = 0;
   /// Publishes completed: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP.
   std::uint64_t messages_out = 0;
-  /// QoS 1/2 messages sent and not yet acknowledged, and messages waiting to
-  /// be sent (offline or behind the in-flight window), as of the last event
+  /// QoS 1/2 messages sent and not yet acknowledged, as of the last event
   /// the client handled.
   std::size_t inflight = 0;
+  /// Messages waiting to be sent (offline or behind the in-flight window),
+  /// as of the last event the client handled.
   std::size_t queued = 0;
   /// Publishes `publish()` accepted that the client has not taken up yet
   /// (neither in flight nor queued above): `queued + pending` counts every
@@ -166,8 +171,12 @@ class client {
   /// (your `run()` returns). From one of the client's own callbacks it works
   /// the same way, asynchronously; the I/O thread of a client that owns one
   /// ends on its own when the stop is over (it is detached, not joined).
+  /// Any thread. Idempotent: a second stop joins the first (the earlier
+  /// deadline holds).
+  ///@{
   void stop();
   void stop(std::chrono::milliseconds linger);
+  ///@}
   /// `stop(linger)` that reports its end: on a client that runs on your
   /// executor, `done` runs on the client's strand once the stop is over
   /// (what was not delivered has completed); on a client with its own
@@ -194,10 +203,16 @@ class client {
   /// it is copied, unless it is a `std::vector<std::byte>` moved in. A
   /// queue-full error is reported through `on_log` and the completion.
   result<message_id> publish(std::string topic, payload_ref payload, qos q = qos::at_most_once, bool retain = false);
-  /// As `publish`, and `done(ec, mid)` runs on the strand when the message is
-  /// complete (ec empty) or has failed (`errc::queue_full`,
-  /// `errc::not_connected`, `errc::link_lost` for a QoS 0 message the
-  /// connection took down before it was written, `errc::stopped`).
+  /// As `publish`, and `done(ec, mid)` runs on the strand (or your
+  /// io_context's thread) once, when the message is complete (`ec` empty) or
+  /// has failed: `errc::queue_full` (the offline queue is at
+  /// `session_options::max_queued`), `errc::not_connected` (a QoS 0 message
+  /// published offline with `session_options::drop_qos0_offline`),
+  /// `errc::link_lost` (a QoS 0 message the connection took down before its
+  /// write ended: it may or may not have reached the broker),
+  /// `errc::stopped` (`stop()` could not deliver it within its linger). The
+  /// arguments' errors are returned at once, as by `publish`, and `done` is
+  /// then not called.
   result<message_id> publish(std::string topic, payload_ref payload, qos q, bool retain,
                              std::function<void(std::error_code, message_id)> done);
 
@@ -209,16 +224,28 @@ class client {
   /// the request's id; `on_subscribe(mid, granted)` reports the SUBACK (0x80
   /// per refused filter). Subscriptions are remembered and renewed after a
   /// reconnect that did not resume the session. Needs no connection: a
-  /// request made while offline is sent once connected.
+  /// request made while offline is sent once connected. Any thread; the
+  /// filters are copied. Errors (returned at once, nothing sent): a topic
+  /// filter error (`errc::empty_topic`, `errc::misplaced_hash`, ...,
+  /// `errc::invalid_shared_subscription`), `errc::invalid_qos_argument`,
+  /// `errc::no_topic_filters` for an empty list.
+  ///@{
   result<message_id> subscribe(std::string filter, qos max_qos = qos::at_most_once);
   result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters);
+  ///@}
   /// As `subscribe`, and `done(ec, granted)` runs on the strand with the
   /// SUBACK's codes, or with `ec` set when the connection ended first.
   result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters,
                                std::function<void(std::error_code, std::vector<std::uint8_t>)> done);
-  /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK.
+  /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK, and the
+  /// filters are no longer renewed after a reconnect. Any thread; the
+  /// filters are copied. Errors (at once): a topic filter error,
+  /// `errc::no_topic_filters` for an empty list. Offline, the request is
+  /// sent once connected.
+  ///@{
   result<message_id> unsubscribe(std::string filter);
   result<message_id> unsubscribe(std::vector<std::string> filters);
+  ///@}
   /// As `unsubscribe`, and `done(ec)` runs on the strand on UNSUBACK, or with
   /// `ec` set when the connection ended first.
   result<message_id> unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done);
@@ -234,9 +261,20 @@ class client {
   /// A message that no per-filter handler took. The `message_received`'s
   /// views (topic, payload) are valid during the call only: copy what you keep.
   void on_message(std::function<void(const message_received&)> f);
+  /// A publish completed: QoS 0 written to the connection, QoS 1 PUBACK,
+  /// QoS 2 PUBCOMP; `mid` is what `publish` returned. Not called for a
+  /// message that failed (its `done`, if any, and `on_log` report that).
   void on_publish(std::function<void(message_id)> f);
+  /// A SUBACK: `granted` holds one code per filter of the request, in order
+  /// (0, 1 or 2: the QoS granted; 0x80: refused), valid during the call only.
+  /// Renewals after a reconnect report their SUBACKs too.
   void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
+  /// An UNSUBACK for the request `mid`.
   void on_unsubscribe(std::function<void(message_id)> f);
+  /// A log line of the client and its session, at the levels of
+  /// `set_log_mask`; the text is valid during the call only. Errors that
+  /// have no other channel (a publish that failed without a `done`, a
+  /// message not delivered at stop) are reported here at ERR.
   void on_log(std::function<void(log_level, std::string_view)> f);
   /// Runs after each batch of the callbacks above (the messages and
   /// acknowledgements of one read, the completions of one write), before the
@@ -254,6 +292,10 @@ class client {
   /// `on_message` then does not. Returns an id for `remove_topic_handler`.
   /// Errors: a topic filter error.
   result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const message_received&)> f);
+  /// Removes the handler `add_topic_handler` returned `id` for; unknown ids
+  /// are ignored. Any thread: it takes effect on the strand, so a message
+  /// handled there meanwhile may still reach the handler. It does not
+  /// unsubscribe.
   void remove_topic_handler(std::uint64_t id);
 
   /// Called on the client's strand once a QoS 1/2 message is durable in the
@@ -268,11 +310,17 @@ class client {
   /// `last_error_detail()` in words), a CONNACK refusal (`connack_error`),
   /// a protocol violation or a keep-alive timeout.
   std::error_code last_error() const;
+  /// `last_error()` in words, naming the broker or proxy and what failed
+  /// ("cannot connect to 127.0.0.1:1883: Connection refused", OpenSSL's
+  /// verification reason...); empty when no error happened. A copy: any
+  /// thread.
   std::string last_error_detail() const;
   /// The client id of the current or last connection attempt: the configured
   /// one, or the one the session generated when none was configured (a new
   /// one per connection). Empty before the first attempt.
   std::string client_id() const;
+  /// Whether a CONNACK accepted the current connection and it is still open
+  /// (as of the last event the client handled). Any thread, lock-free.
   bool is_connected() const noexcept;
   /// The client's counters. Thread-safe, lock-free.
   client_stats stats() const noexcept;

@@ -78,8 +78,9 @@ enum class sync_policy : std::uint8_t {
   none,
 };
 
+/// How a `file_store` writes.
 struct file_store_options {
-  sync_policy sync = sync_policy::batch;
+  sync_policy sync = sync_policy::batch;  ///< when updates reach the disk (see `sync_policy`)
   /// The log is rewritten with only what is still alive once it holds at
   /// least this many records and four times as many as are alive.
   std::size_t compact_after_records = 4096;
@@ -87,7 +88,7 @@ struct file_store_options {
 
 /// What opening a store found and did, for the log.
 struct store_open_report {
-  std::string path;
+  std::string path;                 ///< the store's file
   std::size_t records = 0;          ///< records read
   std::size_t messages = 0;         ///< messages restored
   std::size_t inbound_qos2 = 0;     ///< inbound QoS 2 ids restored
@@ -119,7 +120,9 @@ class file_store final : public message_store {
   std::uint64_t durable_updates() const noexcept override;
   bool defers_sync() const noexcept override { return policy() == sync_policy::batch; }
 
+  /// What opening the store found and did.
   const store_open_report& report() const noexcept;
+  /// The sync policy it was opened with.
   sync_policy policy() const noexcept;
   /// fsyncs made so far (compactions included).
   std::uint64_t fsyncs() const noexcept;

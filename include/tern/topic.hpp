@@ -149,8 +149,12 @@ class topic_name {
   /// Validates `name` and takes it. Errors: those of `validate_topic_name`.
   static result<topic_name> make(std::string name);
 
+  /// The name; valid while the object is.
+  ///@{
   const std::string& str() const noexcept { return s_; }
   std::string_view view() const noexcept { return s_; }
+  ///@}
+  /// Byte for byte.
   friend bool operator==(const topic_name&, const topic_name&) = default;
 
  private:
@@ -168,14 +172,17 @@ class topic_filter {
   static result<topic_filter> make(std::string filter);
 
   /// The filter as subscribed, including any `$share/<group>/` prefix.
+  ///@{
   const std::string& str() const noexcept { return s_; }
   std::string_view view() const noexcept { return s_; }
+  ///@}
   /// Whether this is a shared subscription `$share/<group>/<filter>`.
   bool is_shared() const noexcept { return split_shared_subscription(s_).has_value(); }
   /// The filter that local dispatch matches (see `tern::dispatch_filter`).
   std::string_view dispatch_view() const noexcept { return dispatch_filter(s_); }
   /// Shorthand for `tern::matches(*this, name)`.
   bool matches(std::string_view name) const noexcept { return tern::matches(s_, name); }
+  /// Byte for byte (a shared and a plain subscription of one filter differ).
   friend bool operator==(const topic_filter&, const topic_filter&) = default;
 
  private:
@@ -220,12 +227,15 @@ struct trie_node;
 template <class T>
 class topic_trie {
  public:
-  using value_type = T;
+  using value_type = T;  ///< what each filter holds
 
   topic_trie();
   ~topic_trie();
+  /// Takes `other`'s filters and values; `other` is left empty.
+  ///@{
   topic_trie(topic_trie&& other) noexcept;
   topic_trie& operator=(topic_trie&& other) noexcept;
+  ///@}
   topic_trie(const topic_trie&) = delete;
   topic_trie& operator=(const topic_trie&) = delete;
 
@@ -274,6 +284,7 @@ class topic_trie {
 
   /// The number of values in the trie.
   std::size_t size() const noexcept { return size_; }
+  /// `size() == 0`.
   bool empty() const noexcept { return size_ == 0; }
   /// The number of nodes besides the root: 0 when the trie is empty.
   std::size_t node_count() const noexcept { return nodes_; }

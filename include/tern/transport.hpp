@@ -15,20 +15,25 @@ namespace tern {
 struct tls_options {
   /// CA certificates: a PEM file and/or a hashed directory. Both empty: the
   /// system store (OpenSSL's default paths).
+  ///@{
   std::string ca_file;
   std::string ca_path;
+  ///@}
   /// Client certificate chain and key (PEM), for brokers that require one.
   /// `key_file` empty: the key is in `cert_file`.
+  ///@{
   std::string cert_file;
   std::string key_file;
+  ///@}
+  /// The passphrase of an encrypted `key_file`; empty: none.
   std::string key_password;
   /// Broker certificate requirement: `none` skips verification entirely;
   /// `optional` and `required` (the default) verify the chain.
   enum class requirement : std::uint8_t { none, optional, required };
-  requirement cert_reqs = requirement::required;
+  requirement cert_reqs = requirement::required;  ///< see `requirement`
   /// The lowest TLS version accepted. Default TLS 1.2.
   enum class version : std::uint8_t { tls1_2, tls1_3 };
-  version min_version = version::tls1_2;
+  version min_version = version::tls1_2;  ///< see `version`
   /// OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default.
   std::string ciphers;
   /// Skips only the host name check (the chain is still verified) and logs a
@@ -70,9 +75,9 @@ struct proxy_options {
 
 /// The transport layers' settings; `client_options` derives from it.
 struct transport_options {
-  tls_options tls;
-  websocket_options websocket;
-  proxy_options proxy;
+  tls_options tls;              ///< for mqtts:// and wss:// brokers
+  websocket_options websocket;  ///< for ws:// and wss:// brokers
+  proxy_options proxy;          ///< an HTTP CONNECT or SOCKS5 proxy on the way, if any
   /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
   bool tcp_nodelay = true;
 };

@@ -41,14 +41,16 @@ enum class access : std::uint8_t {
 /// `users/#` nor `#`). A rule with `%u` never applies to a request without
 /// identity, nor to an identity holding '/', '+' or '#'.
 struct access_rule {
-  std::string pattern{};
-  access allows = access::read;
+  std::string pattern{};         ///< a topic filter, with `%u` for the identity
+  access allows = access::read;  ///< what it allows on the topics it matches
 };
 
 /// What the authorization hook is asked.
 struct access_request {
+  /// What the request would do: publish to a topic, subscribe or
+  /// unsubscribe a filter, or read a stream of a filter's messages.
   enum class action : std::uint8_t { publish, subscribe, unsubscribe, read_stream };
-  action what = action::publish;
+  action what = action::publish;  ///< the action asked for
   std::string_view identity;  ///< as the binding or the application established it; may be empty
   std::string_view topic;     ///< a topic name (publish) or a filter
 };
@@ -103,7 +105,7 @@ struct http_request {
   std::string_view path{};    ///< after the binding's prefix: "/publish", "/events", ...
   /// Query parameters, decoded, in order (a key may repeat: `topic`).
   std::vector<std::pair<std::string, std::string>> query{};
-  std::string_view body{};
+  std::string_view body{};          ///< the request's body, as received
   std::string_view content_type{};  ///< the Content-Type header, as sent
   std::string_view origin{};        ///< the Origin header; empty when absent
   /// Who asks, as the application's login established it (a header set by
@@ -113,9 +115,9 @@ struct http_request {
 
 /// An answer: status, content type and body, for the binding to write.
 struct http_response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body{};
+  int status = 200;                                ///< the HTTP status
+  std::string content_type = "application/json";  ///< the Content-Type to send
+  std::string body{};                              ///< the body to send
 };
 
 /// Counters of a bridge's event streams.
@@ -199,6 +201,7 @@ class socket_session {
   std::string take();
   /// As `event_stream::on_ready`.
   void on_ready(std::function<void()> f);
+  /// Whether the session has ended (`close()`, or the bridge closed its streams).
   bool closed() const;
   /// Ends the session: no more events; its watched filters are released.
   void close();
@@ -247,7 +250,9 @@ class bridge {
   std::variant<std::shared_ptr<socket_session>, http_response> open_socket(const http_request& request);
   /// Closes every stream and socket, and refuses new ones from now on.
   void close_streams();
+  /// The streams' and sockets' counters. Any thread.
   stream_stats stats() const;
+  /// The options it was made with.
   const bridge_options& options() const noexcept;
 
  private:

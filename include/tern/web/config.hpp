@@ -55,6 +55,7 @@ class config_source {
 class config_map : public config_source {
  public:
   config_map() = default;
+  /// The keys and values of `init`: `config_map{{"MQTT_BROKER_URL", "b"}, {"MQTT_KEEPALIVE", 30}}`.
   config_map(std::initializer_list<std::pair<const std::string, config_value>> init) : values_(init) {}
 
   /// Sets `key` to `value` (replacing any value). Integers of every type are
@@ -141,8 +142,8 @@ std::string_view to_string(config_type t) noexcept;
 /// (`MQTT` + `_` + `BROKER_URL`).
 struct config_key {
   std::string_view suffix;         ///< "BROKER_URL"
-  config_type type;
-  std::string_view default_value;  ///< as the docs show it
+  config_type type;                ///< what values it takes
+  std::string_view default_value;  ///< as the docs show it; in parentheses when it means "not set"
   std::string_view doc;            ///< one sentence
 };
 

@@ -70,37 +70,40 @@ inline constexpr log_level MQTT_LOG_DEBUG = log_level::debug;      // 0x10
 /// What publish, subscribe and unsubscribe return: paho's `(result, mid)`.
 /// `mid` is 0 when nothing was sent or queued.
 struct mqtt_result {
-  mqtt_err result = MQTT_ERR_SUCCESS;
-  message_id mid = 0;
+  mqtt_err result = MQTT_ERR_SUCCESS;  ///< paho's `rc`
+  message_id mid = 0;                  ///< the request's message id; 0 when nothing was sent or queued
+  /// Field by field.
   friend bool operator==(const mqtt_result&, const mqtt_result&) = default;
 };
 
 /// A subscription: Flask-MQTT's `TopicQos(topic, qos)`.
 struct topic_qos {
-  std::string topic;
-  int qos = 0;
+  std::string topic;  ///< the topic filter as subscribed (without the shared group's prefix)
+  int qos = 0;        ///< the QoS asked for (0-2)
+  /// Field by field.
   friend bool operator==(const topic_qos&, const topic_qos&) = default;
 };
 
 /// The CONNACK's flags (paho's `flags` dict).
 struct connect_flags {
-  bool session_present = false;
+  bool session_present = false;  ///< the broker resumed a stored session (clean session off)
 };
 
 /// A received message. It owns its data: handlers run on the handler thread,
 /// after the network buffer has moved on.
 struct message {
-  std::string topic;
+  std::string topic;    ///< the topic name it was published to
   std::string payload;  ///< the bytes as sent (not necessarily UTF-8)
-  int qos = 0;
-  bool retain = false;
-  bool dup = false;
+  int qos = 0;          ///< the QoS it was delivered with (at most the subscription's)
+  bool retain = false;  ///< a retained message the broker sent on subscribe
+  bool dup = false;     ///< a QoS 1/2 message the broker may have sent before
   /// The packet id of a QoS 1/2 message (paho's `message.mid`), 0 for QoS 0.
   std::uint16_t mid = 0;
   /// When the network thread received it, not when a handler runs: for ageing
   /// messages. steady_clock is CLOCK_MONOTONIC on Linux, the clock of
   /// Python's `time.monotonic()` (paho's `message.timestamp`).
   std::chrono::steady_clock::time_point received{};
+  /// `payload` as bytes; valid while the message is.
   std::span<const std::byte> payload_bytes() const noexcept { return std::as_bytes(std::span(payload)); }
 };
 
@@ -108,17 +111,26 @@ struct message {
 /// text, as Flask-MQTT does; a `double` in its shortest round-trip form).
 class payload_data {
  public:
+  /// An empty payload.
   payload_data() = default;
+  /// Text or bytes, copied (implicit, so that `publish("t", "on")` and
+  /// `publish("t", bytes)` read as they do in Python; a null `const char*`
+  /// is an empty payload).
+  ///@{
   payload_data(std::string_view text) : bytes_(text) {}  // NOLINT: implicit on purpose
   payload_data(const char* text) : bytes_(text ? text : "") {}  // NOLINT
   payload_data(const std::string& text) : bytes_(text) {}  // NOLINT
   payload_data(std::span<const std::byte> b)  // NOLINT
       : bytes_(reinterpret_cast<const char*>(b.data()), b.size()) {}
   payload_data(const std::vector<std::byte>& b) : payload_data(std::span<const std::byte>(b)) {}  // NOLINT
+  ///@}
+  /// An integer, sent as its decimal text (`42` → "42").
   template <class T>
     requires(std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>)
   payload_data(T n) : bytes_(std::to_string(n)) {}  // NOLINT
+  /// A floating-point number, sent in its shortest round-trip form (`0.5` → "0.5").
   payload_data(double d);  // NOLINT
+  /// The bytes to send.
   const std::string& bytes() const noexcept { return bytes_; }
 
  private:
@@ -127,14 +139,16 @@ class payload_data {
 
 /// Identifies one registered handler, for `remove_handler`.
 struct handler_id {
-  std::uint64_t value = 0;
+  std::uint64_t value = 0;  ///< unique per object, never 0 for a registered handler
+  /// Whether it names a handler (not a default-constructed id).
   explicit operator bool() const noexcept { return value != 0; }
+  /// Same handler.
   friend bool operator==(const handler_id&, const handler_id&) = default;
 };
 
 /// What `status()` reports.
 struct status_info {
-  bool connected = false;
+  bool connected = false;          ///< a CONNACK accepted the current connection, still open
   std::uint64_t reconnects = 0;    ///< accepted connections after the first
   std::size_t inflight = 0;        ///< QoS 1/2 messages sent, not yet acknowledged
   std::size_t queued = 0;          ///< messages waiting to be sent
@@ -222,12 +236,17 @@ class mqtt {
   /// `rc`: 0 after `disconnect()`; otherwise MQTT_ERR_CONN_LOST,
   /// MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTT_ERR_TLS or MQTT_ERR_CONN_REFUSED.
   using disconnect_handler = std::function<void(mqtt& client, const std::any& userdata, int rc)>;
+  /// `msg` is valid during the call; the handler may keep a copy.
   using message_handler = std::function<void(mqtt& client, const std::any& userdata, const message& msg)>;
+  /// `mid`: what `publish` returned; the message is complete (QoS 0 written,
+  /// QoS 1 PUBACK, QoS 2 PUBCOMP).
   using publish_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
   /// `granted_qos`: one per filter, 0x80 for a refused one.
   using subscribe_handler =
       std::function<void(mqtt& client, const std::any& userdata, message_id mid, const std::vector<int>& granted_qos)>;
+  /// `mid`: what `unsubscribe` returned; the UNSUBACK came.
   using unsubscribe_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
+  /// `level`: MQTT_LOG_*; `buf`: the line, paho's wording where paho has one.
   using log_handler =
       std::function<void(mqtt& client, const std::any& userdata, log_level level, const std::string& buf)>;
   /// Runs `call` (one handler invocation) inside, say, a request or database context.
@@ -257,6 +276,8 @@ class mqtt {
   void init_app(App& app) {
     init_app(static_cast<const config_source&>(app.config()));
   }
+  /// As `init_app(app)`, with the keys `<config_prefix>_*` (several
+  /// objects in one application, each with its own prefix).
   template <app_with_config App>
   void init_app(App& app, std::string config_prefix) {
     init_app(static_cast<const config_source&>(app.config()), std::move(config_prefix));
@@ -266,10 +287,16 @@ class mqtt {
   /// sends the subscriptions made so far once connected, and connects (see
   /// `mqtt_options::connect_async`).
   ///
+  /// Any thread but a handler's; with `connect_async` false it blocks until
+  /// the first attempt ends (CONNACK or failure, at most twice
+  /// MQTT_CONNECTION_TIMEOUT plus a second). The configuration is copied.
+  ///
   /// @throws config_error naming the key, for a value of the wrong type or
   ///   out of range; `std::logic_error` if already initialised.
+  ///@{
   void init_app(const config_source& config);
   void init_app(const config_source& config, std::string config_prefix);
+  ///@}
 
   /// Sends DISCONNECT and stops reconnecting (on_disconnect then gets rc 0).
   void disconnect();
@@ -280,10 +307,14 @@ class mqtt {
   /// ...)"), and `on_publish` runs for each one delivered. In own-thread
   /// mode it returns once those handler events ran; should a handler hold
   /// the handler thread for over a second, it returns then and logs a
-  /// WARNING saying so. With external dispatch they wait for `run_pending`. After it the object only
-  /// reports: a publish is queued, and reported at destruction.
+  /// WARNING saying so. With external dispatch they wait for
+  /// `run_pending`. After it the object only reports: a publish is queued,
+  /// and reported at destruction. Any thread but a handler's; the default
+  /// linger is MQTT_STOP_LINGER.
+  ///@{
   void stop();
   void stop(std::chrono::milliseconds linger);
+  ///@}
 
   // ---- handlers: each returns an id for remove_handler ----
 
