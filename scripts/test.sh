@@ -2,8 +2,7 @@
 # Builds tern and runs every test: the unit tests and corpus replays of the
 # release build, tern_flask's pytest suite, the wheel pip builds (installed
 # into a venv, its examples run), the API reference's check (scripts/docs.sh:
-# Doxygen: every public member of the headers it checks documented), the
-# parsing layers (codec, topic, session,
+# Doxygen: every public member documented), the parsing layers (codec, topic, session,
 # store, WebSocket, proxy handshakes) again under ASan+UBSan, the client, web,
 # transport and integration suites again under ThreadSanitizer, then each
 # fuzzer for FUZZ_SECONDS (10) seconds, one per core at a time. Each phase
@@ -92,7 +91,7 @@ fi
 phase "Python wheel (pip into a fresh venv)"
 if "$top/tests/install/python_wheel.sh"; then add 1 0; else add 0 1; fi
 
-# The API reference: every public member of the checked headers documented
+# The API reference: every public member of the public headers documented
 # (scripts/docs.sh). One test.
 phase "API reference (Doxygen)"
 if "$top/scripts/docs.sh" --check; then add 1 0; else add 0 1; fi

@@ -36,7 +36,7 @@ struct frame {
 
 /// Fewer bytes than a whole packet: at least `at_least` more are needed.
 struct need_more {
-  std::size_t at_least = 1;
+  std::size_t at_least = 1;  ///< more bytes needed before the answer can change
 };
 
 using read_result = std::variant<frame, need_more, std::error_code>;
@@ -52,7 +52,10 @@ using read_result = std::variant<frame, need_more, std::error_code>;
 /// **Thread safety:** const member functions, safe to share.
 class frame_reader {
  public:
+  /// A reader refusing packets over `max_packet` bytes (fixed header included).
   explicit frame_reader(std::size_t max_packet = default_max_packet) noexcept : max_packet_(max_packet) {}
+  /// The frame at the start of `in`, `need_more`, or the fixed header's
+  /// error. The frame's body refers into `in`.
   // Inline: it runs once per received packet and is a handful of instructions.
   read_result next(bytes_view in) const noexcept {
     if (in.empty()) return need_more{2};
@@ -76,6 +79,7 @@ class frame_reader {
     if (in.size() < total) return need_more{total - in.size()};
     return frame{header, in.subspan(i, length), total};
   }
+  /// The largest packet accepted, in bytes.
   std::size_t max_packet() const noexcept { return max_packet_; }
 
  private:
@@ -107,8 +111,12 @@ inline result<publish_view> parse_publish(const frame& f) noexcept;
 /// **Thread safety:** distinct objects safe, shared objects unsafe.
 class stream_decoder {
  public:
+  /// A packet (its views into the decoder's buffer, valid until the next
+  /// call), `need_more`, or the error.
   using next_result = std::variant<packet_view, need_more, std::error_code>;
 
+  /// A decoder refusing packets over `max_packet` bytes, parsing CONNECTs
+  /// and CONNACKs as `version` does.
   explicit stream_decoder(std::size_t max_packet = default_max_packet,
                           protocol_version version = protocol_version::v3_1_1);
 
@@ -130,8 +138,12 @@ class stream_decoder {
   std::size_t buffered() const noexcept { return end_ - begin_; }
   /// Forgets buffered bytes and any error (for a new connection).
   void reset() noexcept;
+  /// The protocol version packets are parsed as (3.1 has no CONNACK flags).
+  ///@{
   void set_version(protocol_version v) noexcept { version_ = v; }
   protocol_version version() const noexcept { return version_; }
+  ///@}
+  /// The largest packet accepted, in bytes.
   std::size_t max_packet() const noexcept { return reader_.max_packet(); }
 
  private:
@@ -147,8 +159,9 @@ class stream_decoder {
 /// buffer) followed by `payload` (a PUBLISH payload, borrowed, never copied;
 /// empty for every other packet).
 struct encoded {
-  std::span<const std::byte> head;
-  bytes_view payload;
+  std::span<const std::byte> head;  ///< fixed header and variable header (and the body, for all but PUBLISH)
+  bytes_view payload;               ///< a PUBLISH's payload; empty otherwise
+  /// The whole packet's size in bytes.
   std::size_t size() const noexcept { return head.size() + payload.size(); }
 };
 

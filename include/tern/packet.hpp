@@ -44,45 +44,59 @@ inline std::string_view as_chars(bytes_view b) noexcept {
 
 /// The Will (3.1.2.5-3.1.2.7, 3.1.3.2-3.1.3.3).
 struct will_view {
-  std::string_view topic;
-  bytes_view payload;
-  tern::qos qos = qos::at_most_once;
-  bool retain = false;
+  std::string_view topic;             ///< a topic name (no wildcards) [MQTT-3.1.3-10]
+  bytes_view payload;                 ///< any bytes, up to 65,535
+  tern::qos qos = qos::at_most_once;  ///< the Will QoS
+  bool retain = false;                ///< the Will Retain flag
 };
 
 /// CONNECT (3.1). Protocol name and level follow from `version`.
 struct connect_view {
-  protocol_version version = protocol_version::v3_1_1;
-  bool clean_session = true;
+  protocol_version version = protocol_version::v3_1_1;  ///< MQTT/4 (3.1.1) or MQIsdp/3 (3.1)
+  bool clean_session = true;                            ///< the Clean Session flag [MQTT-3.1.2-4]
   std::uint16_t keep_alive = 60;  ///< seconds; 0 disables keep-alive
-  std::string_view client_id;
-  std::optional<will_view> will;
-  std::optional<std::string_view> user_name;
+  std::string_view client_id;     ///< may be empty in 3.1.1 with clean session [MQTT-3.1.3-6]
+  std::optional<will_view> will;  ///< the Will, if any
+  std::optional<std::string_view> user_name;  ///< the User Name, if any
   std::optional<bytes_view> password;  ///< needs `user_name` [MQTT-3.1.2-22]
 };
 
 /// CONNACK (3.2). `session_present` is always false for MQTT 3.1.
 struct connack_view {
-  bool session_present = false;
+  bool session_present = false;  ///< the broker resumed a stored session [MQTT-3.2.2-2]
   std::uint8_t return_code = 0;  ///< 0 accepted, 1-5 refused (Table 3.1)
 };
 
 /// PUBLISH (3.3). `packet_id` is 0 (and absent on the wire) for QoS 0 [MQTT-2.3.1-5].
 struct publish_view {
-  std::string_view topic;
-  bytes_view payload;
-  tern::qos qos = qos::at_most_once;
-  bool retain = false;
-  bool dup = false;
-  std::uint16_t packet_id = 0;
+  std::string_view topic;             ///< a topic name (no wildcards) [MQTT-3.3.2-2]
+  bytes_view payload;                 ///< the application message, any bytes
+  tern::qos qos = qos::at_most_once;  ///< QoS 0, 1 or 2
+  bool retain = false;                ///< the RETAIN flag
+  bool dup = false;                   ///< the DUP flag: a re-delivery (never on QoS 0 [MQTT-3.3.1-2])
+  std::uint16_t packet_id = 0;        ///< non-zero for QoS 1 and 2
 };
 
-/// The four acknowledgements of a PUBLISH and UNSUBACK: a packet id only.
-struct puback { std::uint16_t packet_id = 0; };
-struct pubrec { std::uint16_t packet_id = 0; };
-struct pubrel { std::uint16_t packet_id = 0; };
-struct pubcomp { std::uint16_t packet_id = 0; };
-struct unsuback { std::uint16_t packet_id = 0; };
+/// PUBACK (3.4): a QoS 1 PUBLISH acknowledged.
+struct puback {
+  std::uint16_t packet_id = 0;  ///< the PUBLISH's
+};
+/// PUBREC (3.5): a QoS 2 PUBLISH received, the first answer.
+struct pubrec {
+  std::uint16_t packet_id = 0;  ///< the PUBLISH's
+};
+/// PUBREL (3.6): the answer to PUBREC.
+struct pubrel {
+  std::uint16_t packet_id = 0;  ///< the PUBLISH's
+};
+/// PUBCOMP (3.7): a QoS 2 exchange completed.
+struct pubcomp {
+  std::uint16_t packet_id = 0;  ///< the PUBLISH's
+};
+/// UNSUBACK (3.11).
+struct unsuback {
+  std::uint16_t packet_id = 0;  ///< the UNSUBSCRIBE's
+};
 /// Packets with neither variable header nor payload.
 struct pingreq {};
 struct pingresp {};
@@ -90,8 +104,9 @@ struct disconnect {};
 
 /// One entry of a SUBSCRIBE: a topic filter and the maximum QoS requested.
 struct subscribe_entry {
-  std::string_view filter;
-  tern::qos max_qos = qos::at_most_once;
+  std::string_view filter;                ///< a topic filter
+  tern::qos max_qos = qos::at_most_once;  ///< the Requested QoS
+  /// Field by field.
   friend bool operator==(const subscribe_entry&, const subscribe_entry&) = default;
 };
 
@@ -103,6 +118,7 @@ template <class Entry>
 class filter_list {
  public:
   filter_list() noexcept = default;
+  /// Borrows `entries`, which must outlive the list.
   filter_list(std::span<const Entry> entries) noexcept  // NOLINT: implicit on purpose
       : entries_(entries.data()), count_(entries.size()) {}
   /// From any contiguous container of entries (array, vector).
@@ -119,15 +135,25 @@ class filter_list {
     return l;
   }
 
+  /// An input iterator over the entries; each is made when dereferenced
+  /// (views into the borrowed entries or the wire bytes).
   class iterator {
    public:
+    /// The standard iterator types.
+    ///@{
     using value_type = Entry;
     using difference_type = std::ptrdiff_t;
     using iterator_category = std::input_iterator_tag;
+    ///@}
     iterator() = default;
+    /// The entry (by value: a view of the filter).
     Entry operator*() const noexcept;
+    /// The next entry.
+    ///@{
     iterator& operator++() noexcept;
     void operator++(int) noexcept { ++*this; }
+    ///@}
+    /// Same position in the same list.
     friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
 
    private:
@@ -137,11 +163,17 @@ class filter_list {
     std::size_t index_ = 0;
   };
 
+  /// The entries, in order.
+  ///@{
   iterator begin() const noexcept { return make(0); }
   iterator end() const noexcept { return make(count_); }
+  ///@}
+  /// The number of entries.
   std::size_t size() const noexcept { return count_; }
+  /// `size() == 0`.
   bool empty() const noexcept { return count_ == 0; }
 
+  /// The same entries in the same order, wherever each list keeps them.
   friend bool operator==(const filter_list& a, const filter_list& b) noexcept {
     if (a.size() != b.size()) return false;
     for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
@@ -191,21 +223,21 @@ typename filter_list<Entry>::iterator& filter_list<Entry>::iterator::operator++(
 
 /// SUBSCRIBE (3.8). Needs at least one entry [MQTT-3.8.3-3].
 struct subscribe_view {
-  std::uint16_t packet_id = 0;
-  filter_list<subscribe_entry> entries;
+  std::uint16_t packet_id = 0;           ///< non-zero [MQTT-2.3.1-1]
+  filter_list<subscribe_entry> entries;  ///< the filters with their Requested QoS
 };
 
 /// SUBACK (3.9): one return code per filter, in order: 0, 1, 2, or 0x80 (failure).
 struct suback_view {
-  std::uint16_t packet_id = 0;
-  std::span<const std::uint8_t> return_codes;
+  std::uint16_t packet_id = 0;                 ///< the SUBSCRIBE's
+  std::span<const std::uint8_t> return_codes;  ///< one per filter of the SUBSCRIBE, in order
 };
 inline constexpr std::uint8_t suback_failure = 0x80;
 
 /// UNSUBSCRIBE (3.10). Needs at least one filter [MQTT-3.10.3-2].
 struct unsubscribe_view {
-  std::uint16_t packet_id = 0;
-  filter_list<std::string_view> filters;
+  std::uint16_t packet_id = 0;            ///< non-zero [MQTT-2.3.1-1]
+  filter_list<std::string_view> filters;  ///< the topic filters to remove
 };
 
 /// Any control packet. The alternative's index + 1 is its `packet_type`.

@@ -19,6 +19,10 @@ class byte_buffer : public std::vector<std::byte> {
  public:
   using std::vector<std::byte>::vector;
   byte_buffer() noexcept = default;
+  /// Bytes (moved in, or copied) or text (its bytes, copied). Implicit, so
+  /// that text and bytes read alike where a buffer is wanted; a null
+  /// `const char*` is empty.
+  ///@{
   byte_buffer(std::vector<std::byte>&& bytes) noexcept  // NOLINT: implicit on purpose
       : std::vector<std::byte>(std::move(bytes)) {}
   byte_buffer(const std::vector<std::byte>& bytes)  // NOLINT
@@ -30,6 +34,7 @@ class byte_buffer : public std::vector<std::byte> {
                                reinterpret_cast<const std::byte*>(text.data()) + text.size()) {}
   byte_buffer(const std::string& text) : byte_buffer(std::string_view(text)) {}  // NOLINT
   byte_buffer(const char* text) : byte_buffer(std::string_view(text ? text : "")) {}  // NOLINT
+  ///@}
 };
 
 /// What `tern::client::publish` accepts as a payload: text (`std::string`,
@@ -42,6 +47,10 @@ class byte_buffer : public std::vector<std::byte> {
 class payload_ref {
  public:
   payload_ref() noexcept = default;
+  /// Refers to text (its bytes) or bytes, copying nothing; an rvalue
+  /// `std::vector<std::byte>` is marked to be moved by `take()`. A null
+  /// `const char*` is empty.
+  ///@{
   payload_ref(std::string_view text) noexcept  // NOLINT: implicit on purpose
       : view_(reinterpret_cast<const std::byte*>(text.data()), text.size()) {}
   payload_ref(const std::string& text) noexcept : payload_ref(std::string_view(text)) {}  // NOLINT
@@ -51,8 +60,11 @@ class payload_ref {
   payload_ref(const std::vector<std::byte>& bytes) noexcept : view_(bytes) {}  // NOLINT
   payload_ref(std::vector<std::byte>&& bytes) noexcept : view_(bytes), movable_(&bytes) {}  // NOLINT
   payload_ref(std::initializer_list<std::byte> bytes) noexcept : view_(bytes.begin(), bytes.size()) {}
+  ///@}
 
+  /// The payload's size in bytes.
   std::size_t size() const noexcept { return view_.size(); }
+  /// The bytes referred to; valid while the argument is.
   std::span<const std::byte> view() const noexcept { return view_; }
   /// The bytes as an owned buffer: the vector moved in, or a copy.
   byte_buffer take() const {

@@ -60,15 +60,23 @@ struct result_storage<T, false> {
 template <class T>
 class result {
  public:
+  /// Holds `value`.
   result(T value) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT: implicit on purpose
       : s_(std::move(value)) {}
+  /// Holds the error `ec`, which must not be success.
   result(std::error_code ec) noexcept : s_(ec) { assert(ec); }  // NOLINT: implicit on purpose
+  /// Holds the error `make_error_code(e)` (`return errc::queue_full;`).
   template <class E, class = std::enable_if_t<std::is_error_code_enum_v<E>>>
   result(E e) noexcept : result(std::error_code(make_error_code(e))) {}  // NOLINT: implicit on purpose
 
+  /// Whether a value is held (and no error).
+  ///@{
   bool has_value() const noexcept { return s_.ok_; }
   explicit operator bool() const noexcept { return has_value(); }
+  ///@}
 
+  /// The value; only when `has_value()` (asserted in debug builds).
+  ///@{
   T& value() & noexcept { assert(has_value()); return s_.value_; }
   const T& value() const& noexcept { assert(has_value()); return s_.value_; }
   T&& value() && noexcept { assert(has_value()); return std::move(s_.value_); }
@@ -76,6 +84,7 @@ class result {
   const T& operator*() const& noexcept { return value(); }
   T* operator->() noexcept { return &value(); }
   const T* operator->() const noexcept { return &value(); }
+  ///@}
 
   /// The error, or a default (success) `std::error_code` when a value is held.
   /// (No default std::error_code is built on the success path: constructing

@@ -70,16 +70,16 @@ constexpr std::uint8_t operator|(std::uint8_t mask, log_level b) noexcept {
 struct message {
   std::string topic;   ///< a topic name: non-empty, no wildcards [MQTT-4.7.1-1]
   byte_buffer payload;  ///< any bytes, possibly none; text converts
-  tern::qos qos = qos::at_most_once;
-  bool retain = false;
+  tern::qos qos = qos::at_most_once;  ///< QoS 0, 1 or 2
+  bool retain = false;                ///< ask the broker to retain it
 };
 
 /// The Will (3.1.2.5): published by the broker if the connection ends without DISCONNECT.
 struct will {
   std::string topic;   ///< a topic name [MQTT-3.1.3-10]
   byte_buffer payload;  ///< at most 65,535 bytes, possibly none; text converts
-  tern::qos qos = qos::at_most_once;
-  bool retain = false;
+  tern::qos qos = qos::at_most_once;  ///< the Will QoS
+  bool retain = false;                ///< the Will Retain flag
 };
 
 /// Settings of one connection, given to `session::connect`. Each connect may
@@ -92,6 +92,7 @@ struct connect_options {
   /// `errc::client_id_required` [MQTT-3.1.3-7]. With MQTT 3.1 an id longer than
   /// 23 bytes fails with `errc::client_id_invalid`.
   std::string client_id;
+  /// The User Name; none: no authentication [MQTT-3.1.2-18].
   std::optional<std::string> user_name;
   std::optional<std::vector<std::byte>> password;  ///< needs `user_name` [MQTT-3.1.2-22]
   /// Seconds; 0 disables keep-alive [MQTT-3.1.2-23]. Default 60.
@@ -106,6 +107,7 @@ struct connect_options {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   /// Clean session [MQTT-3.1.2-4], [MQTT-3.1.2-6]. Default on.
   bool clean_session = true;
+  /// The Will, published by the broker if the connection ends without DISCONNECT; none by default.
   std::optional<tern::will> will;
   /// MQTT 3.1.1 (`MQTT`, level 4, the default) or 3.1 (`MQIsdp`, level 3).
   protocol_version version = protocol_version::v3_1_1;
@@ -149,55 +151,56 @@ using message_id = std::uint32_t;
 /// Write `head` then `payload` to the connection (gather I/O). `payload` is a
 /// PUBLISH payload held by the session, empty for every other packet.
 struct send_bytes {
-  bytes_view head;
-  bytes_view payload;
+  bytes_view head;     ///< valid until the session's next call
+  bytes_view payload;  ///< a PUBLISH payload: valid until its `publish_completed`
+  /// The bytes to write in all.
   std::size_t size() const noexcept { return head.size() + payload.size(); }
 };
 /// The next deadline changed: arm the one timer to call `on_timer` at
 /// `deadline`. `clock::time_point::max()` means no deadline (cancel the timer).
 struct arm_timer {
-  clock::time_point deadline;
+  clock::time_point deadline;  ///< when to call `on_timer`
 };
 /// CONNACK accepted the connection. `session_present` is always false for MQTT 3.1.
 struct connected {
-  bool session_present = false;
-  std::uint8_t return_code = 0;
+  bool session_present = false;  ///< the broker resumed the stored session
+  std::uint8_t return_code = 0;  ///< 0
 };
 /// CONNACK refused the connection: `return_code` 1-5 and the same as an
 /// error of `connack_category()` (Table 3.1). Followed by `connection_closed`.
 struct connect_refused {
-  std::uint8_t return_code = 0;
-  std::error_code ec;
+  std::uint8_t return_code = 0;  ///< 1-5
+  std::error_code ec;            ///< the same, as a `connack_error`
 };
 /// An application message from the broker, delivered once per QoS 2 flow.
 /// `topic` and `payload` borrow the session's receive buffer.
 struct message_received {
-  std::string_view topic;
-  bytes_view payload;
-  tern::qos qos = qos::at_most_once;
-  bool retain = false;
-  bool dup = false;
+  std::string_view topic;             ///< the topic name
+  bytes_view payload;                 ///< the application message
+  tern::qos qos = qos::at_most_once;  ///< the QoS it was delivered with
+  bool retain = false;                ///< a retained message sent on subscribe
+  bool dup = false;                   ///< the broker may have sent it before
   std::uint16_t packet_id = 0;  ///< 0 for QoS 0
 };
 /// A publish finished on the sender's side: QoS 0 when its bytes were handed
 /// out (in the `send_bytes` just before; a transport reports it to its user
 /// once those are written), QoS 1 on PUBACK, QoS 2 on PUBCOMP.
 struct publish_completed {
-  message_id mid = 0;
-  tern::qos qos = qos::at_most_once;
+  message_id mid = 0;                 ///< what `publish` returned
+  tern::qos qos = qos::at_most_once;  ///< the message's QoS
 };
 /// A SUBACK arrived: one granted QoS per filter, in order, 0x80 for a
 /// refused filter (`suback_failure`, MQTT 3.1.1 only). When the link is lost
 /// first, `ec` is the reason and `granted` is empty.
 struct subscribed {
-  message_id mid = 0;
-  std::span<const std::uint8_t> granted;
-  std::error_code ec;
+  message_id mid = 0;                     ///< what `subscribe` returned
+  std::span<const std::uint8_t> granted;  ///< valid until the session's next call
+  std::error_code ec;                     ///< set when the link was lost first
 };
 /// An UNSUBACK arrived; or the link was lost first, and `ec` says why.
 struct unsubscribed {
-  message_id mid = 0;
-  std::error_code ec;
+  message_id mid = 0;  ///< what `unsubscribe` returned
+  std::error_code ec;  ///< set when the link was lost first
 };
 /// The connection is over: close the transport (if it is still open) and do
 /// not write to it again. `reason` is `errc::disconnected` after `disconnect`,
@@ -205,12 +208,12 @@ struct unsubscribed {
 /// refusal, and otherwise the protocol violation, codec error or timeout
 /// that made the session give up (`errc::keep_alive_timeout`, ...).
 struct connection_closed {
-  std::error_code reason;
+  std::error_code reason;  ///< why (see above)
 };
 /// A log line for the application (Flask-MQTT's on_log).
 struct log_line {
-  log_level level = log_level::info;
-  std::string_view text;
+  log_level level = log_level::info;  ///< one of the levels of `session_options::log_mask`
+  std::string_view text;              ///< valid until the session's next call
 };
 
 /// A change of the state that survives the process when a message store
@@ -219,6 +222,7 @@ struct log_line {
 /// before it writes the bytes that follow loses no message and delivers no
 /// QoS 2 message twice across a crash (docs/session.md).
 struct store_update {
+  /// What changed.
   enum class kind : std::uint8_t {
     /// A QoS 1/2 message was accepted: `mid`, `topic`, `payload`, `qos`, `retain`.
     message_accepted,
@@ -238,15 +242,17 @@ struct store_update {
     /// No session on the broker: every held inbound id is forgotten.
     inbound_cleared,
   };
-  kind what = kind::message_accepted;
-  message_id mid = 0;
-  std::uint16_t packet_id = 0;
+  kind what = kind::message_accepted;  ///< the change
+  message_id mid = 0;                  ///< the message it concerns (outbound kinds)
+  std::uint16_t packet_id = 0;         ///< the packet id it concerns, where the kind has one
   /// `message_accepted` only. `payload` stays valid until the message's
   /// `publish_completed`, as a PUBLISH payload in `send_bytes`.
+  ///@{
   std::string_view topic;
   bytes_view payload;
   tern::qos qos = qos::at_most_once;
   bool retain = false;
+  ///@}
 };
 
 using action = std::variant<send_bytes, arm_timer, connected, connect_refused, message_received,
@@ -255,7 +261,7 @@ using action = std::variant<send_bytes, arm_timer, connected, connect_refused, m
 
 /// A message as a message store gives it back (`session::restore`).
 struct stored_message {
-  message_id mid = 0;
+  message_id mid = 0;            ///< its id, kept across the restart
   tern::message msg;             ///< QoS 1 or 2
   std::uint16_t packet_id = 0;   ///< 0: not sent yet
   bool pubrec_received = false;  ///< QoS 2: PUBREC came, PUBREL is next
@@ -282,10 +288,14 @@ struct stored_state {
 /// session from one thread (or strand) at a time.
 class session {
  public:
+  /// A session with no connection, an empty queue and `options` for its lifetime.
   explicit session(const session_options& options = {});
   ~session();
+  /// Takes `other`'s whole state.
+  ///@{
   session(session&&) noexcept;
   session& operator=(session&&) noexcept;
+  ///@}
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
@@ -326,8 +336,10 @@ class session {
   /// Zero-copy receive: `receive_buffer(n)` returns space for at least `n`
   /// bytes to read into, and `on_received(k, ...)` handles the first `k` of
   /// them exactly as `on_bytes` would. The span is valid until the next call.
+  ///@{
   std::span<std::byte> receive_buffer(std::size_t n);
   void on_received(std::size_t n, clock::time_point now, std::vector<action>& out);
+  ///@}
 
   /// Call at (or after) the last `arm_timer` deadline. Early calls do nothing.
   ///
@@ -371,16 +383,20 @@ class session {
   /// Errors: `errc::not_connected`; `errc::no_topic_filters`; a topic filter
   /// error; `errc::invalid_qos_argument`; `errc::packet_id_exhausted`.
   /// `mid` as for `publish`.
+  ///@{
   result<message_id> subscribe(std::span<const subscribe_entry> filters, clock::time_point now,
                                std::vector<action>& out, message_id mid = 0);
   result<message_id> subscribe(std::string_view filter, tern::qos max_qos, clock::time_point now,
                                std::vector<action>& out, message_id mid = 0);
+  ///@}
 
   /// Sends UNSUBSCRIBE for one or more filters. As `subscribe`; later, `unsubscribed`.
+  ///@{
   result<message_id> unsubscribe(std::span<const std::string_view> filters, clock::time_point now,
                                  std::vector<action>& out, message_id mid = 0);
   result<message_id> unsubscribe(std::string_view filter, clock::time_point now, std::vector<action>& out,
                                  message_id mid = 0);
+  ///@}
 
   /// Ends the connection cleanly: sends DISCONNECT when connected (so the
   /// broker drops the Will [MQTT-3.14.4-3]) and then nothing more
