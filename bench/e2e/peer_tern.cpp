@@ -10,6 +10,7 @@
 
 #include "peers.hpp"
 #include "tern/client.hpp"
+#include "tern/store.hpp"
 #include "tern/client_async.hpp"
 
 namespace tern::e2e {

@@ -18,10 +18,10 @@
 #include <utility>
 #include <vector>
 
+#include "tern/error.hpp"
 #include "tern/payload.hpp"
 #include "tern/result.hpp"
-#include "tern/session.hpp"
-#include "tern/store.hpp"
+#include "tern/session_options.hpp"
 #include "tern/transport.hpp"
 #include "tern/transport_error.hpp"
 
@@ -30,6 +30,8 @@ class io_context;
 }
 
 namespace tern {
+
+class message_store;  // <tern/store.hpp>
 
 /// Automatic reconnection after a lost connection.
 struct reconnect_options {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tern/client.hpp"
+#include "tern/error.hpp"
 
 namespace tern {
 

@@ -21,11 +21,6 @@
 
 namespace tern::codec {
 
-/// Default limit on an incoming packet's Remaining Length: 256 MiB, the most
-/// the specification allows (2.2.3).
-inline constexpr std::size_t default_max_packet = 256u * 1024u * 1024u;
-/// The largest Remaining Length a 4-byte varint holds.
-inline constexpr std::size_t max_remaining_length = 268'435'455;
 
 /// One whole packet, found in a byte stream.
 struct frame {

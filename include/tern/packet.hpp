@@ -14,13 +14,9 @@
 #include <type_traits>
 #include <variant>
 
+#include "tern/types.hpp"
+
 namespace tern {
-
-/// Protocol level on the wire: 3 is MQTT 3.1 (`MQIsdp`), 4 is MQTT 3.1.1 (`MQTT`).
-enum class protocol_version : std::uint8_t { v3_1 = 3, v3_1_1 = 4 };
-
-/// Quality of service (4.3).
-enum class qos : std::uint8_t { at_most_once = 0, at_least_once = 1, exactly_once = 2 };
 
 /// Control packet types (2.2.1). 0 and 15 are reserved and never valid.
 enum class packet_type : std::uint8_t {
@@ -31,16 +27,6 @@ enum class packet_type : std::uint8_t {
 /// The name of a packet type in upper case ("PUBLISH"), or "RESERVED".
 std::string_view to_string(packet_type t) noexcept;
 
-using bytes_view = std::span<const std::byte>;
-
-/// Views `s` as bytes (for payloads held in strings).
-inline bytes_view as_bytes(std::string_view s) noexcept {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
-/// Views `b` as characters.
-inline std::string_view as_chars(bytes_view b) noexcept {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
 
 /// The Will (3.1.2.5-3.1.2.7, 3.1.3.2-3.1.3.3).
 struct will_view {
@@ -232,7 +218,6 @@ struct suback_view {
   std::uint16_t packet_id = 0;                 ///< the SUBSCRIBE's
   std::span<const std::uint8_t> return_codes;  ///< one per filter of the SUBSCRIBE, in order
 };
-inline constexpr std::uint8_t suback_failure = 0x80;
 
 /// UNSUBSCRIBE (3.10). Needs at least one filter [MQTT-3.10.3-2].
 struct unsubscribe_view {

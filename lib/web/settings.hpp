@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tern/client.hpp"
+#include "tern/store.hpp"
 #include "tern/web/config.hpp"
 #include "web/client_id_template.hpp"
 

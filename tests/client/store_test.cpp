@@ -22,6 +22,7 @@
 #include "fake_broker.hpp"
 #include "options_for.hpp"
 #include "tern/client.hpp"
+#include "tern/store.hpp"
 #include "tern/client_async.hpp"
 #include "tern/error.hpp"
 

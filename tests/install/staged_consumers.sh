@@ -28,7 +28,8 @@ bindings=""
 for b in httplib beast; do
   [ -e "$libdir/libtern-$b.so" ] || [ -e "$libdir/libtern-$b.a" ] && bindings="$bindings${bindings:+;}$b"
 done
-cmake -S "$src" -B "$stage/cmake-build" -DCMAKE_PREFIX_PATH="$prefix_dir/cmake" -DTERN_BINDINGS="$bindings" \
+# Ninja, which meson needs anyway: a minimal machine has no make.
+cmake -G Ninja -S "$src" -B "$stage/cmake-build" -DCMAKE_PREFIX_PATH="$prefix_dir/cmake" -DTERN_BINDINGS="$bindings" \
   -DCMAKE_BUILD_RPATH="$libdir" >"$stage/cmake.log" 2>&1 || { cat "$stage/cmake.log"; exit 1; }
 cmake --build "$stage/cmake-build" >>"$stage/cmake.log" 2>&1 || { cat "$stage/cmake.log"; exit 1; }
 

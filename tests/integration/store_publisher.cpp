@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tern/client.hpp"
+#include "tern/store.hpp"
 #include "tern/error.hpp"
 
 namespace {
