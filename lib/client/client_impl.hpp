@@ -183,6 +183,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::optional<stop_state> stop_;
   transport::steady_timer stop_timer_{strand_};
   detail::read_pacer read_pacer_{options_.read_pause};
+  // Bytes asked for per read: small while traffic is light (an idle
+  // connection then holds 1 KiB of receive buffer, not 16), doubled by each
+  // read that fills it.
+  static constexpr std::size_t min_read_size = 1024;
+  static constexpr std::size_t max_read_size = 16 * 1024;
+  std::size_t read_size_ = min_read_size;
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires

@@ -4,25 +4,15 @@
 // re-sent PUBLISH with that id in between is acknowledged but not delivered
 // again [MQTT-4.3.3-2]. Inbound ids are independent of ours [MQTT-2.3.1-4].
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "session/id_set.hpp"
+
 namespace tern::detail {
 
-class inbound_qos2 {
- public:
-  /// Records `id`; false when it was already recorded (a duplicate PUBLISH).
-  bool insert(std::uint16_t id) noexcept;
-  /// Forgets `id`; false when it was not recorded.
-  bool erase(std::uint16_t id) noexcept;
-  bool contains(std::uint16_t id) const noexcept { return (bits_[id >> 6] >> (id & 63)) & 1u; }
-  std::size_t size() const noexcept { return size_; }
-  void clear() noexcept;
-
- private:
-  std::array<std::uint64_t, 1024> bits_{};
-  std::size_t size_ = 0;
-};
+/// `insert` records an id (false: already recorded, a duplicate PUBLISH),
+/// `erase` forgets it on PUBREL (false: it was not recorded).
+using inbound_qos2 = id_set;
 
 }  // namespace tern::detail

@@ -4,9 +4,10 @@
 // [MQTT-2.3.1-1], never one still in use, handed out round-robin so a freed
 // id is not reused at once.
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
+
+#include "session/id_set.hpp"
 
 namespace tern::detail {
 
@@ -20,14 +21,13 @@ class packet_id_pool {
   void release(std::uint16_t id) noexcept;
   /// Marks `id` in use (restoring state); false if it already was.
   bool reserve(std::uint16_t id) noexcept;
-  bool in_use(std::uint16_t id) const noexcept { return (bits_[id >> 6] >> (id & 63)) & 1u; }
-  std::size_t used() const noexcept { return used_; }
-  bool exhausted() const noexcept { return used_ == capacity; }
+  bool in_use(std::uint16_t id) const noexcept { return ids_.contains(id); }
+  std::size_t used() const noexcept { return ids_.size(); }
+  bool exhausted() const noexcept { return ids_.size() == capacity; }
 
  private:
-  std::array<std::uint64_t, 1024> bits_{};
+  id_set ids_;
   std::uint16_t next_ = 1;
-  std::size_t used_ = 0;
 };
 
 }  // namespace tern::detail
