@@ -4,8 +4,6 @@
 
 #include <chrono>
 #include <future>
-#include <stdexcept>
-#include <typeinfo>
 
 #include "client/client_impl.hpp"
 #include "tern/client_async.hpp"

@@ -726,12 +726,9 @@ bool mqtt::wait_pending(int timeout_ms) {
   i.check_fork();
   if (!i.options_.external_dispatch) return false;
   if (!i.polled_) return i.queue_.wait_pending(timeout_ms);
-  auto pending = [&i] { return i.queue_.stopped() || i.queue_.size() > 0; };
-  if (timeout_ms < 0) {
-    while (!pending()) i.polled_->run_one_for(std::chrono::milliseconds(100));
-  } else {
-    i.drive_until(pending, std::chrono::milliseconds(timeout_ms));
-  }
+  i.drive_until([&i] { return i.queue_.stopped() || i.queue_.size() > 0; },
+                timeout_ms < 0 ? std::chrono::steady_clock::duration::max() / 2
+                               : std::chrono::steady_clock::duration(std::chrono::milliseconds(timeout_ms)));
   return !i.queue_.stopped() && i.queue_.size() > 0;
 }
 

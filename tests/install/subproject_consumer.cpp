@@ -1,6 +1,7 @@
-// A program of a meson user who has tern as a subproject: a wrap file and
-// `dependency('tern_core')`, nothing else. It uses the codec and the topic
-// layer. Exit 0 when they work.
+// A program that uses tern's core alone (the codec and the topic layer),
+// built by a meson user who has tern as a subproject (a wrap file and
+// `dependency('tern_core')`) and by a CMake user of the installed tern
+// (`tern::core`). Exit 0 when they work.
 
 #include <cstddef>
 #include <cstdio>
