@@ -120,6 +120,12 @@ class stream_decoder {
   std::span<std::byte> prepare(std::size_t n);
   /// Marks `n` bytes of the last `prepare` as received.
   void commit(std::size_t n) noexcept;
+  /// Gives back buffer memory beyond `n` bytes, or beyond the bytes held
+  /// (a partial packet) when those are more. Invalidates `prepare`'s span
+  /// and the views of the last packet `next` returned.
+  void shrink(std::size_t n);
+  /// Bytes of buffer memory held.
+  std::size_t capacity() const noexcept { return buf_.capacity(); }
   /// Copies `bytes` in: `prepare` + `commit`.
   void feed(bytes_view bytes);
   /// The next whole packet, `need_more`, or the decoding error.

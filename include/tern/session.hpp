@@ -233,6 +233,10 @@ class session {
   std::span<std::byte> receive_buffer(std::size_t n);
   void on_received(std::size_t n, clock::time_point now, std::vector<action>& out);
   ///@}
+  /// Gives back receive-buffer memory beyond `n` bytes (or beyond the part
+  /// of a packet it holds, when that is more): for a connection whose
+  /// traffic has calmed down after a burst.
+  void shrink_receive_buffer(std::size_t n);
 
   /// Call at (or after) the last `arm_timer` deadline. Early calls do nothing.
   ///

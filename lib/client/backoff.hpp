@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <random>
 
+#include "session/splitmix64.hpp"
+
 namespace tern::detail {
 
 /// Delays min, 2·min, 4·min ... up to max, each drawn uniformly from
@@ -27,7 +29,7 @@ class backoff {
 
  private:
   std::chrono::milliseconds min_, max_, next_;
-  std::mt19937_64 rng_;
+  splitmix64_engine rng_;
 };
 
 }  // namespace tern::detail

@@ -52,7 +52,7 @@ client::client(asio::io_context& context, client_options options)
 
 client::~client() {
   stop();
-  impl_->syncer_.stop();  // its last sync posts to the strand: done while the io_context exists
+  if (impl_->syncer_) impl_->syncer_->stop();  // its last sync posts to the strand: done while the io_context exists
   // Handlers still queued in our io_context hold the impl: dropping our
   // reference first lets the io_context's destruction (which destroys those
   // handlers) free it, while the io_context's services still exist. When a

@@ -102,7 +102,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
 
 void client::impl::start_read() {
   if (!stream_open_) return;
-  auto buf = session_.receive_buffer(read_size_);
+  auto buf = session_.receive_buffer(read_size_.size());
   stream_->async_read_some(
       asio::buffer(buf.data(), buf.size()),
       guarded([self = shared_from_this(), s = stream_, attempt = attempt_, capacity = buf.size()](std::error_code ec,
@@ -110,8 +110,8 @@ void client::impl::start_read() {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
         auto now = clock::now();
-        // A read that filled its buffer left bytes waiting: read more at once next time.
-        if (n == capacity && self->read_size_ < max_read_size) self->read_size_ *= 2;
+        if (self->read_size_.on_read(n, capacity, now - self->read_ready_))
+          self->session_.shrink_receive_buffer(self->read_size_.size());
         auto packets_before = self->session_.packets_received();
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;

@@ -24,6 +24,7 @@
 #include "client/backoff.hpp"
 #include "client/outbox.hpp"
 #include "client/read_pacer.hpp"
+#include "client/read_sizer.hpp"
 #include "client/request_book.hpp"
 #include "client/store_syncer.hpp"
 #include "client/topic_handlers.hpp"
@@ -183,12 +184,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::optional<stop_state> stop_;
   transport::steady_timer stop_timer_{strand_};
   detail::read_pacer read_pacer_{options_.read_pause};
-  // Bytes asked for per read: small while traffic is light (an idle
-  // connection then holds 1 KiB of receive buffer, not 16), doubled by each
-  // read that fills it.
-  static constexpr std::size_t min_read_size = 1024;
-  static constexpr std::size_t max_read_size = 16 * 1024;
-  std::size_t read_size_ = min_read_size;
+  detail::read_sizer read_size_;
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
@@ -233,7 +229,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool store_dirty_ = false;          // updates since the last sync began
   bool store_sync_running_ = false;   // on syncer_'s thread
   bool writes_need_sync_ = false;     // a pending packet depends on the store's updates
-  detail::store_syncer syncer_;       // sync_policy::batch only
+  // sync_policy::batch only; made at the first sync it runs, so that a
+  // client without such a store holds no thread state for it.
+  std::unique_ptr<detail::store_syncer> syncer_;
   std::string store_note_;            // logged at the first connect
   std::string store_warning_;         // a damaged store, logged at the first connect
   detail::topic_handlers topic_handlers_;

@@ -118,7 +118,8 @@ void client::impl::start_store_sync() {
   syncing_.swap(unsynced_);
   // The job holds no reference to this impl: its last one must never be
   // dropped on syncer_'s thread, which ~impl joins.
-  syncer_.run([store = store_, strand = strand_, w = weak_from_this(), wake = options_.executor_wakeup] {
+  if (!syncer_) syncer_ = std::make_unique<detail::store_syncer>();
+  syncer_->run([store = store_, strand = strand_, w = weak_from_this(), wake = options_.executor_wakeup] {
     auto ec = store->sync();
     asio::post(strand, [w, ec] {
       if (auto self = w.lock()) {

@@ -29,6 +29,10 @@ class write_queue {
 
   bool has_pending() const noexcept { return !pending_.segments.empty(); }
   bool in_flight() const noexcept { return in_flight_; }
+  /// Bytes of memory the queue holds (its vectors' capacities).
+  std::size_t capacity() const noexcept {
+    return pending_.capacity() + writing_.capacity() + buffers_.capacity() * sizeof(asio::const_buffer);
+  }
 
   /// Ties `mid` to what is queued so far: `done` reports it with the write
   /// that carries the last of those bytes.
@@ -46,7 +50,9 @@ class write_queue {
   void done(F&& each) {
     in_flight_ = false;
     for (auto mid : writing_.mids) each(mid);
+    writing_.trim();
     writing_.clear();
+    trim(buffers_);
   }
   /// Forgets everything (the connection is gone), calling `each(mid)` for
   /// every message id never written. Keeps the capacity.
@@ -66,6 +72,14 @@ class write_queue {
     std::size_t offset;
     std::size_t size;
   };
+  /// A vector that grew past this many bytes for a burst is given back once
+  /// a write uses less than an eighth of it: a connection whose traffic
+  /// calmed down keeps no burst-sized buffers.
+  static constexpr std::size_t trim_above = 4096;
+  template <class T>
+  static void trim(std::vector<T>& v) {
+    if (v.capacity() * sizeof(T) > trim_above && v.size() < v.capacity() / 8) std::vector<T>().swap(v);
+  }
   struct side {
     std::vector<std::byte> bytes;
     std::vector<segment> segments;
@@ -74,6 +88,14 @@ class write_queue {
       bytes.clear();
       segments.clear();
       mids.clear();
+    }
+    std::size_t capacity() const noexcept {
+      return bytes.capacity() + segments.capacity() * sizeof(segment) + mids.capacity() * sizeof(message_id);
+    }
+    void trim() {
+      write_queue::trim(bytes);
+      write_queue::trim(segments);
+      write_queue::trim(mids);
     }
   };
   void copy(bytes_view b);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 
 #include "tern/codec.hpp"
@@ -21,6 +22,17 @@ std::span<std::byte> stream_decoder::prepare(std::size_t n) {
 }
 
 void stream_decoder::commit(std::size_t n) noexcept { end_ += n; }
+
+void stream_decoder::shrink(std::size_t n) {
+  std::size_t held = end_ - begin_;
+  std::size_t keep = std::max(n, held);
+  if (buf_.capacity() <= keep) return;
+  std::vector<std::byte> smaller(keep);
+  if (held) std::memcpy(smaller.data(), buf_.data() + begin_, held);
+  buf_.swap(smaller);
+  begin_ = 0;
+  end_ = held;
+}
 
 void stream_decoder::feed(bytes_view bytes) {
   auto dst = prepare(bytes.size());

@@ -39,6 +39,7 @@ outbound_entry* outbound_store::find(std::uint16_t packet_id) noexcept {
 }
 
 outbound_entry& outbound_store::start_front(std::uint16_t packet_id, outbound_state state) {
+  if (inflight_.capacity() == 0) inflight_.reserve(window_);
   auto& e = inflight_.emplace_back(std::move(queue_.front()));
   queue_.pop_front();
   e.packet_id = packet_id;

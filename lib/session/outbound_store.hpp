@@ -40,6 +40,10 @@ class entry_ring {
 
 class outbound_store {
  public:
+  /// The in-flight list is given room for `window` entries (the session's
+  /// in-flight window, capped) at the first message sent, not before: an
+  /// idle connection holds none.
+  explicit outbound_store(std::size_t window = 0) noexcept : window_(window) {}
   entry_ring& queue() noexcept { return queue_; }
   std::vector<outbound_entry>& inflight() noexcept { return inflight_; }
   const std::vector<outbound_entry>& inflight() const noexcept { return inflight_; }
@@ -65,6 +69,7 @@ class outbound_store {
   }
 
  private:
+  std::size_t window_;
   std::vector<outbound_entry> inflight_;
   entry_ring queue_;
 };

@@ -7,10 +7,12 @@
 namespace tern {
 
 session::impl::impl(const session_options& o)
-    : opts_(o), decoder_(o.max_packet_size), rng_(o.random_seed) {
+    : opts_(o),
+      decoder_(o.max_packet_size),
+      store_(std::min<std::size_t>(std::clamp<std::size_t>(o.max_inflight, 1, detail::packet_id_pool::capacity), 1024)),
+      rng_(o.random_seed) {
   opts_.max_inflight = std::clamp<std::size_t>(opts_.max_inflight, 1, detail::packet_id_pool::capacity);
   out_.set_log_mask(o.log_mask);
-  store_.inflight().reserve(std::min<std::size_t>(opts_.max_inflight, 1024));
 }
 
 void session::impl::begin(std::vector<action>& out) {
@@ -162,6 +164,8 @@ void session::on_bytes(bytes_view bytes, clock::time_point now, std::vector<acti
 }
 
 std::span<std::byte> session::receive_buffer(std::size_t n) { return impl_->decoder_.prepare(n); }
+
+void session::shrink_receive_buffer(std::size_t n) { impl_->decoder_.shrink(n); }
 
 void session::on_received(std::size_t n, clock::time_point now, std::vector<action>& out) {
   impl_->begin(out);

@@ -75,7 +75,7 @@ void stream::open_above_tunnel(const broker_uri& uri, const transport_options& o
 #if !TERN_HAS_TLS
   done(make_error_code(transport_errc::tls_unavailable));
 #else
-  tls_.emplace(tcp_.socket(), *ctx_);
+  tls_ = std::make_unique<tls_layer<tcp_socket>>(tcp_.socket(), *ctx_);
   tls_->async_open(uri.host, options.tls, detail_, [this, &uri, &options, done = std::move(done)](std::error_code ec) mutable {
     if (ec || !uri.websocket) return done(ec);
     open_websocket(uri, options, std::move(done));
@@ -84,7 +84,7 @@ void stream::open_above_tunnel(const broker_uri& uri, const transport_options& o
 }
 
 void stream::open_websocket(const broker_uri& uri, const transport_options& options, open_handler done) {
-  ws_.emplace(below_);
+  ws_ = std::make_unique<websocket_layer<below_ws>>(below_);
   ws_->async_open(uri.host, uri.port, uri.tls, uri.path, options.websocket, detail_, std::move(done));
 }
 

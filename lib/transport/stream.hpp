@@ -118,10 +118,13 @@ class stream {
   std::optional<proxy_uri> proxy_;  // when options.proxy names one
 #if TERN_HAS_TLS
   std::shared_ptr<asio::ssl::context> ctx_;
-  std::optional<tls_layer<tcp_socket>> tls_;
+  // On the heap, made only for the URIs that use them: a plain TCP stream
+  // (the common case, and the one many connections per process use) then
+  // costs a few hundred bytes, not the 3.5 KiB these layers hold.
+  std::unique_ptr<tls_layer<tcp_socket>> tls_;
 #endif
   below_ws below_{this};
-  std::optional<websocket_layer<below_ws>> ws_;
+  std::unique_ptr<websocket_layer<below_ws>> ws_;
 };
 
 }  // namespace tern::transport

@@ -95,6 +95,34 @@ TEST(WriteQueue, MessageIdsAreReportedWithTheWriteThatCarriesThem) {
   EXPECT_FALSE(q.has_pending());
 }
 
+TEST(WriteQueue, ABurstSizedBufferIsGivenBackOnceWritesAreLightAgain) {
+  detail::write_queue q;
+  std::string chunk(1000, 'x');
+  for (int i = 0; i < 64; ++i) q.add(as_bytes("H"), as_bytes(chunk), false);  // a 64 KB burst
+  q.start();
+  q.done([](message_id) {});
+  EXPECT_GE(q.capacity(), 64000u);  // kept while writes stay large: no reallocation per write
+  for (int round = 0; round < 2; ++round) {  // each side of the queue writes once
+    q.add(as_bytes("PINGREQ"), {}, false);
+    q.start();
+    q.done([](message_id) {});
+  }
+  EXPECT_LT(q.capacity(), 4096u);
+}
+
+TEST(WriteQueue, SteadyLargeWritesKeepTheirBuffers) {
+  detail::write_queue q;
+  std::string chunk(1000, 'x');
+  std::size_t warm = 0;
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 64; ++i) q.add(as_bytes("H"), as_bytes(chunk), false);
+    q.start();
+    q.done([](message_id) {});
+    if (round == 1) warm = q.capacity();
+  }
+  EXPECT_EQ(q.capacity(), warm);
+}
+
 TEST(WriteQueue, ClearReportsEveryMessageNeverWritten) {
   detail::write_queue q;
   q.add(as_bytes("A"), {}, false);

@@ -62,6 +62,34 @@ TEST(StreamDecoder, PartialPacketSurvivesCompaction) {
   EXPECT_EQ(std::get<publish_view>(std::get<packet_view>(r)).payload.size(), 5000u);
 }
 
+TEST(StreamDecoder, ShrinkGivesBackMemoryAndKeepsAPartialPacket) {
+  codec::stream_decoder d;
+  auto big = publish_wire(20000);
+  d.feed(big);
+  ASSERT_TRUE(std::holds_alternative<packet_view>(d.next()));
+  ASSERT_GE(d.capacity(), big.size());
+  auto small = publish_wire(10);
+  d.feed(bytes_view(small).first(5));  // half a packet, held across the shrink
+  d.shrink(256);
+  EXPECT_EQ(d.capacity(), 256u);
+  d.feed(bytes_view(small).subspan(5));
+  auto r = d.next();
+  ASSERT_TRUE(std::holds_alternative<packet_view>(r));
+  EXPECT_EQ(std::get<publish_view>(std::get<packet_view>(r)).payload.size(), 10u);
+}
+
+TEST(StreamDecoder, ShrinkNeverDropsHeldBytes) {
+  codec::stream_decoder d;
+  auto big = publish_wire(5000);
+  d.feed(bytes_view(big).first(4000));
+  d.shrink(256);
+  EXPECT_GE(d.capacity(), 4000u);
+  d.feed(bytes_view(big).subspan(4000));
+  auto r = d.next();
+  ASSERT_TRUE(std::holds_alternative<packet_view>(r));
+  EXPECT_EQ(std::get<publish_view>(std::get<packet_view>(r)).payload.size(), 5000u);
+}
+
 TEST(StreamDecoder, LargePacketsUpTo64KiB) {
   for (std::size_t n : {0u, 127u, 128u, 16'384u, 65'536u, 300'000u}) {
     auto wire = publish_wire(n);
