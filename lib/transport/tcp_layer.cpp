@@ -1,7 +1,8 @@
 #include "transport/tcp_layer.hpp"
 
-#include <asio/connect.hpp>
+#include <asio/post.hpp>
 #include <asio/ip/address.hpp>
+#include <iterator>
 
 namespace tern::transport {
 
@@ -12,7 +13,7 @@ void tcp_layer::async_open(const std::string& host, std::uint16_t port, bool nod
   auto address = asio::ip::make_address(host, not_an_address);
   if (!not_an_address)
     return connect(tcp_resolver::results_type::create(asio::ip::tcp::endpoint(address, port), host, std::to_string(port)),
-                   nodelay, std::move(what), detail, std::move(done));
+                   0, {}, nodelay, std::move(what), detail, std::move(done));
   resolving_ = true;
   resolver_.async_resolve(host, std::to_string(port),
                           [this, nodelay, what = std::move(what), &detail, done = std::move(done)](
@@ -23,7 +24,7 @@ void tcp_layer::async_open(const std::string& host, std::uint16_t port, bool nod
                               detail = "cannot resolve " + what + ": " + ec.message();
                               return done(ec);
                             }
-                            connect(rs, nodelay, std::move(what), detail, std::move(done));
+                            connect(rs, 0, {}, nodelay, std::move(what), detail, std::move(done));
                           });
   if (polled_) tick_while_resolving();
 }
@@ -38,19 +39,38 @@ void tcp_layer::tick_while_resolving() {
   });
 }
 
-void tcp_layer::connect(const tcp_resolver::results_type& rs, bool nodelay, std::string what, std::string& detail,
-                        open_handler done) {
-  asio::async_connect(socket_, rs,
-                      [this, nodelay, what = std::move(what), &detail, done = std::move(done)](std::error_code ec,
-                                                                                               const auto&) mutable {
-                        if (ec) {
-                          detail = "cannot connect to " + what + ": " + ec.message();
-                          return done(ec);
-                        }
-                        std::error_code ignored;
-                        if (nodelay) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                        done({});
-                      });
+void tcp_layer::connect(const tcp_resolver::results_type& rs, std::size_t index, std::error_code last, bool nodelay,
+                        std::string what, std::string& detail, open_handler done) {
+  for (auto it = std::next(rs.begin(), static_cast<std::ptrdiff_t>(index)); it != rs.end(); ++it, ++index) {
+    std::error_code ec;
+    socket_.close(ec);
+    // Opened here, not by async_connect: asio's connect over a range reports
+    // a socket it could not open as operation_aborted, which would hide why
+    // ("Too many open files" when the process is out of descriptors).
+    socket_.open(it->endpoint().protocol(), ec);
+    if (ec) {
+      last = ec;
+      continue;
+    }
+    socket_.async_connect(it->endpoint(), [this, rs, index, nodelay, what = std::move(what), &detail,
+                                           done = std::move(done)](std::error_code ec) mutable {
+      if (!ec) {
+        std::error_code ignored;
+        if (nodelay) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        return done({});
+      }
+      if (ec == asio::error::operation_aborted) {  // close(): no other address is tried
+        detail = "cannot connect to " + what + ": " + ec.message();
+        return done(ec);
+      }
+      connect(rs, index + 1, ec, nodelay, std::move(what), detail, std::move(done));
+    });
+    return;
+  }
+  if (!last) last = asio::error::host_not_found;  // no address at all
+  detail = "cannot connect to " + what + ": " + last.message();
+  // Never from inside the call that started the open: its caller may hold locks.
+  asio::post(socket_.get_executor(), [done = std::move(done), last] { done(last); });
 }
 
 void tcp_layer::close() noexcept {

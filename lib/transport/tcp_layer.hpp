@@ -51,8 +51,10 @@ class tcp_layer {
   tcp_socket& socket() noexcept { return socket_; }
 
  private:
-  void connect(const tcp_resolver::results_type& rs, bool nodelay, std::string what, std::string& detail,
-               open_handler done);
+  /// Connects to the addresses of `rs` from `index` on, in turn; `last` is
+  /// the error of the address before, reported when none is left.
+  void connect(const tcp_resolver::results_type& rs, std::size_t index, std::error_code last, bool nodelay,
+               std::string what, std::string& detail, open_handler done);
   /// Polled only: makes the loop poll every millisecond while a name resolves.
   void tick_while_resolving();
 

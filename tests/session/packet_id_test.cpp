@@ -6,6 +6,35 @@
 namespace tern::test::packet_id_test {
 namespace {
 
+TEST(IdSet, AFewIdsNeedNoBitmapAndManyMoveIntoOneAndBack) {
+  detail::id_set set;
+  for (std::uint16_t id = 100; id < 100 + detail::id_set::small_max; ++id) ASSERT_TRUE(set.insert(id));
+  EXPECT_FALSE(set.insert(100));
+  EXPECT_EQ(set.word(1), ~std::uint64_t{0} << 36);  // ids 100-127 of word 1 (64-127)
+  EXPECT_EQ(set.word(2), 0xFu);                     // ids 128-131
+  ASSERT_TRUE(set.insert(60'000));                  // one more: the bitmap
+  for (std::uint16_t id = 100; id < 100 + detail::id_set::small_max; ++id) EXPECT_TRUE(set.contains(id));
+  EXPECT_TRUE(set.contains(60'000));
+  EXPECT_FALSE(set.contains(99));
+  EXPECT_EQ(set.word(2), 0xFu);
+  for (std::uint16_t id = 100; id < 100 + detail::id_set::small_max; ++id) ASSERT_TRUE(set.erase(id));
+  EXPECT_FALSE(set.erase(100));
+  EXPECT_EQ(set.size(), 1u);
+  ASSERT_TRUE(set.erase(60'000));  // empty: back to the list
+  EXPECT_EQ(set.size(), 0u);
+  EXPECT_FALSE(set.contains(60'000));
+  EXPECT_TRUE(set.insert(5));
+  EXPECT_EQ(set.word(0), 1u << 5);
+}
+
+TEST(PacketIdPool, AWideWindowGetsDistinctIdsRoundRobin) {
+  detail::packet_id_pool pool;
+  for (unsigned i = 1; i <= 100; ++i) ASSERT_EQ(pool.acquire(), i);
+  for (std::uint16_t id = 1; id <= 100; ++id) pool.release(id);
+  EXPECT_EQ(pool.used(), 0u);
+  EXPECT_EQ(pool.acquire(), 101);  // still round-robin after the set emptied
+}
+
 TEST(PacketIdPool, HandsOutAllIdsOnceThenWraps) {
   detail::packet_id_pool pool;
   for (unsigned i = 1; i <= 65'535; ++i) ASSERT_EQ(pool.acquire(), i);

@@ -1,6 +1,10 @@
 // The TCP layer: connects (TCP_NODELAY when asked), and says why it cannot.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
@@ -49,6 +53,24 @@ TEST(TcpLayer, ARefusedConnectionNamesThePeer) {
   f.open("127.0.0.1", port, true);
   EXPECT_EQ(*f.result, asio::error::connection_refused);
   EXPECT_EQ(f.detail.rfind("cannot connect to 127.0.0.1:" + std::to_string(port) + ": ", 0), 0u) << f.detail;
+}
+
+TEST(TcpLayer, OutOfDescriptorsSaysSoNotOperationAborted) {
+  fixture f;
+  asio::ip::tcp::acceptor acceptor(f.io, {asio::ip::make_address("127.0.0.1"), 0});
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  // The lowest free descriptor, which the socket would get, is over the limit.
+  int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  f.open("127.0.0.1", acceptor.local_endpoint().port(), true);
+  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_EQ(*f.result, asio::error::no_descriptors) << f.result->message();  // EMFILE
+  EXPECT_NE(f.detail.find("Too many open files"), std::string::npos) << f.detail;
 }
 
 TEST(TcpLayer, AnUnknownHostSaysItCannotBeResolved) {
