@@ -27,31 +27,7 @@ base=${BASE:-tern}
 "$top/scripts/setup.sh" || exit 1
 bench=${TERN_BENCH:-}
 if [ -z "$bench" ]; then
-  # The peers are build dependencies of this benchmark only, so setup.sh
-  # leaves them out; they are installed before meson looks for them.
-  missing=()
-  for p in libmosquitto-dev libpaho-mqtt-dev; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench-e2e: installing ${missing[*]}" >&2
-    apt_install "${missing[@]}" ||
-      { echo "bench-e2e: cannot install ${missing[*]}: no peer to compare tern with" >&2; exit 1; }
-  fi
-  # A build directory of its own, not build/: test.sh and demo.sh configure
-  # build/ first, on a fresh machine without the peers, and meson keeps its
-  # cached "Has header mosquitto.h: NO" through every reconfigure (only
-  # --wipe forgets it, and that would rebuild all of build/). Here
-  # -Dbench_peers=enabled makes both peers required, so this directory is
-  # configured with both or not at all; one whose setup failed is started
-  # afresh, for the same cache. The options are configure_release's, so the
-  # figures compare with those of build/'s tern-bench.
-  [ -f "$top/build-e2e/build.ninja" ] || rm -rf "$top/build-e2e"
-  configure build-e2e --buildtype=release -Db_ndebug=false -Dwerror=true -Dtests=false -Dbench=true \
-    -Dbench_peers=enabled ||
-    { echo "bench-e2e: cannot configure build-e2e/ with libmosquitto and Paho C (see above)" >&2; exit 1; }
-  ninja -C "$top/build-e2e" -j "$jobs" bench/e2e/tern-bench bench/e2e/fsync-rate ||
-    { echo "bench-e2e: cannot build tern-bench with its peers" >&2; exit 1; }
+  build_with_peers bench-e2e bench/e2e/tern-bench bench/e2e/fsync-rate || exit 1
   bench="$top/build-e2e/bench/e2e/tern-bench"
 fi
 store_dir=${STORE_DIR:-$top/build-e2e/store-bench}

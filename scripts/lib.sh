@@ -182,3 +182,34 @@ for t in json.load(sys.stdin):
                 print(target)
 ' "$top/$dir" "$@"
 }
+
+# build_with_peers NAME TARGET...: builds TARGETs in build-e2e/, configured
+# with libmosquitto and Paho C, the peers tern is compared with (installed
+# first when missing: they are build dependencies of the benchmarks only, so
+# setup.sh leaves them out). NAME prefixes what it says on stderr. Fails,
+# saying why, when a peer cannot be installed or built.
+build_with_peers() {
+  local name=$1 missing=() p
+  shift
+  for p in libmosquitto-dev libpaho-mqtt-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "$name: installing ${missing[*]}" >&2
+    apt_install "${missing[@]}" ||
+      { echo "$name: cannot install ${missing[*]}: no peer to compare tern with" >&2; return 1; }
+  fi
+  # A build directory of its own, not build/: test.sh and demo.sh configure
+  # build/ first, on a fresh machine without the peers, and meson keeps its
+  # cached "Has header mosquitto.h: NO" through every reconfigure (only
+  # --wipe forgets it, and that would rebuild all of build/). Here
+  # -Dbench_peers=enabled makes both peers required, so this directory is
+  # configured with both or not at all; one whose setup failed is started
+  # afresh, for the same cache. The options are configure_release's, so the
+  # figures compare with those of build/'s programs.
+  [ -f "$top/build-e2e/build.ninja" ] || rm -rf "$top/build-e2e"
+  configure build-e2e --buildtype=release -Db_ndebug=false -Dwerror=true -Dtests=false -Dbench=true \
+    -Dbench_peers=enabled ||
+    { echo "$name: cannot configure build-e2e/ with libmosquitto and Paho C (see above)" >&2; return 1; }
+  ninja -C "$top/build-e2e" -j "$jobs" "$@" || { echo "$name: cannot build $* with the peers" >&2; return 1; }
+}

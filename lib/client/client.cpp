@@ -284,18 +284,22 @@ result<std::uint64_t> client::add_topic_handler(std::string filter, std::functio
   auto id = impl_->topic_handlers_.next_id.fetch_add(1);
   impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const message_received&)>>(
                                                    std::move(f))](impl& self) mutable {
-    self.topic_handlers_.trie.insert(filter, detail::topic_handlers::handler{id, std::move(fn)});
-    self.topic_handlers_.filters.emplace(id, std::move(filter));
+    auto& h = self.topic_handlers_.handlers;
+    if (!h) h = std::make_unique<detail::topic_handlers::table>();
+    h->trie.insert(filter, detail::topic_handlers::handler{id, std::move(fn)});
+    h->filters.emplace(id, std::move(filter));
   });
   return id;
 }
 
 void client::remove_topic_handler(std::uint64_t id) {
   impl_->post([id](impl& self) {
-    auto it = self.topic_handlers_.filters.find(id);
-    if (it == self.topic_handlers_.filters.end()) return;
-    self.topic_handlers_.trie.erase_if(it->second, [id](const detail::topic_handlers::handler& h) { return h.id == id; });
-    self.topic_handlers_.filters.erase(it);
+    auto* h = self.topic_handlers_.handlers.get();
+    if (!h) return;
+    auto it = h->filters.find(id);
+    if (it == h->filters.end()) return;
+    h->trie.erase_if(it->second, [id](const detail::topic_handlers::handler& x) { return x.id == id; });
+    h->filters.erase(it);
   });
 }
 

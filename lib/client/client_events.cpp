@@ -206,7 +206,9 @@ void client::impl::complete_publish(message_id mid, std::error_code ec) {
 }
 
 void client::impl::deliver(const message_received& m) {
-  std::size_t n = topic_handlers_.trie.for_each_match(m.topic, [&m](const detail::topic_handlers::handler& h) { (*h.fn)(m); });
+  std::size_t n = 0;
+  if (auto* h = topic_handlers_.handlers.get())
+    n = h->trie.for_each_match(m.topic, [&m](const detail::topic_handlers::handler& x) { (*x.fn)(m); });
   if (n == 0 && on_message_) on_message_(m);
 }
 

@@ -21,9 +21,14 @@ struct topic_handlers {
     std::shared_ptr<std::function<void(const message_received&)>> fn;
     bool operator==(const handler& o) const noexcept { return id == o.id; }
   };
-  topic_trie<handler> trie;                              // strand only
-  std::unordered_map<std::uint64_t, std::string> filters;  // strand only
-  std::atomic<std::uint64_t> next_id{1};                 // any thread
+  struct table {
+    topic_trie<handler> trie;
+    std::unordered_map<std::uint64_t, std::string> filters;
+  };
+  // Made at the first handler added: most clients of a many-connection
+  // process have none, and the empty trie and map cost 130 bytes each.
+  std::unique_ptr<table> handlers;        // strand only
+  std::atomic<std::uint64_t> next_id{1};  // any thread
 };
 
 }  // namespace tern::detail

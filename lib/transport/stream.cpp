@@ -24,7 +24,7 @@ void stream::async_open(const broker_uri& uri, const transport_options& options,
       detail_ = "the proxy URL cannot be parsed (use http://[user[:password]@]host[:port] or socks5h://...)";
       return fail_now(done, p.error());
     }
-    proxy_ = std::move(*p);
+    proxy_ = std::make_unique<proxy_uri>(std::move(*p));
   }
 #if !TERN_HAS_TLS
   if (uri.tls) return fail_now(done, make_error_code(transport_errc::tls_unavailable));

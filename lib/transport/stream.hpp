@@ -115,7 +115,7 @@ class stream {
   strand_type ex_;
   tcp_layer tcp_;
   std::string detail_;
-  std::optional<proxy_uri> proxy_;  // when options.proxy names one
+  std::unique_ptr<proxy_uri> proxy_;  // when options.proxy names one (rare: not held inline)
 #if TERN_HAS_TLS
   std::shared_ptr<asio::ssl::context> ctx_;
   // On the heap, made only for the URIs that use them: a plain TCP stream

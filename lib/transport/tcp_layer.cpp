@@ -19,22 +19,22 @@ void tcp_layer::async_open(const std::string& host, std::uint16_t port, bool nod
                           [this, nodelay, what = std::move(what), &detail, done = std::move(done)](
                               std::error_code ec, tcp_resolver::results_type rs) mutable {
                             resolving_ = false;
-                            resolve_tick_.cancel();
+                            if (resolve_tick_) resolve_tick_->cancel();
                             if (ec) {
                               detail = "cannot resolve " + what + ": " + ec.message();
                               return done(ec);
                             }
                             connect(rs, 0, {}, nodelay, std::move(what), detail, std::move(done));
                           });
-  if (polled_) tick_while_resolving();
+  if (resolve_tick_) tick_while_resolving();
 }
 
 // Asio's resolver thread queues its result without waking a loop that
 // polls the io_context (it wakes only a thread blocked in run()); a timer
 // expiring does wake it, through the reactor's timerfd.
 void tcp_layer::tick_while_resolving() {
-  resolve_tick_.expires_after(std::chrono::milliseconds(1));
-  resolve_tick_.async_wait([this](std::error_code ec) {
+  resolve_tick_->expires_after(std::chrono::milliseconds(1));
+  resolve_tick_->async_wait([this](std::error_code ec) {
     if (!ec && resolving_) tick_while_resolving();
   });
 }
@@ -76,7 +76,7 @@ void tcp_layer::connect(const tcp_resolver::results_type& rs, std::size_t index,
 void tcp_layer::close() noexcept {
   std::error_code ignored;
   resolver_.cancel();
-  resolve_tick_.cancel();
+  if (resolve_tick_) resolve_tick_->cancel();
   socket_.shutdown(tcp_socket::shutdown_both, ignored);
   socket_.close(ignored);
 }

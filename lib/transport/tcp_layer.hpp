@@ -7,6 +7,7 @@
 #include <asio/write.hpp>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -23,7 +24,7 @@ class tcp_layer {
   /// `polled`: the io_context is polled by another event loop, not run by
   /// a thread (see polled_context.hpp).
   explicit tcp_layer(const strand_type& ex, bool polled = false)
-      : resolver_(ex), socket_(ex), resolve_tick_(ex), polled_(polled) {}
+      : resolver_(ex), socket_(ex), resolve_tick_(polled ? std::make_unique<steady_timer>(ex) : nullptr) {}
 
   /// Resolves `host` and connects to `port`, with TCP_NODELAY when
   /// `nodelay`. On failure `detail` (which must outlive the operation) says
@@ -45,7 +46,7 @@ class tcp_layer {
   /// Stops the resolve under way, if any.
   void cancel_resolve() noexcept {
     resolver_.cancel();
-    resolve_tick_.cancel();
+    if (resolve_tick_) resolve_tick_->cancel();
   }
 
   tcp_socket& socket() noexcept { return socket_; }
@@ -60,8 +61,8 @@ class tcp_layer {
 
   tcp_resolver resolver_;
   tcp_socket socket_;
-  steady_timer resolve_tick_;
-  bool polled_;
+  // Polled only (the one thing `polled` changes): no timer per connection otherwise.
+  std::unique_ptr<steady_timer> resolve_tick_;
   bool resolving_ = false;
 };
 

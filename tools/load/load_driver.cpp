@@ -115,9 +115,9 @@ bool wait_for(double seconds, Pred done) {
 }  // namespace
 
 int run_load(const load_options& o, load_engine& e, load_stats& s) {
+  long rss0 = rss_kib();  // before the descriptors may run out
   std::string note = raise_fd_limit(o.clients + 64);
   if (!note.empty()) std::fprintf(stderr, "%s: %s\n", e.name(), note.c_str());
-  long rss0 = rss_kib();
   auto start = steady::now();
   std::string status = "ok";
   {

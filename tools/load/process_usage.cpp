@@ -1,27 +1,27 @@
 #include "process_usage.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <cstdlib>
 #include <string>
 
 namespace tern::load {
 namespace {
 
+// Opened once, at the first call: a run that exhausts the descriptors must
+// still be able to read its own figures.
 long status_field(const char* name) {
-  std::ifstream f("/proc/self/status");
-  std::string key;
-  while (f >> key) {
-    if (key == name) {
-      long v = 0;
-      f >> v;
-      return v;
-    }
-    f.ignore(1 << 12, '\n');
-  }
-  return -1;
+  static int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  char buf[4096];
+  auto n = fd < 0 ? -1 : ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  const char* at = std::strstr(buf, name);
+  return at ? std::strtol(at + std::strlen(name), nullptr, 10) : -1;
 }
 
 }  // namespace
