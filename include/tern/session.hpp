@@ -203,6 +203,10 @@ class session {
   /// `errc::invalid_qos_argument` (Will QoS 3); a topic error for the Will topic;
   /// `errc::password_without_user_name`; `errc::string_too_long`.
   std::error_code connect(const connect_options& options, clock::time_point now, std::vector<action>& out);
+  /// The options of the last `connect` that did not fail, kept by the
+  /// session (default ones before): a reconnect may pass them back, so that
+  /// the caller needs no copy of its own. Valid until the next `connect`.
+  const connect_options& last_connect_options() const noexcept;
 
   /// Feeds bytes received from the broker (copied into the receive buffer)
   /// and handles every whole packet in them.

@@ -46,6 +46,7 @@ struct tls_options {
   /// `transport_errc::alpn_refused`; each name is 1 to 255 bytes, or the
   /// connection fails with `transport_errc::tls_setup_failed`.
   std::vector<std::string> alpn;
+  bool operator==(const tls_options&) const = default;
 };
 
 /// WebSocket settings for ws:// and wss:// brokers.
@@ -54,6 +55,7 @@ struct websocket_options {
   std::string path = "/mqtt";
   /// Extra HTTP headers of the upgrade request (an Authorization or Origin header, say).
   std::vector<std::pair<std::string, std::string>> headers;
+  bool operator==(const websocket_options&) const = default;
 };
 
 /// A proxy between the client and every broker.
@@ -71,6 +73,7 @@ struct proxy_options {
   /// cannot be parsed fails every connection with
   /// `transport_errc::invalid_proxy_uri`.
   std::string url;
+  bool operator==(const proxy_options&) const = default;
 };
 
 /// The transport layers' settings; `client_options` derives from it.
@@ -80,6 +83,7 @@ struct transport_options {
   proxy_options proxy;          ///< an HTTP CONNECT or SOCKS5 proxy on the way, if any
   /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
   bool tcp_nodelay = true;
+  bool operator==(const transport_options&) const = default;
 };
 
 }  // namespace tern

@@ -10,25 +10,44 @@
 
 namespace tern {
 
+namespace {
+
+std::shared_ptr<const transport_options> share(const transport_options& t) {
+  static const auto plain = std::make_shared<const transport_options>();
+  static const auto plain_delayed = [] {
+    transport_options d;
+    d.tcp_nodelay = false;
+    return std::make_shared<const transport_options>(std::move(d));
+  }();
+  if (t == *plain) return plain;
+  if (t == *plain_delayed) return plain_delayed;
+  return std::make_shared<const transport_options>(t);
+}
+
+}  // namespace
+
 client::impl::impl(asio::io_context::executor_type ex, client_options options, asio::io_context* own)
     : own_ctx_(own),
       strand_(asio::make_strand(ex)),
-      options_(std::move(options)),
+      options_{options.session, options.transport_timeout, options.reconnect, options.read_pause, options.stop_linger,
+               std::move(options.executor_wakeup)},
+      transport_(share(options)),
+      first_connect_(std::make_unique<connect_options>(std::move(options.connect))),
       session_([&] {
-        auto s = options_.session;
-        s.report_store_updates = options_.store != nullptr;
+        auto s = options.session;
+        s.report_store_updates = options.store != nullptr;
         // A stored message was accepted by publish(): the session must not
         // refuse it later. The client applies the limit itself (client_store.cpp).
-        if (options_.store) s.max_queued = 0;
+        if (options.store) s.max_queued = 0;
         if (s.random_seed == 0) s.random_seed = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
         return s;
       }()),
       session_timer_(strand_),
       transport_timer_(strand_),
-      reconnect_timer_(strand_),
       backoff_(options_.reconnect.min_delay, options_.reconnect.max_delay, std::random_device{}()) {
-  for (const auto& b : options_.brokers) {
-    auto uri = transport::parse_broker_uri(b, options_.websocket.path);
+  if (own) io_thread_id_ = std::make_shared<std::atomic<std::thread::id>>();
+  for (const auto& b : options.brokers) {
+    auto uri = transport::parse_broker_uri(b, options.websocket.path);
     if (!uri) {
       config_error_ = uri.error();
       last_error_detail_ = "broker URI '" + b + "': " + uri.error().message();
@@ -37,7 +56,7 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
     brokers_.push_back(std::move(*uri));
   }
   if (brokers_.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
-  store_ = options_.store;
+  store_ = std::move(options.store);
   if (store_ && options_.session.max_queued != 0)
     store_limit_ = options_.session.max_queued + options_.session.max_inflight;
   if (store_ && !config_error_) restore_from_store();

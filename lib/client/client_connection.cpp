@@ -42,7 +42,7 @@ void client::impl::try_broker() {
   const char* scheme = uri.websocket ? (uri.tls ? "wss://" : "ws://") : (uri.tls ? "mqtts://" : "mqtt://");
   log(log_level::info, std::string("connecting to ") + scheme + uri.host + ":" + std::to_string(uri.port) +
                            (uri.websocket ? uri.path : ""));
-  if (uri.tls && options_.tls.insecure)
+  if (uri.tls && transport_->tls.insecure)
     log(log_level::warning, "TLS insecure mode: the broker's host name is not checked");
   transport_timer_.expires_after(options_.transport_timeout);
   transport_timer_.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
@@ -51,7 +51,7 @@ void client::impl::try_broker() {
     self->set_error(transport_errc::connect_timeout, "no connection to the broker within the transport timeout");
     self->stream_->close();  // the pending open completes with operation_aborted
   }));
-  stream_->async_open(uri, options_,
+  stream_->async_open(uri, *transport_,
                       guarded([self = shared_from_this(), s = stream_, attempt = attempt_](std::error_code ec) {
                         self->on_open(ec, attempt);
                       }));
@@ -84,7 +84,8 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
   }
   stream_open_ = true;
   read_ready_ = clock::now();
-  if (auto err = session_.connect(options_.connect, clock::now(), actions_)) {
+  const auto& settings = first_connect_ ? *first_connect_ : session_.last_connect_options();
+  if (auto err = session_.connect(settings, clock::now(), actions_)) {
     set_error(err, "cannot connect: " + err.message());
     log(log_level::err, last_error_detail_);
     permanent_failure_ = true;  // a configuration error: retrying will not help
@@ -92,6 +93,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     if (on_disconnect_) on_disconnect_(err);
     return;
   }
+  first_connect_.reset();  // the session has them now
   {
     std::lock_guard lock(error_mutex_);
     client_id_ = session_.client_id();
@@ -110,12 +112,16 @@ void client::impl::start_read() {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
         auto now = clock::now();
-        if (self->read_size_.on_read(n, capacity, now - self->read_ready_))
-          self->session_.shrink_receive_buffer(self->read_size_.size());
+        bool quiet = now - self->read_ready_ >= detail::read_sizer::quiet;
+        bool shrink = self->read_size_.on_read(n, capacity, now - self->read_ready_);
         auto packets_before = self->session_.packets_received();
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;
         self->run_actions();  // acknowledgements leave before any pause
+        // Only now: the bytes just read, and the messages handed to the
+        // callbacks, lived in the buffer until here.
+        if (shrink) self->session_.shrink_receive_buffer(self->read_size_.size());
+        if (quiet) self->trim_idle();
         auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
                          ? self->read_pacer_.pause_before_next(self->read_ready_, now, n, capacity, packets)
                          : clock::duration::zero();
@@ -123,6 +129,11 @@ void client::impl::start_read() {
         if (pause > clock::duration::zero()) std::this_thread::sleep_for(pause);
         self->start_read();
       }));
+}
+
+void client::impl::trim_idle() {
+  if (actions_.empty()) std::vector<action>().swap(actions_);
+  writes_.release_idle();
 }
 
 void client::impl::queue_write(const send_bytes& s) {
@@ -207,8 +218,8 @@ void client::impl::schedule_reconnect() {
   if (!want_connection_ || permanent_failure_ || !options_.reconnect.enabled) return;
   auto delay = backoff_.next();
   log(log_level::info, "reconnecting in " + std::to_string(delay.count()) + " ms");
-  reconnect_timer_.expires_after(delay);
-  reconnect_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
+  reconnect_timer_.get().expires_after(delay);
+  reconnect_timer_.get().async_wait(guarded([self = shared_from_this()](std::error_code ec) {
     if (ec || !self->want_connection_) return;
     // The closed connection's last write is still under way (a peer that
     // stopped reading): give up on it rather than on reconnecting.

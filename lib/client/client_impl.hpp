@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/lazy_timer.hpp"
 #include "client/outbox.hpp"
 #include "client/read_pacer.hpp"
 #include "client/read_sizer.hpp"
@@ -46,6 +47,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void try_broker();
   void on_open(std::error_code ec, std::uint64_t attempt);
   void start_read();
+  /// After a read that found the connection quiet: gives back the buffers
+  /// that only traffic needs (the actions' vector, the write queue's idle
+  /// side), so that a thousand idle connections do not each keep them.
+  void trim_idle();
   void queue_write(const send_bytes& s);
   void flush_writes();
   /// Writes `buffers` (the write queue's in-flight side) asynchronously.
@@ -72,7 +77,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void end_stop();
   /// stop() or ~client on a thread running the strand (a callback).
   void stop_from_callback(std::chrono::milliseconds linger);
-  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_id_->load(); }
+  bool on_io_thread() const noexcept { return io_thread_id_ && std::this_thread::get_id() == io_thread_id_->load(); }
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
@@ -121,7 +126,25 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // ---- fixed at construction ----
   asio::io_context* own_ctx_;  // owned by the client object, when it runs its own thread
   transport::strand_type strand_;
-  client_options options_;
+  /// What the client keeps of its options. The transport's settings are
+  /// shared (`transport_`), and the CONNECT's move into the session at the
+  /// first connect: a connection holds no copy of settings it does not use.
+  struct kept_options {
+    session_options session;
+    std::chrono::milliseconds transport_timeout;
+    reconnect_options reconnect;
+    std::chrono::microseconds read_pause;
+    std::chrono::milliseconds stop_linger;
+    std::function<void()> executor_wakeup;
+  };
+  kept_options options_;
+  /// A plain client's (no TLS, WebSocket or proxy settings) points at one of
+  /// two process-wide instances instead of holding 330 bytes of empty
+  /// strings.
+  std::shared_ptr<const transport_options> transport_;
+  /// The CONNECT settings until the session accepted them; then the
+  /// session's `last_connect_options()`.
+  std::unique_ptr<connect_options> first_connect_;
   std::vector<transport::broker_uri> brokers_;
   std::error_code config_error_;
   std::shared_ptr<message_store> store_;  // thread-safe itself
@@ -148,7 +171,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // with that thread, which may outlive the impl (a callback destroyed the
   // client) and clears it on the way out: a later thread with a reused id
   // must not pass for it.
-  std::shared_ptr<std::atomic<std::thread::id>> io_thread_id_ = std::make_shared<std::atomic<std::thread::id>>();
+  // Null for a client on your executor, which has no thread of its own.
+  std::shared_ptr<std::atomic<std::thread::id>> io_thread_id_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   // Counters for stats(): written on the strand, read from any thread.
   std::atomic<std::uint64_t> connects_{0};
@@ -182,14 +206,14 @@ struct client::impl : std::enable_shared_from_this<impl> {
     bool finishing = false;  // DISCONNECT sent (or the stream closed); waiting for the stream to go
   };
   std::optional<stop_state> stop_;
-  transport::steady_timer stop_timer_{strand_};
+  detail::lazy_timer stop_timer_{strand_};
   detail::read_pacer read_pacer_{options_.read_pause};
   detail::read_sizer read_size_;
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
   transport::steady_timer transport_timer_;
-  transport::steady_timer reconnect_timer_;
+  detail::lazy_timer reconnect_timer_{strand_};
   detail::backoff backoff_;
 
   detail::write_queue writes_;

@@ -22,8 +22,8 @@ void client::impl::begin_stop(std::chrono::milliseconds linger, std::function<vo
     if (done) stop_->done.push_back(std::move(done));
     if (deadline < stop_->deadline && !stop_->finishing) {
       stop_->deadline = deadline;
-      stop_timer_.expires_at(deadline);
-      stop_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
+      stop_timer_.get().expires_at(deadline);
+      stop_timer_.get().async_wait(guarded([self = shared_from_this()](std::error_code ec) {
         if (!ec) self->finish_stop();
       }));
     }
@@ -45,8 +45,8 @@ void client::impl::begin_stop(std::chrono::milliseconds linger, std::function<vo
     brokers_tried_ = 0;
     try_broker();
   }
-  stop_timer_.expires_at(deadline);
-  stop_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
+  stop_timer_.get().expires_at(deadline);
+  stop_timer_.get().async_wait(guarded([self = shared_from_this()](std::error_code ec) {
     if (!ec) self->finish_stop();
   }));
 }
@@ -74,8 +74,8 @@ void client::impl::finish_stop() {
   }
   // The DISCONNECT leaves behind what was queued before it; a broker that
   // stopped reading gets a second, then the stream is closed regardless.
-  stop_timer_.expires_after(std::chrono::seconds(1));
-  stop_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) {
+  stop_timer_.get().expires_after(std::chrono::seconds(1));
+  stop_timer_.get().async_wait(guarded([self = shared_from_this()](std::error_code ec) {
     if (ec) return;
     if (self->stream_) self->close_stream();
     self->end_stop();

@@ -54,6 +54,16 @@ class write_queue {
     writing_.clear();
     trim(buffers_);
   }
+  /// Gives back the memory of the side that is not being written, when it
+  /// holds nothing, and of the gather list between writes: for a quiet
+  /// connection.
+  void release_idle() noexcept {
+    if (pending_.segments.empty()) pending_ = side{};
+    if (!in_flight_) {
+      writing_ = side{};
+      buffers_ = {};
+    }
+  }
   /// Forgets everything (the connection is gone), calling `each(mid)` for
   /// every message id never written. Keeps the capacity.
   template <class F>

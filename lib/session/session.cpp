@@ -267,6 +267,8 @@ std::size_t session::queued() const noexcept { return impl_->store_.queued(); }
 std::uint64_t session::packets_received() const noexcept { return impl_->packets_received_; }
 std::string_view session::client_id() const noexcept { return impl_->client_id_; }
 
+const connect_options& session::last_connect_options() const noexcept { return impl_->conn_; }
+
 std::string_view to_string(log_level level) noexcept {
   switch (level) {
     case log_level::info: return "INFO";

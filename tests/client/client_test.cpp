@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -502,6 +503,53 @@ TEST(Client, ReconnectsEvenWhenTheClosedConnectionsLastWriteHangs) {
   server.join();
   for (int fd : fds) ::close(fd);
   ::close(listener);
+}
+
+TEST(Client, ReadsThatShrinkTheReceiveBufferLoseNothing) {
+  // 64 KiB of messages with the SUBACK grow the buffer; then each echo of a
+  // publish is a light read, and after a few of them the buffer shrinks.
+  constexpr int echoes = 40;
+  fake_broker broker([](const packet_view& p) -> bytes {
+    if (std::holds_alternative<connect_view>(p)) return connack();
+    if (auto* sub = std::get_if<subscribe_view>(&p)) {
+      static const std::uint8_t granted[] = {0};
+      auto out = fake_broker::wire(suback_view{sub->packet_id, std::span(granted, 1)});
+      std::string big(1000, 'b');
+      for (int i = 0; i < 64; ++i) {
+        auto m = fake_broker::wire(publish_view{"burst", as_bytes(big), qos::at_most_once, false, false, 0});
+        out.insert(out.end(), m.begin(), m.end());
+      }
+      return out;
+    }
+    if (auto* pub = std::get_if<publish_view>(&p))
+      return fake_broker::wire(publish_view{"echo", pub->payload, qos::at_most_once, false, false, 0});
+    return {};
+  });
+  client c(options_for(broker));
+  std::mutex m;
+  std::condition_variable cv;
+  int burst = 0;
+  std::vector<std::string> echoed;
+  c.on_message([&](const message_received& msg) {
+    std::lock_guard lock(m);
+    if (msg.topic == "burst") ++burst;
+    else echoed.emplace_back(reinterpret_cast<const char*>(msg.payload.data()), msg.payload.size());
+    cv.notify_all();
+  });
+  ASSERT_TRUE(start_connected(c));
+  ASSERT_TRUE(c.subscribe("burst"));
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return burst == 64; })) << burst << " of the burst's 64";
+  }
+  for (int i = 0; i < echoes; ++i) {  // one at a time: each echo is a read of its own
+    ASSERT_TRUE(c.publish("out", std::to_string(i)));
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return echoed.size() == static_cast<std::size_t>(i + 1); }))
+        << "echo " << i << " never arrived";
+    EXPECT_EQ(echoed.back(), std::to_string(i));
+  }
+  c.stop();
 }
 
 TEST(Client, TopicHandlersTakeMatchingMessagesBeforeOnMessage) {

@@ -123,6 +123,27 @@ TEST(WriteQueue, SteadyLargeWritesKeepTheirBuffers) {
   EXPECT_EQ(q.capacity(), warm);
 }
 
+TEST(WriteQueue, AQuietConnectionGivesBackWhatItHolds) {
+  detail::write_queue q;
+  q.add(as_bytes("CONNECT"), {}, false);
+  q.start();
+  q.done([](message_id) {});
+  q.add(as_bytes("PINGREQ"), {}, false);
+  q.start();
+  q.add(as_bytes("PUBACK"), {}, false);  // waits behind the write in flight
+  q.release_idle();
+  EXPECT_TRUE(q.has_pending());  // nothing queued or in flight is touched
+  EXPECT_TRUE(q.in_flight());
+  q.done([](message_id) {});
+  auto bufs = q.start();
+  ASSERT_EQ(bufs.size(), 1u);
+  EXPECT_EQ(joined(bufs), "PUBACK");
+  q.done([](message_id) {});
+  EXPECT_GT(q.capacity(), 0u);
+  q.release_idle();
+  EXPECT_EQ(q.capacity(), 0u);
+}
+
 TEST(WriteQueue, ClearReportsEveryMessageNeverWritten) {
   detail::write_queue q;
   q.add(as_bytes("A"), {}, false);
