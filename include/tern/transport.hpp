@@ -46,6 +46,7 @@ struct tls_options {
   /// `transport_errc::alpn_refused`; each name is 1 to 255 bytes, or the
   /// connection fails with `transport_errc::tls_setup_failed`.
   std::vector<std::string> alpn;
+  /// Field by field: a client shares the default settings instead of copying them.
   bool operator==(const tls_options&) const = default;
 };
 
@@ -55,6 +56,7 @@ struct websocket_options {
   std::string path = "/mqtt";
   /// Extra HTTP headers of the upgrade request (an Authorization or Origin header, say).
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Field by field: a client shares the default settings instead of copying them.
   bool operator==(const websocket_options&) const = default;
 };
 
@@ -73,6 +75,7 @@ struct proxy_options {
   /// cannot be parsed fails every connection with
   /// `transport_errc::invalid_proxy_uri`.
   std::string url;
+  /// Field by field: a client shares the default settings instead of copying them.
   bool operator==(const proxy_options&) const = default;
 };
 
@@ -83,6 +86,7 @@ struct transport_options {
   proxy_options proxy;          ///< an HTTP CONNECT or SOCKS5 proxy on the way, if any
   /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
   bool tcp_nodelay = true;
+  /// Field by field: a client shares the default settings instead of copying them.
   bool operator==(const transport_options&) const = default;
 };
 
