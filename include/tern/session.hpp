@@ -241,6 +241,10 @@ class session {
   /// of a packet it holds, when that is more): for a connection whose
   /// traffic has calmed down after a burst.
   void shrink_receive_buffer(std::size_t n);
+  /// Gives back the memory of the buffers the session reuses from call to
+  /// call for packet heads and log text: for a connection gone quiet. The
+  /// views in the last call's actions end.
+  void release_buffers() noexcept;
 
   /// Call at (or after) the last `arm_timer` deadline. Early calls do nothing.
   ///

@@ -45,7 +45,7 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
       session_timer_(strand_),
       transport_timer_(strand_),
       backoff_(options_.reconnect.min_delay, options_.reconnect.max_delay, std::random_device{}()) {
-  if (own) io_thread_id_ = std::make_shared<std::atomic<std::thread::id>>();
+  if (own) own_ = std::make_unique<own_thread>(options_.read_pause);
   for (const auto& b : options.brokers) {
     auto uri = transport::parse_broker_uri(b, options.websocket.path);
     if (!uri) {
@@ -83,9 +83,9 @@ client::~client() {
 void client::start() {
   auto& i = *impl_;
   if (!own_ctx_) return;
-  std::lock_guard lock(i.lifecycle_m_);
-  if (i.thread_.joinable()) return;
-  if (i.thread_exited_.valid() && i.thread_exited_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+  std::lock_guard lock(i.own_->lifecycle_m);
+  if (i.own_->thread.joinable()) return;
+  if (i.own_->exited.valid() && i.own_->exited.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     // A stop asked for from a callback is still under way on the old thread.
     if (i.on_io_thread()) {
       i.post([](impl& self) {
@@ -93,13 +93,13 @@ void client::start() {
       });
       return;
     }
-    i.thread_exited_.wait();
+    i.own_->exited.wait();
   }
   if (own_ctx_->stopped()) own_ctx_->restart();
-  i.work_.emplace(own_ctx_->get_executor());
+  i.own_->work.emplace(own_ctx_->get_executor());
   auto exited = std::make_shared<std::promise<void>>();
-  i.thread_exited_ = exited->get_future().share();
-  i.thread_ = std::thread([ctx = own_ctx_, exited, id = i.io_thread_id_] {
+  i.own_->exited = exited->get_future().share();
+  i.own_->thread = std::thread([ctx = own_ctx_, exited, id = i.own_->id] {
 #ifdef __linux__
     // The default slack of 50 µs would nearly double a read pause.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
@@ -134,8 +134,8 @@ void client::stop(std::chrono::milliseconds linger) {
   if (i.on_io_thread()) return i.stop_from_callback(linger);
   std::thread t;
   {
-    std::lock_guard lock(i.lifecycle_m_);
-    t = std::move(i.thread_);
+    std::lock_guard lock(i.own_->lifecycle_m);
+    t = std::move(i.own_->thread);
   }
   auto over = std::make_shared<std::promise<void>>();
   auto stopped = over->get_future();
@@ -147,17 +147,17 @@ void client::stop(std::chrono::milliseconds linger) {
     stopped.wait_for(bound);
     {
       // A linger lasts a second at most (linger_close).
-      std::unique_lock lock(i.linger_m_);
-      i.linger_cv_.wait_for(lock, std::chrono::milliseconds(1200), [&i] { return i.lingering_ == 0; });
+      std::unique_lock lock(i.own_->linger_m);
+      i.own_->linger_cv.wait_for(lock, std::chrono::milliseconds(1200), [&i] { return i.lingering_ == 0; });
     }
-    i.work_.reset();
+    i.own_->work.reset();
     own_ctx_->stop();
     t.join();
     return;
   }
   // No thread runs the strand (never started, or stopped before): this one
   // does, until the stop is over, so that what was published is reported.
-  if (i.thread_exited_.valid()) i.thread_exited_.wait_for(bound);  // a callback's stop, still under way
+  if (i.own_->exited.valid()) i.own_->exited.wait_for(bound);  // a callback's stop, still under way
   if (own_ctx_->stopped()) own_ctx_->restart();
   auto until = std::chrono::steady_clock::now() + bound;
   while (stopped.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
@@ -221,13 +221,13 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
   }
   message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
-    if (done) self.requests_.subscribe_done.emplace(mid, std::move(done));
-    for (const auto& [f, q] : filters) self.requests_.subscriptions[f] = q;
+    if (done) self.requests().subscribe_done.emplace(mid, std::move(done));
+    for (const auto& [f, q] : filters) self.requests().subscriptions[f] = q;
     if (self.session_.is_connected()) {
       self.send_subscribe(mid, filters);
       self.run_actions();
     } else {
-      self.requests_.offline.push_back({mid, true, filters});
+      self.requests().offline.push_back({mid, true, filters});
     }
   });
   return mid;
@@ -249,15 +249,15 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
     if (auto ec = validate_topic_filter(f)) return ec;
   message_id mid = impl_->session_.next_message_id();
   impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
-    if (done) self.requests_.unsubscribe_done.emplace(mid, std::move(done));
-    for (const auto& f : filters) self.requests_.subscriptions.erase(f);
+    if (done) self.requests().unsubscribe_done.emplace(mid, std::move(done));
+    for (const auto& f : filters) self.requests().subscriptions.erase(f);
     if (self.session_.is_connected()) {
       self.send_unsubscribe(mid, filters);
       self.run_actions();
     } else {
       detail::request_book::offline_request r{mid, false, {}};
       for (const auto& f : filters) r.filters.emplace_back(f, qos::at_most_once);
-      self.requests_.offline.push_back(std::move(r));
+      self.requests().offline.push_back(std::move(r));
     }
   });
   return mid;

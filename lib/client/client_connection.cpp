@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "client/client_impl.hpp"
 
@@ -121,9 +122,9 @@ void client::impl::start_read() {
         // Only now: the bytes just read, and the messages handed to the
         // callbacks, lived in the buffer until here.
         if (shrink) self->session_.shrink_receive_buffer(self->read_size_.size());
-        if (quiet) self->trim_idle();
+        if (quiet || std::exchange(self->trim_after_read_, false)) self->trim_idle();
         auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
-                         ? self->read_pacer_.pause_before_next(self->read_ready_, now, n, capacity, packets)
+                         ? self->own_->read_pacer.pause_before_next(self->read_ready_, now, n, capacity, packets)
                          : clock::duration::zero();
         self->read_ready_ = clock::now();
         if (pause > clock::duration::zero()) std::this_thread::sleep_for(pause);
@@ -132,7 +133,10 @@ void client::impl::start_read() {
 }
 
 void client::impl::trim_idle() {
-  if (actions_.empty()) std::vector<action>().swap(actions_);
+  if (actions_.empty()) {  // handled: no view into the session's buffers is left
+    std::vector<action>().swap(actions_);
+    session_.release_buffers();
+  }
   writes_.release_idle();
 }
 

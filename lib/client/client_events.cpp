@@ -52,10 +52,10 @@ void client::impl::handle_batch() {
             else complete_publish(a.mid, {});
           } else if constexpr (std::is_same_v<A, subscribed>) {
             if (!a.ec && on_subscribe_) on_subscribe_(a.mid, a.granted);
-            if (auto done = detail::request_book::take(requests_.subscribe_done, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
+            if (auto done = detail::request_book::take(requests().subscribe_done, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
           } else if constexpr (std::is_same_v<A, unsubscribed>) {
             if (!a.ec && on_unsubscribe_) on_unsubscribe_(a.mid);
-            if (auto done = detail::request_book::take(requests_.unsubscribe_done, a.mid)) done(a.ec);
+            if (auto done = detail::request_book::take(requests().unsubscribe_done, a.mid)) done(a.ec);
           } else if constexpr (std::is_same_v<A, connection_closed>) {
             on_closed(a);
           } else if constexpr (std::is_same_v<A, log_line>) {
@@ -111,7 +111,7 @@ void client::impl::drain_outbox() {
 
 std::error_code client::impl::publish_item(detail::outbox_item& item) {
   auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
-  if (r && item.done) requests_.publish_done.emplace(item.mid, std::move(item.done));
+  if (r && item.done) requests().publish_done.emplace(item.mid, std::move(item.done));
   handle_all();  // the views of this call's actions end with the next session call
   return r ? std::error_code{} : r.error();
 }
@@ -134,16 +134,18 @@ void client::impl::on_connected(const connected& c) {
   }
   renew_subscriptions_ = true;
   renew_session_present_ = c.session_present;
+  trim_after_read_ = true;  // the connection's start-up is over: most connections now sit idle
   if (on_connect_) on_connect_(c.session_present, c.return_code);
 }
 
 void client::impl::resubscribe(bool session_present) {
   // Without a resumed session the broker has forgotten our subscriptions.
-  if (!session_present && !requests_.subscriptions.empty()) {
+  auto* book = requests_.find();
+  if (!session_present && book && !book->subscriptions.empty()) {
     std::vector<std::pair<std::string, qos>> all;
-    for (const auto& [f, q] : requests_.subscriptions) {
+    for (const auto& [f, q] : book->subscriptions) {
       bool requested = false;  // sent below anyway, under the user's id
-      for (const auto& r : requests_.offline)
+      for (const auto& r : book->offline)
         for (const auto& rf : r.filters) requested |= r.subscribe && rf.first == f;
       if (!requested) all.emplace_back(f, q);
     }
@@ -153,9 +155,11 @@ void client::impl::resubscribe(bool session_present) {
 }
 
 void client::impl::flush_offline_requests() {
-  auto requests = std::move(requests_.offline);
-  requests_.offline.clear();
-  for (const auto& r : requests) {
+  auto* book = requests_.find();
+  if (!book) return;
+  auto waiting = std::move(book->offline);
+  book->offline.clear();
+  for (const auto& r : waiting) {
     if (r.subscribe) {
       send_subscribe(r.mid, r.filters);
     } else {
@@ -172,7 +176,7 @@ void client::impl::send_subscribe(message_id mid, const std::vector<std::pair<st
   auto r = session_.subscribe(entries, clock::now(), actions_, mid);
   if (!r) {
     log(log_level::err, "subscribe failed: " + r.error().message());
-    if (auto done = detail::request_book::take(requests_.subscribe_done, mid)) done(r.error(), {});
+    if (auto done = detail::request_book::take(requests().subscribe_done, mid)) done(r.error(), {});
   }
 }
 
@@ -181,7 +185,7 @@ void client::impl::send_unsubscribe(message_id mid, const std::vector<std::strin
   auto r = session_.unsubscribe(views, clock::now(), actions_, mid);
   if (!r) {
     log(log_level::err, "unsubscribe failed: " + r.error().message());
-    if (auto done = detail::request_book::take(requests_.unsubscribe_done, mid)) done(r.error());
+    if (auto done = detail::request_book::take(requests().unsubscribe_done, mid)) done(r.error());
   }
 }
 
@@ -202,7 +206,8 @@ void client::impl::complete_publish(message_id mid, std::error_code ec) {
     ++messages_out_;
     if (on_publish_) on_publish_(mid);
   }
-  if (auto done = detail::request_book::take(requests_.publish_done, mid)) done(ec, mid);
+  if (auto* book = requests_.find())
+    if (auto done = detail::request_book::take(book->publish_done, mid)) done(ec, mid);
 }
 
 void client::impl::deliver(const message_received& m) {

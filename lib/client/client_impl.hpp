@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/lazy.hpp"
 #include "client/lazy_timer.hpp"
 #include "client/outbox.hpp"
 #include "client/read_pacer.hpp"
@@ -77,7 +78,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void end_stop();
   /// stop() or ~client on a thread running the strand (a callback).
   void stop_from_callback(std::chrono::milliseconds linger);
-  bool on_io_thread() const noexcept { return io_thread_id_ && std::this_thread::get_id() == io_thread_id_->load(); }
+  bool on_io_thread() const noexcept { return own_ && std::this_thread::get_id() == own_->id->load(); }
 
   // ---- session actions -> callbacks (client_events.cpp) ----
   void run_actions();
@@ -162,18 +163,28 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::error_code last_error_;
   std::string last_error_detail_;
   std::string client_id_;  // under error_mutex_: read by any thread
-  // start() and stop() of a client that owns its thread. Never held while
-  // waiting for the strand: a callback's stop() takes it too.
-  std::mutex lifecycle_m_;
-  std::thread thread_;
-  std::shared_future<void> thread_exited_;  // of the last thread started (valid once one was)
-  // The thread running the client's own io_context, while it runs. Shared
-  // with that thread, which may outlive the impl (a callback destroyed the
-  // client) and clears it on the way out: a later thread with a reused id
-  // must not pass for it.
-  // Null for a client on your executor, which has no thread of its own.
-  std::shared_ptr<std::atomic<std::thread::id>> io_thread_id_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  /// What only a client with its own I/O thread needs: made by the
+  /// constructor for such a client, absent (no bytes spent) for one on your
+  /// executor, the way thousands of connections in one process run.
+  struct own_thread {
+    explicit own_thread(clock::duration read_pause) : read_pacer(read_pause) {}
+    // start() and stop(). Never held while waiting for the strand: a
+    // callback's stop() takes it too.
+    std::mutex lifecycle_m;
+    std::thread thread;
+    std::shared_future<void> exited;  // of the last thread started (valid once one was)
+    // The thread running the io_context, while it runs. Shared with that
+    // thread, which may outlive the impl (a callback destroyed the client)
+    // and clears it on the way out: a later thread with a reused id must
+    // not pass for it.
+    std::shared_ptr<std::atomic<std::thread::id>> id = std::make_shared<std::atomic<std::thread::id>>();
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    detail::read_pacer read_pacer;  // on the strand
+    // stop() waits on `linger_cv` for no stream left lingering.
+    std::mutex linger_m;
+    std::condition_variable linger_cv;
+  };
+  std::unique_ptr<own_thread> own_;
   // Counters for stats(): written on the strand, read from any thread.
   std::atomic<std::uint64_t> connects_{0};
   std::atomic<int> last_connack_code_{-1};
@@ -196,6 +207,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool timed_out_ = false;
   bool renew_subscriptions_ = false;  // CONNACK seen: renew subscriptions after the batch
   bool renew_session_present_ = false;
+  bool trim_after_read_ = false;  // the read being handled brought the CONNACK
   bool permanent_failure_ = false;
   // The levels the session and the client emit; read by try_publish_inline
   // under io_mutex_ (see set_log_mask).
@@ -205,9 +217,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::vector<std::function<void()>> done;
     bool finishing = false;  // DISCONNECT sent (or the stream closed); waiting for the stream to go
   };
-  std::optional<stop_state> stop_;
+  std::unique_ptr<stop_state> stop_;  // while a stop is under way
   detail::lazy_timer stop_timer_{strand_};
-  detail::read_pacer read_pacer_{options_.read_pause};
   detail::read_sizer read_size_;
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
@@ -224,19 +235,22 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool close_gracefully_ = false;  // the close after the last write follows a DISCONNECT
   // Closed streams still waiting for the broker to close. Counted down by
   // the linger's own handler, which is not guarded (linger_close may call it
-  // at once, from a guarded handler); stop() waits on linger_cv_ for zero.
+  // at once, from a guarded handler); the stop() of a client with its own
+  // thread waits for zero.
   std::atomic<int> lingering_{0};
-  std::mutex linger_m_;
-  std::condition_variable linger_cv_;
   void linger_over() {
+    if (!own_) return void(--lingering_);
     {
-      std::lock_guard lock(linger_m_);
+      std::lock_guard lock(own_->linger_m);
       --lingering_;
     }
-    linger_cv_.notify_all();
+    own_->linger_cv.notify_all();
   }
 
-  detail::request_book requests_;
+  // Made at the first request that needs it (a subscription, a completion
+  // to keep): an idle connection has none.
+  detail::lazy<detail::request_book> requests_;
+  detail::request_book& requests() { return requests_.get(); }
 
   // Callbacks.
   std::function<void(bool, int)> on_connect_;

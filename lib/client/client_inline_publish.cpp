@@ -60,7 +60,7 @@ void client::impl::write_inline() {
   // All written: the I/O thread need not be woken, unless a QoS 0 message
   // has a callback to run (on the I/O thread, like every callback).
   writes_.done([this](message_id mid) {
-    if (on_publish_ || requests_.publish_done.contains(mid))
+    if (auto* book = requests_.find(); on_publish_ || (book && book->publish_done.contains(mid)))
       post([mid](impl& self) {
         self.complete_publish(mid, {});
         if (self.on_batch_end_) self.on_batch_end_();  // a batch of its own

@@ -29,7 +29,7 @@ void client::impl::begin_stop(std::chrono::milliseconds linger, std::function<vo
     }
     return;
   }
-  stop_.emplace();
+  stop_ = std::make_unique<stop_state>();
   stop_->deadline = deadline;
   if (done) stop_->done.push_back(std::move(done));
   drain_outbox();  // what was published before stop() counts; this may also end the wait
@@ -100,19 +100,14 @@ void client::impl::end_stop() {
     log(log_level::err, "stopped with " + std::to_string(lost.size()) + " message(s) not delivered (mid " + ids + ")");
   }
   for (auto mid : lost) complete_publish(mid, errc::stopped);
-  auto requests = std::move(requests_.offline);
-  requests_.offline.clear();
-  for (const auto& r : requests) {
+  std::vector<detail::request_book::offline_request> waiting;
+  if (auto* book = requests_.find()) waiting = std::move(book->offline);
+  for (const auto& r : waiting) {
+    auto& book = requests();
     if (r.subscribe) {
-      if (auto it = requests_.subscribe_done.find(r.mid); it != requests_.subscribe_done.end()) {
-        auto f = std::move(it->second);
-        requests_.subscribe_done.erase(it);
-        f(errc::stopped, {});
-      }
-    } else if (auto it = requests_.unsubscribe_done.find(r.mid); it != requests_.unsubscribe_done.end()) {
-      auto f = std::move(it->second);
-      requests_.unsubscribe_done.erase(it);
-      f(errc::stopped);
+      if (auto done = detail::request_book::take(book.subscribe_done, r.mid)) done(errc::stopped, {});
+    } else if (auto done = detail::request_book::take(book.unsubscribe_done, r.mid)) {
+      done(errc::stopped);
     }
   }
   auto done = std::move(stop_->done);
@@ -126,14 +121,14 @@ void client::impl::stop_from_callback(std::chrono::milliseconds linger) {
   // stop is over and no work is left; it keeps the io_context alive until then.
   std::thread t;
   {
-    std::lock_guard lock(lifecycle_m_);
-    t = std::move(thread_);
+    std::lock_guard lock(own_->lifecycle_m);
+    t = std::move(own_->thread);
   }
   // Posted: a callback may run inside a batch of the session's actions,
   // whose views the stop's own session calls would end.
   if (!t.joinable()) return post([linger](impl& self) { self.begin_stop(linger, {}); });
   t.detach();
-  post([linger](impl& self) { self.begin_stop(linger, [&self] { self.work_.reset(); }); });
+  post([linger](impl& self) { self.begin_stop(linger, [&self] { self.own_->work.reset(); }); });
 }
 
 }  // namespace tern

@@ -3,8 +3,7 @@
 // runs or not; a connection that never reconnects or stops (most of the
 // thousands in a gateway) then holds none for those.
 
-#include <memory>
-
+#include "client/lazy.hpp"
 #include "transport/executor.hpp"
 
 namespace tern::detail {
@@ -14,18 +13,15 @@ class lazy_timer {
   /// `ex` must outlive the timer (the client's strand, a sibling member).
   explicit lazy_timer(const transport::strand_type& ex) noexcept : ex_(&ex) {}
 
-  transport::steady_timer& get() {
-    if (!timer_) timer_ = std::make_unique<transport::steady_timer>(*ex_);
-    return *timer_;
-  }
+  transport::steady_timer& get() { return timer_.get(*ex_); }
   /// Cancels a wait, if the timer exists; never makes it.
   void cancel() noexcept {
-    if (timer_) timer_->cancel();
+    if (auto* t = timer_.find()) t->cancel();
   }
 
  private:
   const transport::strand_type* ex_;
-  std::unique_ptr<transport::steady_timer> timer_;
+  lazy<transport::steady_timer> timer_;
 };
 
 }  // namespace tern::detail

@@ -18,6 +18,12 @@ class output {
   void begin(std::vector<action>& out) noexcept;
   /// Points the views of this call's actions at the buffers.
   void finish() noexcept;
+  /// Gives the buffers' memory back (between calls, for a quiet connection).
+  void release() noexcept {
+    bytes_ = {};
+    text_ = {};
+    fixups_ = {};
+  }
 
   /// Encodes `p` (which must be encodable) and emits `send_bytes`.
   void send(const packet_view& p);

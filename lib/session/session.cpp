@@ -167,6 +167,8 @@ std::span<std::byte> session::receive_buffer(std::size_t n) { return impl_->deco
 
 void session::shrink_receive_buffer(std::size_t n) { impl_->decoder_.shrink(n); }
 
+void session::release_buffers() noexcept { impl_->out_.release(); }
+
 void session::on_received(std::size_t n, clock::time_point now, std::vector<action>& out) {
   impl_->begin(out);
   impl_->decoder_.commit(n);

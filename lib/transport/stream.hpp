@@ -32,7 +32,7 @@ class stream {
   using open_handler = std::function<void(std::error_code)>;
 
   /// `polled`: see tcp_layer.
-  explicit stream(const strand_type& ex, bool polled = false) : ex_(ex), tcp_(ex, polled) {}
+  explicit stream(const strand_type& ex, bool polled = false) : ex_(ex), tcp_(ex_, polled) {}
 
   /// Opens the layers in turn. TCP: resolves the broker's host, or the
   /// proxy's when `options.proxy` names one (IPv4 and IPv6), connects to

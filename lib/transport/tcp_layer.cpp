@@ -15,7 +15,8 @@ void tcp_layer::async_open(const std::string& host, std::uint16_t port, bool nod
     return connect(tcp_resolver::results_type::create(asio::ip::tcp::endpoint(address, port), host, std::to_string(port)),
                    0, {}, nodelay, std::move(what), detail, std::move(done));
   resolving_ = true;
-  resolver_.async_resolve(host, std::to_string(port),
+  if (!resolver_) resolver_ = std::make_unique<tcp_resolver>(ex_);
+  resolver_->async_resolve(host, std::to_string(port),
                           [this, nodelay, what = std::move(what), &detail, done = std::move(done)](
                               std::error_code ec, tcp_resolver::results_type rs) mutable {
                             resolving_ = false;
@@ -75,7 +76,7 @@ void tcp_layer::connect(const tcp_resolver::results_type& rs, std::size_t index,
 
 void tcp_layer::close() noexcept {
   std::error_code ignored;
-  resolver_.cancel();
+  if (resolver_) resolver_->cancel();
   if (resolve_tick_) resolve_tick_->cancel();
   socket_.shutdown(tcp_socket::shutdown_both, ignored);
   socket_.close(ignored);

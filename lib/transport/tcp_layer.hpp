@@ -24,7 +24,7 @@ class tcp_layer {
   /// `polled`: the io_context is polled by another event loop, not run by
   /// a thread (see polled_context.hpp).
   explicit tcp_layer(const strand_type& ex, bool polled = false)
-      : resolver_(ex), socket_(ex), resolve_tick_(polled ? std::make_unique<steady_timer>(ex) : nullptr) {}
+      : ex_(ex), socket_(ex), resolve_tick_(polled ? std::make_unique<steady_timer>(ex) : nullptr) {}
 
   /// Resolves `host` and connects to `port`, with TCP_NODELAY when
   /// `nodelay`. On failure `detail` (which must outlive the operation) says
@@ -45,7 +45,7 @@ class tcp_layer {
   void close() noexcept;
   /// Stops the resolve under way, if any.
   void cancel_resolve() noexcept {
-    resolver_.cancel();
+    if (resolver_) resolver_->cancel();
     if (resolve_tick_) resolve_tick_->cancel();
   }
 
@@ -59,7 +59,9 @@ class tcp_layer {
   /// Polled only: makes the loop poll every millisecond while a name resolves.
   void tick_while_resolving();
 
-  tcp_resolver resolver_;
+  const strand_type& ex_;  // the stream's, which outlives this layer
+  // Made for a host name only: a broker given by address needs none.
+  std::unique_ptr<tcp_resolver> resolver_;
   tcp_socket socket_;
   // Polled only (the one thing `polled` changes): no timer per connection otherwise.
   std::unique_ptr<steady_timer> resolve_tick_;
