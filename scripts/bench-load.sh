@@ -108,7 +108,7 @@ def traffic_row(e):
             med(float(s["p50_us"]) / 1000 for p, s in runs), med(float(s["p99_us"]) / 1000 for p, s in runs),
             med((float(p["cpu_s"]) + float(s["cpu_s"])) * 1e6 / float(s["received"]) for p, s in runs),
             sum(int(p["sent"]) - int(s["received"]) for p, s in runs))
-print(f"{'engine':20} {'RSS/conn KiB':>12} {'connect s':>9} {'failed':>6} | {'msgs/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/msg':>10} {'lost':>5} | vs tern: RSS, CPU")
+print(f"{'engine':20} {'RSS/conn KiB':>12} {'connect s':>9} {'failed':>6} | {'msgs/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/msg':>10} {'lost':>5} | tern/engine: RSS, CPU")
 base_i, base_t = idle_row("tern"), traffic_row("tern")
 for e in engines:
     i, t = idle_row(e), traffic_row(e)

@@ -89,12 +89,12 @@ class app {
   void login(const httplib::Request& req, httplib::Response& res) {
     auto user = req.get_param_value("user");
     auto password = req.get_param_value("password");
+    // Kept only once the broker accepted the user: a refused login leaves nothing behind.
     std::shared_ptr<user_state> state;
     {
       std::lock_guard lock(m_);
-      auto& s = states_[user];
-      if (!s) s = std::make_shared<user_state>();
-      state = s;
+      auto it = states_.find(user);
+      state = it != states_.end() ? it->second : std::make_shared<user_state>();
     }
     auto answered = std::make_shared<std::promise<int>>();
     auto c = users_.open(user, {reinterpret_cast<const std::byte*>(password.data()),
@@ -122,6 +122,7 @@ class app {
     {
       std::lock_guard lock(m_);
       sessions_[token] = user;
+      states_[user] = state;
     }
     res.set_header("Set-Cookie", "session=" + token + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_content("welcome " + user + "\n", "text/plain");
@@ -159,18 +160,18 @@ class app {
     auto box = std::make_shared<inbox>();
     {
       std::lock_guard lock(m_);
-      auto& s = states_[user];
-      std::lock_guard l(s->m);
-      s->streams.push_back(box);
+      auto it = states_.find(user);
+      if (it == states_.end()) return fail(res, 401, "log in first\n");
+      std::lock_guard l(it->second->m);
+      it->second->streams.push_back(box);
     }
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [this, box, user](std::size_t, httplib::DataSink& sink) {
+      // An open stream is a use of the connection; a logout ends the stream.
+      if (!users_.find(user)) return sink.done(), true;
       std::unique_lock lock(box->m);
       if (!box->cv.wait_for(lock, 1s, [&] { return !box->events.empty(); })) {
         lock.unlock();
-        // An open stream is a use of the connection; a logout or the idle
-        // timeout (nobody reading) ends the stream.
-        if (!users_.find(user)) return sink.done(), true;
         return sink.write(": keep-alive\n\n", 14);
       }
       auto event = std::move(box->events.front());
@@ -193,6 +194,7 @@ class app {
     auto user = user_of(req);
     std::lock_guard lock(m_);
     std::erase_if(sessions_, [&](auto& kv) { return kv.second == user; });
+    states_.erase(user);
   }
   static std::string new_token() {
     std::random_device rd;

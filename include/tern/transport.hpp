@@ -86,8 +86,6 @@ struct transport_options {
   proxy_options proxy;          ///< an HTTP CONNECT or SOCKS5 proxy on the way, if any
   /// TCP_NODELAY: on by default, since MQTT packets are small and latency matters.
   bool tcp_nodelay = true;
-  /// Field by field: a client shares the default settings instead of copying them.
-  bool operator==(const transport_options&) const = default;
 };
 
 }  // namespace tern

@@ -21,7 +21,8 @@ namespace tern {
 struct user_connections_options {
   /// What every user's client starts from: brokers, TLS, keep-alive,
   /// reconnect, ... Its client id, user name and password are replaced by
-  /// the user's.
+  /// the user's. `store` must stay null: one message store cannot hold
+  /// several clients' state (`open` refuses).
   client_options base;
   /// Each user's client id; `{user}` stands for the user name. Default
   /// "web-{user}": one connection per user at a time (the broker closes an
@@ -59,7 +60,8 @@ class user_connections {
   /// the client is stopped either way. Errors (nothing made):
   /// `errc::invalid_argument` for an empty user name, or one holding
   /// `/`, `+`, `#` or a control character (it would widen a topic rule
-  /// of the broker that uses it, like mosquitto's `%u`).
+  /// of the broker that uses it, like mosquitto's `%u`), and for options
+  /// whose `base.store` is set.
   result<std::shared_ptr<client>> open(const std::string& user, std::vector<std::byte> password,
                                        const std::function<void(client&)>& setup = {});
   /// The user's client, or null when none is open; counts as a use for the

@@ -12,6 +12,15 @@ namespace tern {
 
 namespace {
 
+// Not an operator== of transport_options: client_options derives from it,
+// and would compare by its transport part alone.
+bool same_transport(const transport_options& a, const transport_options& b) {
+  static_assert(sizeof(transport_options) ==
+                    sizeof(tls_options) + sizeof(websocket_options) + sizeof(proxy_options) + alignof(transport_options),
+                "a field was added to transport_options: compare it here too");
+  return a.tls == b.tls && a.websocket == b.websocket && a.proxy == b.proxy && a.tcp_nodelay == b.tcp_nodelay;
+}
+
 std::shared_ptr<const transport_options> share(const transport_options& t) {
   static const auto plain = std::make_shared<const transport_options>();
   static const auto plain_delayed = [] {
@@ -19,8 +28,8 @@ std::shared_ptr<const transport_options> share(const transport_options& t) {
     d.tcp_nodelay = false;
     return std::make_shared<const transport_options>(std::move(d));
   }();
-  if (t == *plain) return plain;
-  if (t == *plain_delayed) return plain_delayed;
+  if (same_transport(t, *plain)) return plain;
+  if (same_transport(t, *plain_delayed)) return plain_delayed;
   return std::make_shared<const transport_options>(t);
 }
 

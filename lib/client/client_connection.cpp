@@ -121,7 +121,9 @@ void client::impl::start_read() {
         self->run_actions();  // acknowledgements leave before any pause
         // Only now: the bytes just read, and the messages handed to the
         // callbacks, lived in the buffer until here.
-        if (shrink) self->session_.shrink_receive_buffer(self->read_size_.size());
+        // A quiet read also gives back a buffer that grew for one large
+        // packet while the reads asked for little.
+        if (shrink || quiet) self->session_.shrink_receive_buffer(self->read_size_.size());
         if (quiet || std::exchange(self->trim_after_read_, false)) self->trim_idle();
         auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
                          ? self->own_->read_pacer.pause_before_next(self->read_ready_, now, n, capacity, packets)

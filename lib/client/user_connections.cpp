@@ -103,6 +103,8 @@ user_connections::~user_connections() {
 result<std::shared_ptr<client>> user_connections::open(const std::string& user, std::vector<std::byte> password,
                                                        const std::function<void(client&)>& setup) {
   if (!acceptable_user(user)) return make_error_code(errc::invalid_argument);
+  // One store would mix every user's QoS 1/2 state.
+  if (impl_->options.base.store) return make_error_code(errc::invalid_argument);
   auto o = impl_->options.base;
   o.connect.client_id = client_id_for(impl_->options.client_id, user);
   o.connect.user_name = user;

@@ -60,7 +60,10 @@ void tcp_layer::connect(const tcp_resolver::results_type& rs, std::size_t index,
         if (nodelay) socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
         return done({});
       }
-      if (ec == asio::error::operation_aborted) {  // close(): no other address is tried
+      // close() ends the attempt: also when this completion (a refusal, say)
+      // was already queued when it ran, and so does not say aborted.
+      if (!socket_.is_open()) ec = asio::error::operation_aborted;
+      if (ec == asio::error::operation_aborted) {  // no other address is tried
         detail = "cannot connect to " + what + ": " + ec.message();
         return done(ec);
       }

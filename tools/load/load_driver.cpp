@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -102,6 +103,34 @@ void publish_all(const load_options& o, load_engine& e, load_stats& s, steady::t
   }
 }
 
+// Samples the messages received and the CPU time every 100 ms for
+// `seconds`; returns the span from the last sample before the first message
+// to the first sample after the last one, and the CPU spent in it.
+std::pair<double, double> traffic_window(double seconds, load_stats& s) {
+  auto start = steady::now();
+  auto end = start + std::chrono::duration_cast<steady::duration>(duration<double>(seconds));
+  auto seen = s.received.load();
+  auto prev_t = start;
+  double prev_cpu = cpu_seconds();
+  const double cpu_start = prev_cpu;
+  std::optional<std::pair<steady::time_point, double>> first;
+  std::pair<steady::time_point, double> last{start, prev_cpu};
+  while (steady::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto now = steady::now();
+    double cpu = cpu_seconds();
+    if (auto r = s.received.load(); r != seen) {
+      if (!first) first.emplace(prev_t, prev_cpu);
+      last = {now, cpu};
+      seen = r;
+    }
+    prev_t = now;
+    prev_cpu = cpu;
+  }
+  if (!first) return {seconds_since(start), cpu_seconds() - cpu_start};
+  return {duration<double>(last.first - first->first).count(), last.second - first->second};
+}
+
 template <class Pred>
 bool wait_for(double seconds, Pred done) {
   auto until = steady::now() + std::chrono::duration_cast<steady::duration>(duration<double>(seconds));
@@ -137,14 +166,23 @@ int run_load(const load_options& o, load_engine& e, load_stats& s) {
     auto traffic_start = steady::now();
     double cpu0 = cpu_seconds();
     auto received0 = s.received.load();
+    double secs = 0, cpu = 0;
     if (o.mode == load_mode::pub) {
       publish_all(o, e, s, traffic_start);
       if (!wait_for(5, [&] { return s.completed + s.publish_errors >= s.sent; }) && status == "ok") status = "unacked";
+      secs = seconds_since(traffic_start);
+      cpu = cpu_seconds() - cpu0;
+    } else if (o.mode == load_mode::sub) {
+      // From the tenth of a second before the first message to the one of
+      // the last: the idle time around the traffic is not what a message costs.
+      auto [window, window_cpu] = traffic_window(o.duration, s);
+      secs = window;
+      cpu = window_cpu;
     } else {
       std::this_thread::sleep_for(duration<double>(o.duration));
+      secs = seconds_since(traffic_start);
+      cpu = cpu_seconds() - cpu0;
     }
-    double secs = seconds_since(traffic_start);
-    double cpu = cpu_seconds() - cpu0;
     auto received = s.received.load() - received0;
     std::uint64_t msgs = o.mode == load_mode::pub ? s.sent.load() : received;
     if (s.failed > 0 && status == "ok") status = "failures";
