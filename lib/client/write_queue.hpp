@@ -61,7 +61,7 @@ class write_queue {
     if (pending_.segments.empty()) pending_ = side{};
     if (!in_flight_) {
       writing_ = side{};
-      buffers_ = {};
+      buffers_ = std::vector<asio::const_buffer>();  // not `= {}`: that keeps the capacity
     }
   }
   /// Forgets everything (the connection is gone), calling `each(mid)` for

@@ -54,7 +54,7 @@ class id_set {
   /// Empties the set and gives its memory back.
   void clear() noexcept {
     bits_.reset();
-    small_ = {};
+    small_ = std::vector<std::uint16_t>();
     size_ = 0;
   }
   /// The word holding ids `64 * i` to `64 * i + 63`, as bits.
@@ -67,10 +67,11 @@ class id_set {
   }
 
  private:
+  // `small_ = {}` would assign an empty list and keep the capacity.
   void to_bitmap() {
     bits_ = std::make_unique<std::uint64_t[]>(words);  // zeroed
     for (auto id : small_) bits_[id >> 6] |= std::uint64_t{1} << (id & 63);
-    small_ = {};
+    small_ = std::vector<std::uint16_t>();
   }
 
   std::unique_ptr<std::uint64_t[]> bits_;

@@ -20,9 +20,10 @@ class output {
   void finish() noexcept;
   /// Gives the buffers' memory back (between calls, for a quiet connection).
   void release() noexcept {
-    bytes_ = {};
-    text_ = {};
-    fixups_ = {};
+    // Not `= {}`: that assigns an empty list and keeps the capacity.
+    bytes_ = std::vector<std::byte>();
+    text_ = std::string();
+    fixups_ = std::vector<fixup>();
   }
 
   /// Encodes `p` (which must be encodable) and emits `send_bytes`.
