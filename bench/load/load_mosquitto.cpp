@@ -68,7 +68,7 @@ class mosquitto_engine final : public load_engine {
     auto& c = clients_[i];
     c.e = this;
     c.topic = expand(o_.topic, index);
-    c.filter = o_.shared_group.empty() ? c.topic : "$share/" + o_.shared_group + "/" + c.topic;
+    c.filter = subscription_filter(o_, c.topic);
     c.m = mosquitto_new(expand(o_.client_id, index).c_str(), true, &c);
     if (!c.m) return failure(c, std::strerror(errno));
     // External: the driver's thread only queues packets and our loop writes

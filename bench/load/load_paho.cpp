@@ -43,7 +43,7 @@ class paho_engine final : public load_engine {
     auto& c = clients_[i];
     c.e = this;
     c.topic = expand(o_.topic, index);
-    c.filter = o_.shared_group.empty() ? c.topic : "$share/" + o_.shared_group + "/" + c.topic;
+    c.filter = subscription_filter(o_, c.topic);
     auto id = expand(o_.client_id, index);
     if (int rc = MQTTAsync_create(&c.h, uri_.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr);
         rc != MQTTASYNC_SUCCESS) {

@@ -16,21 +16,13 @@
 namespace tern::test::auth_test {
 namespace {
 
-std::vector<std::byte> bytes(std::string_view s) {
-  auto b = as_bytes(s);
-  return {b.begin(), b.end()};
-}
-
 class Auth : public broker_suite<Auth> {
  protected:
   static void SetUpTestSuite() {
     pw_dir_ = std::make_unique<temp_dir>("tern-passwd");
     auto file = pw_dir_->path() / "passwd";
-    std::string out, err;
-    auto st = run({"/usr/bin/mosquitto_passwd", "-b", "-c", file.string(), "alice", "s3cret"}, pw_dir_->path(), 10s,
-                  &out, &err);
-    if (!st || *st != 0) {
-      start_error_ = "mosquitto_passwd -b -c failed: " + out + err;
+    if (auto err = write_password_file(file, {{"alice", "s3cret"}}); !err.empty()) {
+      start_error_ = err;
       return;
     }
     broker_config cfg;
@@ -47,7 +39,7 @@ class Auth : public broker_suite<Auth> {
                                 std::optional<std::string> pass) {
     auto o = make_options(broker_->url(), id);
     o.connect.user_name = std::move(user);
-    if (pass) o.connect.password = bytes(*pass);
+    if (pass) o.connect.password = owned_bytes(*pass);
     return o;
   }
 

@@ -139,4 +139,19 @@ bool broker::wait_log(const std::string& text, std::chrono::milliseconds timeout
   return poll_until(timeout, [&] { return log().find(text) != std::string::npos; });
 }
 
+std::string write_password_file(const std::filesystem::path& file,
+                                const std::vector<std::pair<std::string, std::string>>& users) {
+  bool first = true;
+  for (const auto& [user, password] : users) {
+    std::vector<std::string> argv{"/usr/bin/mosquitto_passwd", "-b"};
+    if (first) argv.push_back("-c");  // creates the file
+    argv.insert(argv.end(), {file.string(), user, password});
+    first = false;
+    std::string out, err;
+    auto st = run(argv, file.parent_path(), std::chrono::seconds(10), &out, &err);
+    if (!st || *st != 0) return "mosquitto_passwd failed for " + user + ": " + out + err;
+  }
+  return {};
+}
+
 }  // namespace tern::test

@@ -69,6 +69,11 @@ class broker {
   int starts_ = 0;
 };
 
+/// Writes a mosquitto password file at `file` with mosquitto_passwd -b, one
+/// entry per (user, password); returns what failed, empty on success.
+std::string write_password_file(const std::filesystem::path& file,
+                                const std::vector<std::pair<std::string, std::string>>& users);
+
 /// A free TCP port on 127.0.0.1 (bound to port 0, read back, closed).
 std::uint16_t free_port();
 /// True when something accepts TCP connections on 127.0.0.1:port.

@@ -5,6 +5,11 @@
 
 namespace tern::test {
 
+std::vector<std::byte> owned_bytes(std::string_view s) {
+  auto b = as_bytes(s);
+  return {b.begin(), b.end()};
+}
+
 client_options make_options(const std::string& url, const std::string& client_id) {
   client_options o;
   o.brokers = {url};

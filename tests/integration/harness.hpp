@@ -32,6 +32,9 @@ struct received {
   bool dup = false;
 };
 
+/// The bytes of `s`, owned: a password for `connect_options`.
+std::vector<std::byte> owned_bytes(std::string_view s);
+
 /// Options every test starts from: one broker, a unique client id, short
 /// timeouts and a quick reconnect.
 client_options make_options(const std::string& url, const std::string& client_id);

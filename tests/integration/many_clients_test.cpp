@@ -52,11 +52,6 @@ std::size_t open_fds() {
                                                 std::filesystem::directory_iterator{}));
 }
 
-std::vector<std::byte> bytes(std::string_view s) {
-  auto b = as_bytes(s);
-  return {b.begin(), b.end()};
-}
-
 /// Clients on one io_context with two threads; the events each saw.
 class fleet {
  public:
@@ -126,11 +121,8 @@ class ManyClients : public broker_suite<ManyClients> {
     setrlimit(RLIMIT_NOFILE, &l);
     pw_dir_ = std::make_unique<temp_dir>("tern-many");
     auto file = pw_dir_->path() / "passwd";
-    std::string out, err;
-    auto st = run({"/usr/bin/mosquitto_passwd", "-b", "-c", file.string(), "fleet", "right"}, pw_dir_->path(), 10s,
-                  &out, &err);
-    if (!st || *st != 0) {
-      start_error_ = "mosquitto_passwd -b -c failed: " + out + err;
+    if (auto err = write_password_file(file, {{"fleet", "right"}}); !err.empty()) {
+      start_error_ = err;
       return;
     }
     broker_config cfg;
@@ -147,7 +139,7 @@ class ManyClients : public broker_suite<ManyClients> {
   static client_options options(std::size_t i, bool right_password = true) {
     auto o = make_options(broker_->url(), "many-" + std::to_string(i));
     o.connect.user_name = "fleet";
-    o.connect.password = bytes(right_password ? "right" : "wrong");
+    o.connect.password = owned_bytes(right_password ? "right" : "wrong");
     o.reconnect.min_delay = 1s;  // the default back-off: what a real deployment would use
     o.reconnect.max_delay = 8s;
     return o;

@@ -28,26 +28,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::byte> bytes(std::string_view s) {
-  auto b = as_bytes(s);
-  return {b.begin(), b.end()};
-}
-
 class UserConnections : public broker_suite<UserConnections> {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<temp_dir>("tern-users");
     auto passwd = dir_->path() / "passwd";
-    for (auto [user, pass] : {std::pair{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"admin", "admin-pw"}}) {
-      std::vector<std::string> cmd{"/usr/bin/mosquitto_passwd", "-b"};
-      if (std::string(user) == "alice") cmd.push_back("-c");
-      cmd.insert(cmd.end(), {passwd.string(), user, pass});
-      std::string out, err;
-      auto st = run(cmd, dir_->path(), 10s, &out, &err);
-      if (!st || *st != 0) {
-        start_error_ = "mosquitto_passwd failed: " + out + err;
-        return;
-      }
+    if (auto err = write_password_file(passwd, {{"alice", "alice-pw"}, {"bob", "bob-pw"}, {"admin", "admin-pw"}});
+        !err.empty()) {
+      start_error_ = err;
+      return;
     }
     auto acl = dir_->path() / "acl";
     std::ofstream(acl) << "user admin\ntopic readwrite #\n"
@@ -85,7 +74,7 @@ class UserConnections : public broker_suite<UserConnections> {
   int login(const std::string& user, const std::string& password, std::vector<std::string>* inbox = nullptr,
             std::mutex* m = nullptr) {
     auto rc = std::make_shared<std::atomic<int>>(-1);
-    auto c = users_->open(user, bytes(password), [&](client& c) {
+    auto c = users_->open(user, owned_bytes(password), [&](client& c) {
       c.on_connect([rc](bool, int code) { *rc = code; });
       if (inbox)
         c.on_message([inbox, m](const message_received& msg) {
@@ -120,7 +109,7 @@ TEST_F(UserConnections, EachUserReadsOnlyWhatTheBrokerLetsThemRead) {
   }
   auto admin_options = make_options(broker_->url(), "admin");
   admin_options.connect.user_name = "admin";
-  admin_options.connect.password = bytes("admin-pw");
+  admin_options.connect.password = owned_bytes("admin-pw");
   test_client admin(admin_options);
   ASSERT_TRUE(admin.connect());
   for (auto topic : {"users/alice/news", "users/bob/news", "users/alice/mail"})
@@ -182,7 +171,7 @@ TEST_F(UserConnections, AStoreSharedByEveryUserIsRefused) {
   o.base = make_options(broker_->url(), "");
   o.base.store = std::make_shared<memory_store>();
   users_ = std::make_unique<user_connections>(ctx_, std::move(o));
-  auto r = users_->open("alice", bytes("alice-pw"));
+  auto r = users_->open("alice", owned_bytes("alice-pw"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), errc::invalid_argument);
 }
@@ -190,7 +179,7 @@ TEST_F(UserConnections, AStoreSharedByEveryUserIsRefused) {
 TEST_F(UserConnections, UserNamesThatWouldWidenATopicRuleAreRefused) {
   users();
   for (std::string bad : {"", "a/b", "+", "#", "tab\tname"}) {
-    auto r = users_->open(bad, bytes("x"));
+    auto r = users_->open(bad, owned_bytes("x"));
     ASSERT_FALSE(r) << "'" << bad << "'";
     EXPECT_EQ(r.error(), errc::invalid_argument);
   }

@@ -66,6 +66,10 @@ std::string expand(std::string_view pattern, std::size_t index) {
   return out;
 }
 
+std::string subscription_filter(const load_options& o, const std::string& topic) {
+  return o.shared_group.empty() ? topic : "$share/" + o.shared_group + "/" + topic;
+}
+
 std::optional<load_options> parse_load_options(int argc, char** argv, std::string_view program) {
   auto fail = [&](std::string_view why) -> std::optional<load_options> {
     std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(program.size()), program.data(),

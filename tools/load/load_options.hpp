@@ -43,4 +43,8 @@ std::optional<load_options> parse_load_options(int argc, char** argv, std::strin
 /// `pattern` with every %i replaced by `index` (and %% by %).
 std::string expand(std::string_view pattern, std::size_t index);
 
+/// What a `sub` client subscribes to: `topic`, under `$share/<group>/`
+/// with `--shared`.
+std::string subscription_filter(const load_options& o, const std::string& topic);
+
 }  // namespace tern::load

@@ -40,7 +40,7 @@ class tern_engine final : public load_engine {
     auto& slot = clients_[i];
     slot.c = std::make_unique<client>(ctx_, std::move(c));
     auto* st = &slot;
-    slot.c->on_connect([this, st, index](bool, int rc) {
+    slot.c->on_connect([this, st, i](bool, int rc) {
       if (rc != 0) {
         if (!st->ever_connected && !st->failed) {
           st->failed = true;
@@ -56,11 +56,9 @@ class tern_engine final : public load_engine {
         s_.first_connack();
       }
       if (o_.mode == load_mode::sub) {
-        auto filter = expand(o_.topic, index);
-        if (!o_.shared_group.empty()) filter = "$share/" + o_.shared_group + "/" + filter;
         if (st->subscribed) return;  // renewed by the client itself after a reconnect
         st->subscribed = true;
-        st->c->subscribe(std::move(filter), static_cast<qos>(o_.qos));
+        st->c->subscribe(subscription_filter(o_, topics_[i]), static_cast<qos>(o_.qos));
       }
     });
     slot.c->on_disconnect([this, st](std::error_code ec) {
