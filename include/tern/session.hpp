@@ -351,6 +351,8 @@ class session {
   bool is_open() const noexcept;
   /// QoS 1/2 PUBLISHes (and PUBRELs) sent and not yet completed.
   std::size_t inflight() const noexcept;
+  /// The most QoS 1/2 messages in flight at once (session_options::max_inflight).
+  std::size_t max_inflight() const noexcept;
   /// Messages waiting to be sent.
   std::size_t queued() const noexcept;
   /// Packets received and decoded since the session was made (a transport

@@ -33,12 +33,25 @@ std::shared_ptr<const transport_options> share(const transport_options& t) {
   return std::make_shared<const transport_options>(t);
 }
 
+// Thousands of clients made alike (a gateway, a load generator) name the
+// same brokers: they share the list the last client made, instead of each
+// holding its own copy.
+std::shared_ptr<const std::vector<transport::broker_uri>> share_brokers(std::vector<transport::broker_uri> list) {
+  static std::mutex m;
+  static std::weak_ptr<const std::vector<transport::broker_uri>> last;
+  std::lock_guard lock(m);
+  if (auto p = last.lock(); p && *p == list) return p;
+  auto p = std::make_shared<const std::vector<transport::broker_uri>>(std::move(list));
+  last = p;
+  return p;
+}
+
 }  // namespace
 
 client::impl::impl(asio::io_context::executor_type ex, client_options options, asio::io_context* own)
     : own_ctx_(own),
       strand_(asio::make_strand(ex)),
-      options_{options.session, options.transport_timeout, options.reconnect, options.read_pause, options.stop_linger,
+      options_{options.transport_timeout, options.reconnect, options.read_pause, options.stop_linger,
                std::move(options.executor_wakeup)},
       transport_(share(options)),
       first_connect_(std::make_unique<connect_options>(std::move(options.connect))),
@@ -52,9 +65,10 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
         return s;
       }()),
       session_timer_(strand_),
-      transport_timer_(strand_),
       backoff_(options_.reconnect.min_delay, options_.reconnect.max_delay, std::random_device{}()) {
+  log_mask_ = options.session.log_mask;
   if (own) own_ = std::make_unique<own_thread>(options_.read_pause);
+  std::vector<transport::broker_uri> brokers;
   for (const auto& b : options.brokers) {
     auto uri = transport::parse_broker_uri(b, options.websocket.path);
     if (!uri) {
@@ -62,12 +76,13 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
       last_error_detail_ = "broker URI '" + b + "': " + uri.error().message();
       continue;
     }
-    brokers_.push_back(std::move(*uri));
+    brokers.push_back(std::move(*uri));
   }
-  if (brokers_.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
-  store_ = std::move(options.store);
-  if (store_ && options_.session.max_queued != 0)
-    store_limit_ = options_.session.max_queued + options_.session.max_inflight;
+  if (brokers.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
+  brokers_ = share_brokers(std::move(brokers));
+  if (options.store) store_ = std::make_unique<store_state>(std::move(options.store));
+  if (store_ && options.session.max_queued != 0)
+    store_->limit = options.session.max_queued + options.session.max_inflight;
   if (store_ && !config_error_) restore_from_store();
 }
 
@@ -80,7 +95,7 @@ client::client(asio::io_context& context, client_options options)
 
 client::~client() {
   stop();
-  if (impl_->syncer_) impl_->syncer_->stop();  // its last sync posts to the strand: done while the io_context exists
+  if (impl_->store_ && impl_->store_->syncer) impl_->store_->syncer->stop();  // its last sync posts to the strand: done while the io_context exists
   // Handlers still queued in our io_context hold the impl: dropping our
   // reference first lets the io_context's destruction (which destroys those
   // handlers) free it, while the io_context's services still exist. When a
@@ -273,7 +288,9 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
 }
 
 void client::on_persisted(std::function<void(message_id)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_persisted_ = std::move(f); });
+  impl_->post([f = std::move(f)](impl& self) mutable { 
+    if (self.store_) self.store_->on_persisted = std::move(f);  // never called without a store
+  });
 }
 
 void client::on_connect(std::function<void(bool, int)> f) {

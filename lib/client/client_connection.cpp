@@ -25,8 +25,8 @@ void client::impl::start_connect() {
     if (on_disconnect_) on_disconnect_(config_error_);
     return;
   }
-  if (!store_warning_.empty()) log(log_level::warning, std::exchange(store_warning_, {}));
-  if (!store_note_.empty()) log(log_level::info, std::exchange(store_note_, {}));
+  if (store_ && !store_->warning.empty()) log(log_level::warning, std::exchange(store_->warning, {}));
+  if (store_ && !store_->note.empty()) log(log_level::info, std::exchange(store_->note, {}));
   want_connection_ = true;
   permanent_failure_ = false;
   if (stream_ || session_.is_open()) return;  // already connecting or connected
@@ -35,7 +35,7 @@ void client::impl::start_connect() {
 }
 
 void client::impl::try_broker() {
-  const auto& uri = brokers_[broker_index_ % brokers_.size()];
+  const auto& uri = (*brokers_)[broker_index_ % brokers_->size()];
   ++attempt_;
   stream_ = std::make_shared<transport::stream>(strand_, static_cast<bool>(options_.executor_wakeup));
   stream_open_ = false;
@@ -45,8 +45,8 @@ void client::impl::try_broker() {
                            (uri.websocket ? uri.path : ""));
   if (uri.tls && transport_->tls.insecure)
     log(log_level::warning, "TLS insecure mode: the broker's host name is not checked");
-  transport_timer_.expires_after(options_.transport_timeout);
-  transport_timer_.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
+  transport_timer_.get().expires_after(options_.transport_timeout);
+  transport_timer_.get().async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
     if (ec || attempt != self->attempt_ || self->stream_open_ || !self->stream_) return;
     self->timed_out_ = true;
     self->set_error(transport_errc::connect_timeout, "no connection to the broker within the transport timeout");
@@ -60,7 +60,7 @@ void client::impl::try_broker() {
 
 void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
   if (attempt != attempt_ || !stream_) return;
-  transport_timer_.cancel();
+  transport_timer_.release();
   if (ec) {
     if (timed_out_) {
       ec = transport_errc::connect_timeout;
@@ -71,7 +71,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     if (is_configuration_error(ec)) {
       // An unreadable CA file or key fails every attempt alike; so does a
       // TLS broker in a build without TLS. Retrying would only hide it.
-      bool all_tls = std::all_of(brokers_.begin(), brokers_.end(), [](const auto& b) { return b.tls; });
+      bool all_tls = std::all_of(brokers_->begin(), brokers_->end(), [](const auto& b) { return b.tls; });
       if (all_tls) {
         permanent_failure_ = true;
         log(log_level::err, "not retrying: a configuration error, which another attempt cannot fix");
@@ -79,7 +79,7 @@ void client::impl::on_open(std::error_code ec, std::uint64_t attempt) {
     }
     stream_.reset();
     ++broker_index_;
-    if (++brokers_tried_ < brokers_.size()) return try_broker();  // failover to the next broker
+    if (++brokers_tried_ < brokers_->size()) return try_broker();  // failover to the next broker
     if (on_disconnect_) on_disconnect_(ec);
     return schedule_reconnect();
   }
@@ -108,7 +108,7 @@ void client::impl::start_read() {
   auto buf = session_.receive_buffer(read_size_.size());
   stream_->async_read_some(
       asio::buffer(buf.data(), buf.size()),
-      guarded([self = shared_from_this(), s = stream_, attempt = attempt_, capacity = buf.size()](std::error_code ec,
+      long_wait(guarded([self = shared_from_this(), s = stream_, attempt = attempt_, capacity = buf.size()](std::error_code ec,
                                                                                                   std::size_t n) {
         if (attempt != self->attempt_ || !self->stream_open_) return;
         if (ec) return self->link_lost(ec);
@@ -131,7 +131,7 @@ void client::impl::start_read() {
         self->read_ready_ = clock::now();
         if (pause > clock::duration::zero()) std::this_thread::sleep_for(pause);
         self->start_read();
-      }));
+      })));
 }
 
 void client::impl::trim_idle() {
@@ -160,7 +160,7 @@ void client::impl::queue_write(const send_bytes& s) {
                    type == static_cast<unsigned>(packet_type::pubrec) ||
                    type == static_cast<unsigned>(packet_type::pubrel) ||
                    type == static_cast<unsigned>(packet_type::pubcomp)))
-      writes_need_sync_ = true;
+      store_->writes_need_sync = true;
   }
   writes_.add(s.head, s.payload, stable);
 }

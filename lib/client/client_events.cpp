@@ -86,7 +86,8 @@ void client::impl::arm_session_timer(clock::time_point deadline) {
   if (deadline >= timer_armed_) return;
   timer_armed_ = deadline;
   session_timer_.expires_at(deadline);
-  session_timer_.async_wait(guarded([self = shared_from_this()](std::error_code ec) { self->on_session_timer(ec); }));
+  session_timer_.async_wait(
+      long_wait(guarded([self = shared_from_this()](std::error_code ec) { self->on_session_timer(ec); })));
 }
 
 void client::impl::on_session_timer(std::error_code ec) {

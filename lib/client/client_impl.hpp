@@ -2,6 +2,7 @@
 // The state behind tern::client. Everything here is touched on `strand_`
 // only, except the members marked otherwise.
 
+#include <asio/bind_allocator.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "client/backoff.hpp"
+#include "client/exact_allocator.hpp"
 #include "client/lazy.hpp"
 #include "client/lazy_timer.hpp"
 #include "client/outbox.hpp"
@@ -115,23 +117,23 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void unstore(message_id mid, qos q);
   void on_store_update(const store_update& u);
   /// Before a write batch leaves: syncs the store here when the batch holds
-  /// a packet that depends on its updates, else on syncer_'s thread.
+  /// a packet that depends on its updates, else on the syncer's thread.
   void sync_before_writes();
   /// Makes the store's updates durable now, on this thread.
   void sync_store();
-  /// Hands a sync of the updates so far to syncer_.
+  /// Hands a sync of the updates so far to the syncer.
   void start_store_sync();
-  /// syncer_'s sync is over.
+  /// The syncer's sync is over.
   void store_synced(std::error_code ec);
 
   // ---- fixed at construction ----
   asio::io_context* own_ctx_;  // owned by the client object, when it runs its own thread
   transport::strand_type strand_;
-  /// What the client keeps of its options. The transport's settings are
-  /// shared (`transport_`), and the CONNECT's move into the session at the
-  /// first connect: a connection holds no copy of settings it does not use.
+  /// What the client keeps of its options. The session keeps its own, the
+  /// transport's settings are shared (`transport_`), and the CONNECT's move
+  /// into the session at the first connect: a connection holds no copy of
+  /// settings it does not use.
   struct kept_options {
-    session_options session;
     std::chrono::milliseconds transport_timeout;
     reconnect_options reconnect;
     std::chrono::microseconds read_pause;
@@ -146,11 +148,31 @@ struct client::impl : std::enable_shared_from_this<impl> {
   /// The CONNECT settings until the session accepted them; then the
   /// session's `last_connect_options()`.
   std::unique_ptr<connect_options> first_connect_;
-  std::vector<transport::broker_uri> brokers_;
+  /// Never empty once construction succeeded. Clients given the same
+  /// brokers share one list (see share_brokers in client.cpp).
+  std::shared_ptr<const std::vector<transport::broker_uri>> brokers_;
   std::error_code config_error_;
-  std::shared_ptr<message_store> store_;  // thread-safe itself
-  std::size_t store_limit_ = 0;            // stored messages not completed, at most (0: no limit)
-  std::atomic<std::size_t> stored_pending_{0};
+  /// What only a client with a message store needs: absent (8 bytes in
+  /// all) for the many connections of a gateway that keep none.
+  struct store_state {
+    explicit store_state(std::shared_ptr<message_store> s) : target(std::move(s)) {}
+    std::shared_ptr<message_store> target;  // thread-safe itself
+    std::size_t limit = 0;                  // stored messages not completed, at most (0: no limit)
+    std::atomic<std::size_t> pending{0};    // any thread
+    // The rest: strand only.
+    std::function<void(message_id)> on_persisted;
+    std::vector<message_id> unsynced;  // accepted, durable at the next sync
+    std::vector<message_id> syncing;   // accepted, durable when syncer's sync is over
+    bool dirty = false;                // updates since the last sync began
+    bool sync_running = false;         // on syncer's thread
+    bool writes_need_sync = false;     // a pending packet depends on the store's updates
+    // sync_policy::batch only; made at the first sync it runs, so that a
+    // client without such a store holds no thread state for it.
+    std::unique_ptr<detail::store_syncer> syncer;
+    std::string note;     // logged at the first connect
+    std::string warning;  // a damaged store, logged at the first connect
+  };
+  std::unique_ptr<store_state> store_;  // made by the constructor, never changed
 
   // ---- any thread ----
   std::atomic<bool> connected_{false};
@@ -211,7 +233,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool permanent_failure_ = false;
   // The levels the session and the client emit; read by try_publish_inline
   // under io_mutex_ (see set_log_mask).
-  std::uint8_t log_mask_ = options_.session.log_mask;
+  std::uint8_t log_mask_ = 0;  // set by the constructor
   struct stop_state {
     clock::time_point deadline;
     std::vector<std::function<void()>> done;
@@ -223,7 +245,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   clock::time_point read_ready_{};  // the last read was handled: from here on, waiting for bytes
   transport::steady_timer session_timer_;
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
-  transport::steady_timer transport_timer_;
+  detail::lazy_timer transport_timer_{strand_};  // while the transport opens
   detail::lazy_timer reconnect_timer_{strand_};
   detail::backoff backoff_;
 
@@ -261,17 +283,6 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::function<void(message_id)> on_unsubscribe_;
   std::function<void(log_level, std::string_view)> on_log_;
   std::function<void()> on_batch_end_;
-  std::function<void(message_id)> on_persisted_;
-  std::vector<message_id> unsynced_;  // accepted, durable at the next sync
-  std::vector<message_id> syncing_;   // accepted, durable when syncer_'s sync is over
-  bool store_dirty_ = false;          // updates since the last sync began
-  bool store_sync_running_ = false;   // on syncer_'s thread
-  bool writes_need_sync_ = false;     // a pending packet depends on the store's updates
-  // sync_policy::batch only; made at the first sync it runs, so that a
-  // client without such a store holds no thread state for it.
-  std::unique_ptr<detail::store_syncer> syncer_;
-  std::string store_note_;            // logged at the first connect
-  std::string store_warning_;         // a damaged store, logged at the first connect
   detail::topic_handlers topic_handlers_;
 
   /// `f` as a handler that runs on the strand holding io_mutex_. Every
@@ -285,6 +296,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
       std::lock_guard lock(*m);
       f(std::forward<decltype(args)>(args)...);
     });
+  }
+  /// `h`, for an operation that may wait long: its memory is not a block
+  /// recycled from a larger operation (exact_allocator.hpp).
+  template <class H>
+  static auto long_wait(H&& h) {
+    return asio::bind_allocator(detail::exact_allocator<void>(), std::forward<H>(h));
   }
   template <class F>
   void post(F&& f) {

@@ -33,7 +33,7 @@ bool client::impl::try_publish_inline(detail::outbox_item& item) {
   if (!stream_open_ || !stream_->plain() || !session_.is_connected()) return false;
   if (writes_.in_flight() || writes_.has_pending() || !outbox_.empty()) return false;
   if (session_.queued() != 0) return false;
-  if (item.msg.qos != qos::at_most_once && session_.inflight() >= options_.session.max_inflight) return false;
+  if (item.msg.qos != qos::at_most_once && session_.inflight() >= session_.max_inflight()) return false;
   if (on_log_ && (log_mask_ & static_cast<std::uint8_t>(log_level::debug))) return false;
   // A burst goes through the outbox, where its messages share wake-ups and
   // writes; one syscall per message from here would cost more than it saves

@@ -14,24 +14,24 @@
 namespace tern {
 
 void client::impl::restore_from_store() {
-  auto state = store_->load();
+  auto state = store_->target->load();
   if (auto ec = session_.restore(state)) {
     config_error_ = ec;
     last_error_detail_ = "message store: cannot restore its contents: " + ec.message();
     return;
   }
-  stored_pending_ = state.messages.size();
+  store_->pending = state.messages.size();
   // What opening a file store found wrong is said, with counts, at the first connect.
-  if (const auto* fs = dynamic_cast<const file_store*>(store_.get())) {
+  if (const auto* fs = dynamic_cast<const file_store*>(store_->target.get())) {
     const auto& r = fs->report();
     if (r.dropped_bytes != 0 || r.skipped_records != 0)
-      store_warning_ = "message store " + r.path + ": " + std::to_string(r.records) + " records read, " +
+      store_->warning = "message store " + r.path + ": " + std::to_string(r.records) + " records read, " +
                        std::to_string(r.skipped_records) + " skipped, " + std::to_string(r.dropped_bytes) +
                        " bytes dropped (" + (r.damage.empty() ? "records that fit nothing held" : r.damage) +
                        "); what came before them was kept";
   }
   if (!state.messages.empty() || !state.inbound_qos2.empty())
-    store_note_ = "Restored " + std::to_string(state.messages.size()) + " messages and " +
+    store_->note = "Restored " + std::to_string(state.messages.size()) + " messages and " +
                   std::to_string(state.inbound_qos2.size()) + " inbound QoS 2 ids from the message store";
 }
 
@@ -40,11 +40,11 @@ std::error_code client::impl::store_accepted(message_id mid, std::string_view to
   if (!store_ || q == qos::at_most_once) return {};
   // The queue limit is checked here, not in the session: a message publish()
   // accepted is stored, and must not be refused after that.
-  if (store_limit_ != 0 && stored_pending_.fetch_add(1) >= store_limit_) {
-    --stored_pending_;
+  if (store_->limit != 0 && store_->pending.fetch_add(1) >= store_->limit) {
+    --store_->pending;
     return errc::queue_full;
   }
-  if (store_limit_ == 0) ++stored_pending_;
+  if (store_->limit == 0) ++store_->pending;
   store_update u;
   u.what = store_update::kind::message_accepted;
   u.mid = mid;
@@ -52,8 +52,8 @@ std::error_code client::impl::store_accepted(message_id mid, std::string_view to
   u.payload = payload;
   u.qos = q;
   u.retain = retain;
-  auto ec = store_->apply(u);
-  if (ec) --stored_pending_;
+  auto ec = store_->target->apply(u);
+  if (ec) --store_->pending;
   return ec;
 }
 
@@ -62,22 +62,22 @@ void client::impl::unstore(message_id mid, qos q) {
   store_update u;
   u.what = store_update::kind::message_completed;
   u.mid = mid;
-  --stored_pending_;
-  if (auto ec = store_->apply(u)) log(log_level::err, "message store: cannot forget a refused message: " + ec.message());
+  --store_->pending;
+  if (auto ec = store_->target->apply(u)) log(log_level::err, "message store: cannot forget a refused message: " + ec.message());
 }
 
 void client::impl::on_store_update(const store_update& u) {
-  store_dirty_ = true;
+  store_->dirty = true;
   if (u.what == store_update::kind::message_accepted) {
     // publish() recorded it already, on its caller's thread.
-    if (store_->defers_sync())
-      unsynced_.push_back(u.mid);
-    else if (on_persisted_)
-      on_persisted_(u.mid);
+    if (store_->target->defers_sync())
+      store_->unsynced.push_back(u.mid);
+    else if (store_->on_persisted)
+      store_->on_persisted(u.mid);
     return;
   }
-  if (u.what == store_update::kind::message_completed) --stored_pending_;
-  if (auto ec = store_->apply(u)) {
+  if (u.what == store_update::kind::message_completed) --store_->pending;
+  if (auto ec = store_->target->apply(u)) {
     // The packet still goes: a crash before the next good write may then
     // re-send this message as a new one.
     log(log_level::err, "message store: cannot record a change: " + ec.message());
@@ -85,41 +85,41 @@ void client::impl::on_store_update(const store_update& u) {
 }
 
 void client::impl::sync_before_writes() {
-  if (!store_->defers_sync() || writes_need_sync_) {
-    writes_need_sync_ = false;
+  if (!store_->target->defers_sync() || store_->writes_need_sync) {
+    store_->writes_need_sync = false;
     sync_store();
-  } else if (store_dirty_ && !store_sync_running_) {
+  } else if (store_->dirty && !store_->sync_running) {
     start_store_sync();
   }
 }
 
 void client::impl::sync_store() {
-  store_dirty_ = false;
-  if (auto ec = store_->sync()) {
-    store_dirty_ = true;
+  store_->dirty = false;
+  if (auto ec = store_->target->sync()) {
+    store_->dirty = true;
     log(log_level::err, "message store: sync failed: " + ec.message());
     return;
   }
-  // Covers what syncer_'s sync, if one is running, covers too: reported
+  // Covers what the syncer's sync, if one is running, covers too: reported
   // here first, in the order accepted.
-  auto mids = std::move(syncing_);
-  syncing_.clear();
-  mids.insert(mids.end(), unsynced_.begin(), unsynced_.end());
-  unsynced_.clear();
-  if (on_persisted_)
-    for (auto mid : mids) on_persisted_(mid);
+  auto mids = std::move(store_->syncing);
+  store_->syncing.clear();
+  mids.insert(mids.end(), store_->unsynced.begin(), store_->unsynced.end());
+  store_->unsynced.clear();
+  if (store_->on_persisted)
+    for (auto mid : mids) store_->on_persisted(mid);
 }
 
 void client::impl::start_store_sync() {
-  store_dirty_ = false;
-  store_sync_running_ = true;
-  // syncing_ is empty here: the last sync's completion, or a sync on this
+  store_->dirty = false;
+  store_->sync_running = true;
+  // store_->syncing is empty here: the last sync's completion, or a sync on this
   // thread since, reported and cleared it. A swap, not a copy.
-  syncing_.swap(unsynced_);
+  store_->syncing.swap(store_->unsynced);
   // The job holds no reference to this impl: its last one must never be
-  // dropped on syncer_'s thread, which ~impl joins.
-  if (!syncer_) syncer_ = std::make_unique<detail::store_syncer>();
-  syncer_->run([store = store_, strand = strand_, w = weak_from_this(), wake = options_.executor_wakeup] {
+  // dropped on the syncer's thread, which ~impl joins.
+  if (!store_->syncer) store_->syncer = std::make_unique<detail::store_syncer>();
+  store_->syncer->run([store = store_->target, strand = strand_, w = weak_from_this(), wake = options_.executor_wakeup] {
     auto ec = store->sync();
     asio::post(strand, [w, ec] {
       if (auto self = w.lock()) {
@@ -132,20 +132,20 @@ void client::impl::start_store_sync() {
 }
 
 void client::impl::store_synced(std::error_code ec) {
-  store_sync_running_ = false;
+  store_->sync_running = false;
   if (ec) {
     // Tried again with the next write batch.
     log(log_level::err, "message store: sync failed: " + ec.message());
-    unsynced_.insert(unsynced_.begin(), syncing_.begin(), syncing_.end());
-    syncing_.clear();
-    store_dirty_ = true;
+    store_->unsynced.insert(store_->unsynced.begin(), store_->syncing.begin(), store_->syncing.end());
+    store_->syncing.clear();
+    store_->dirty = true;
     return;
   }
-  auto mids = std::move(syncing_);
-  syncing_.clear();
-  if (on_persisted_)
-    for (auto mid : mids) on_persisted_(mid);
-  if (store_dirty_) start_store_sync();
+  auto mids = std::move(store_->syncing);
+  store_->syncing.clear();
+  if (store_->on_persisted)
+    for (auto mid : mids) store_->on_persisted(mid);
+  if (store_->dirty) start_store_sync();
 }
 
 }  // namespace tern

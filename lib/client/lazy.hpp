@@ -19,6 +19,8 @@ class lazy {
   }
   /// The object, or null when it was never needed.
   T* find() const noexcept { return p_.get(); }
+  /// Destroys the object; the next get() makes a new one.
+  void reset() noexcept { p_.reset(); }
 
  private:
   std::unique_ptr<T> p_;

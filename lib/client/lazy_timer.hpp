@@ -18,6 +18,10 @@ class lazy_timer {
   void cancel() noexcept {
     if (auto* t = timer_.find()) t->cancel();
   }
+  /// Destroys the timer, if it exists (a pending wait completes with
+  /// operation_aborted): for a timer used once in a while, such as the
+  /// transport timeout of each connect, which then costs nothing between.
+  void release() noexcept { timer_.reset(); }
 
  private:
   const transport::strand_type* ex_;

@@ -20,10 +20,12 @@ class output {
   void finish() noexcept;
   /// Gives the buffers' memory back (between calls, for a quiet connection).
   void release() noexcept {
-    // Not `= {}`: that assigns an empty list and keeps the capacity.
-    bytes_ = std::vector<std::byte>();
-    text_ = std::string();
-    fixups_ = std::vector<fixup>();
+    // Not `= {}`: that assigns an empty list and keeps the capacity. Nor
+    // `text_ = std::string()`: libstdc++ copies a short string into the
+    // buffer it already has.
+    std::vector<std::byte>().swap(bytes_);
+    std::string().swap(text_);
+    std::vector<fixup>().swap(fixups_);
   }
 
   /// Encodes `p` (which must be encodable) and emits `send_bytes`.
@@ -36,6 +38,10 @@ class output {
   /// Emits `u` with `topic` copied: the message it names may move before the
   /// caller reads the action.
   void emit_with_topic(store_update u, std::string_view topic);
+  /// Bytes held by the buffers: what release() gives back.
+  std::size_t capacity() const noexcept {
+    return bytes_.capacity() + text_.capacity() + fixups_.capacity() * sizeof(fixup);
+  }
   void set_log_mask(std::uint8_t mask) noexcept { log_mask_ = mask; }
   bool logs(log_level level) const noexcept { return log_mask_ & static_cast<std::uint8_t>(level); }
   void log(log_level level, const char* format, ...) __attribute__((format(printf, 3, 4)));

@@ -265,6 +265,7 @@ clock::time_point session::next_deadline() const noexcept { return impl_->next_d
 bool session::is_connected() const noexcept { return impl_->phase_ == phase::connected; }
 bool session::is_open() const noexcept { return impl_->phase_ != phase::idle; }
 std::size_t session::inflight() const noexcept { return impl_->store_.inflight().size(); }
+std::size_t session::max_inflight() const noexcept { return impl_->opts_.max_inflight; }
 std::size_t session::queued() const noexcept { return impl_->store_.queued(); }
 std::uint64_t session::packets_received() const noexcept { return impl_->packets_received_; }
 std::string_view session::client_id() const noexcept { return impl_->client_id_; }

@@ -18,6 +18,7 @@ struct broker_uri {
   std::uint16_t port = 0;  ///< the scheme's default when the URI has none
   std::string path;        ///< WebSocket path; `default_ws_path` when the URI has none
   bool default_port = true;
+  bool operator==(const broker_uri&) const = default;
 };
 
 /// A proxy_options::url, parsed.

@@ -336,11 +336,18 @@ TEST(ClientStop, DestroyedFromItsOwnCallback) {
   fake_broker broker(r.fn());
   auto cl = std::make_unique<client>(options_for(broker.port()));
   std::promise<void> destroyed;
-  cl->on_connect([&](bool, int) {
+  // Destroying the client while connect() is still returning on this
+  // thread would be the test's own race (ThreadSanitizer saw the strand's
+  // last reference dropped here after the io_context was gone).
+  std::promise<void> connect_returned;
+  auto returned = connect_returned.get_future().share();
+  cl->on_connect([&, returned](bool, int) {
+    returned.wait();
     cl.reset();
     destroyed.set_value();
   });
   cl->connect();
+  connect_returned.set_value();
   ASSERT_EQ(destroyed.get_future().wait_for(5s), std::future_status::ready);
   EXPECT_EQ(cl, nullptr);
   for (int n = 0; n < 300 && r.disconnects == 0; ++n) std::this_thread::sleep_for(10ms);
