@@ -1,12 +1,14 @@
 // tern-per-user: a web application that gives each signed-in user a broker
-// connection with that user's own credentials (tern::user_connections), so
-// that the broker's access rules decide what each user reads and publishes.
-// cpp-httplib serves:
-//   POST /login    user=…&password=…   the user's broker credentials; a cookie
-//   GET  /events?filter=…              Server-Sent Events: that user's messages
-//   POST /publish  topic=…&payload=…   published at QoS 1 as that user
+// connection with that user's own credentials, so that the broker's access
+// rules decide what each user reads and publishes. Each user gets a
+// tern::web::mqtt facade on one shared io_context (no thread per user) and
+// a tern::web::bridge over it: the bridge's endpoints, routed by the
+// session cookie, go through that user's connection. cpp-httplib serves:
+//   POST /login   user=…&password=…       the user's broker credentials; a cookie
 //   POST /logout
-// See docs/client.md, "One connection per user".
+//   GET  /mqtt/events?topic=…             Server-Sent Events, through the user's connection
+//   POST /mqtt/publish {"topic", "message", "qos"}, /mqtt/subscribe, /mqtt/status, …
+// See docs/web.md, "One connection per user".
 //
 //   tern-per-user --broker mqtt://127.0.0.1:1883 --listen 127.0.0.1:5001 --idle 900
 
@@ -14,10 +16,11 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <future>
 #include <map>
 #include <memory>
@@ -25,159 +28,193 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
-#include "tern/user_connections.hpp"
+#include "tern/web/bridge.hpp"
+#include "tern/web/config.hpp"
+#include "tern/web/mqtt.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') out += {'\\', static_cast<char>(ch)};
-    else if (ch < 0x20) out += "\\u00" + std::string{"0123456789abcdef"[ch >> 4], "0123456789abcdef"[ch & 15]};
-    else out += static_cast<char>(ch);
-  }
-  return out + "\"";
-}
-
-/// The events waiting for one open event stream.
-struct inbox {
-  std::mutex m;
-  std::condition_variable cv;
-  std::deque<std::string> events;
-};
-
-/// What the application keeps per user, beside the connection: the open
-/// streams its messages go to. Survives a second login.
-struct user_state {
-  std::mutex m;
-  std::vector<std::weak_ptr<inbox>> streams;
-  void deliver(const tern::message_received& msg) {
-    std::string event = "data: {\"topic\": " + json_string(msg.topic) + ", \"payload\": " +
-                        json_string({reinterpret_cast<const char*>(msg.payload.data()), msg.payload.size()}) + "}\n\n";
-    std::lock_guard lock(m);
-    std::erase_if(streams, [](auto& w) { return w.expired(); });
-    for (auto& w : streams) {
-      auto box = w.lock();
-      std::lock_guard l(box->m);
-      if (box->events.size() < 256) box->events.push_back(event);  // a stalled browser loses the newest
-      box->cv.notify_one();
-    }
-  }
+/// One signed-in user: a facade with the user's credentials and a bridge
+/// over it. The bridge goes first (members end in reverse order).
+struct user_link {
+  std::unique_ptr<tern::web::mqtt> mqtt;
+  std::unique_ptr<tern::web::bridge> bridge;
+  std::atomic<clock_type::rep> last_use{clock_type::now().time_since_epoch().count()};
+  void touch() { last_use = clock_type::now().time_since_epoch().count(); }
+  clock_type::duration idle() const { return clock_type::now() - clock_type::time_point(clock_type::duration(last_use)); }
 };
 
 class app {
  public:
-  app(asio::io_context& io, tern::user_connections_options o) : users_(io, std::move(o)) {}
+  app(asio::io_context& io, std::string broker, std::chrono::seconds idle)
+      : io_(io), broker_(std::move(broker)), idle_(idle), sweeper_(io) {
+    sweep();
+  }
+  ~app() {
+    // On the io_context's thread, where the sweep runs: none runs after this.
+    std::promise<void> stopped;
+    asio::post(io_, [&] {
+      alive_.reset();
+      sweeper_.cancel();
+      stopped.set_value();
+    });
+    stopped.get_future().wait();
+    std::map<std::string, std::shared_ptr<user_link>> all;
+    {
+      std::lock_guard lock(m_);
+      all.swap(users_);
+    }
+    for (auto& [user, link] : all) link->bridge->close_streams();
+  }
 
   void routes(httplib::Server& s) {
     s.Post("/login", [this](const httplib::Request& req, httplib::Response& res) { login(req, res); });
     s.Post("/logout", [this](const httplib::Request& req, httplib::Response& res) {
-      auto user = user_of(req);
-      if (!user.empty()) users_.close(user);
-      forget_session(req);
+      logout(user_of(req));
       res.set_content("bye\n", "text/plain");
     });
-    s.Post("/publish", [this](const httplib::Request& req, httplib::Response& res) { publish(req, res); });
-    s.Get("/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+    s.Get("/mqtt/events", [this](const httplib::Request& req, httplib::Response& res) { events(req, res); });
+    s.Post(R"(/mqtt(/.*))", [this](const httplib::Request& req, httplib::Response& res) { endpoint(req, res); });
+    s.Get(R"(/mqtt(/status))", [this](const httplib::Request& req, httplib::Response& res) { endpoint(req, res); });
   }
 
  private:
   void login(const httplib::Request& req, httplib::Response& res) {
     auto user = req.get_param_value("user");
-    auto password = req.get_param_value("password");
-    // Kept only once the broker accepted the user: a refused login leaves nothing behind.
-    std::shared_ptr<user_state> state;
-    {
-      std::lock_guard lock(m_);
-      auto it = states_.find(user);
-      state = it != states_.end() ? it->second : std::make_shared<user_state>();
-    }
+    // The user name becomes the broker's %u: one that would widen a topic rule is refused.
+    if (user.empty() || user.find_first_of("/+#") != std::string::npos)
+      return fail(res, 400, "not a user name this application accepts\n");
+    auto link = std::make_shared<user_link>();
+    tern::web::mqtt_options mo;
+    mo.io_context = &io_;                 // no thread of its own
+    mo.queue_unclaimed_messages = false;  // messages only go to the bridge's streams
+    link->mqtt = std::make_unique<tern::web::mqtt>(mo);
     auto answered = std::make_shared<std::promise<int>>();
-    auto c = users_.open(user, {reinterpret_cast<const std::byte*>(password.data()),
-                                reinterpret_cast<const std::byte*>(password.data()) + password.size()},
-                         [&](tern::client& c) {
-                           c.on_connect([answered](bool, int rc) {
-                             try {
-                               answered->set_value(rc);
-                             } catch (const std::future_error&) {  // a later reconnect
-                             }
-                           });
-                           c.on_message([state](const tern::message_received& msg) { state->deliver(msg); });
-                         });
-    if (!c) return fail(res, 400, "not a user name this application accepts\n");
+    link->mqtt->on_connect([answered](tern::web::mqtt&, const std::any&, tern::web::connect_flags, int rc) {
+      try {
+        answered->set_value(rc);
+      } catch (const std::future_error&) {  // a later reconnect
+      }
+    });
+    tern::web::config_map cfg;
+    cfg.set("MQTT_BROKER_URLS", broker_);
+    cfg.set("MQTT_CLIENT_ID", "web-" + user);  // one connection per user: a second login replaces the first
+    cfg.set("MQTT_USERNAME", user);
+    cfg.set("MQTT_PASSWORD", req.get_param_value("password"));
+    cfg.set("MQTT_STOP_LINGER", 1);
+    link->mqtt->init_app(cfg);  // waits for the CONNACK: this is an HTTP thread, not the io_context's
     auto f = answered->get_future();
-    if (f.wait_for(10s) != std::future_status::ready) {
-      users_.close(user);
-      return fail(res, 504, "the broker did not answer\n");
-    }
-    if (int rc = f.get(); rc != 0) {
-      users_.close(user);
+    if (f.wait_for(10s) != std::future_status::ready) return fail(res, 504, "the broker did not answer\n");
+    if (int rc = f.get(); rc != 0)
       return fail(res, 401, "the broker refused these credentials (CONNACK " + std::to_string(rc) + ")\n");
-    }
+    // The broker's rules decide what this connection may do: the bridge lets
+    // the user ask for anything.
+    tern::web::bridge_options bo;
+    bo.open_access = true;
+    bo.max_streams = 4;
+    link->bridge = std::make_unique<tern::web::bridge>(*link->mqtt, bo);
     std::string token = new_token();
+    std::shared_ptr<user_link> previous;
     {
       std::lock_guard lock(m_);
+      std::erase_if(sessions_, [&](auto& kv) { return kv.second == user; });
       sessions_[token] = user;
-      states_[user] = state;
+      previous = std::exchange(users_[user], link);
     }
+    if (previous) previous->bridge->close_streams();
     res.set_header("Set-Cookie", "session=" + token + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_content("welcome " + user + "\n", "text/plain");
   }
 
-  void publish(const httplib::Request& req, httplib::Response& res) {
-    auto c = users_.find(user_of(req));
-    if (!c) return fail(res, 401, "log in first\n");
-    auto done = std::make_shared<std::promise<std::error_code>>();
-    auto r = c->publish(req.get_param_value("topic"), req.get_param_value("payload"), tern::qos::at_least_once, false,
-                        [done](std::error_code ec, tern::message_id) { done->set_value(ec); });
-    if (!r) return fail(res, 400, r.error().message() + "\n");
-    auto f = done->get_future();
-    if (f.wait_for(10s) != std::future_status::ready) return fail(res, 504, "no PUBACK\n");
-    // MQTT 3.1.1 gives a publisher no sign of a publish the broker's rules
-    // dropped: the PUBACK comes either way.
-    if (auto ec = f.get()) return fail(res, 502, ec.message() + "\n");
-    res.set_content("published\n", "text/plain");
+  void logout(const std::string& user) {
+    std::shared_ptr<user_link> link;
+    {
+      std::lock_guard lock(m_);
+      std::erase_if(sessions_, [&](auto& kv) { return kv.second == user; });
+      auto it = users_.find(user);
+      if (it == users_.end()) return;
+      link = std::move(it->second);
+      users_.erase(it);
+    }
+    // The streams end now; the facade's DISCONNECT follows when the last
+    // request using the link lets it go.
+    link->bridge->close_streams();
+  }
+
+  std::shared_ptr<user_link> link_of(const httplib::Request& req) {
+    auto user = user_of(req);
+    std::lock_guard lock(m_);
+    auto it = users_.find(user);
+    if (it == users_.end()) return nullptr;
+    it->second->touch();
+    return it->second;
+  }
+
+  static tern::web::http_request request_of(const httplib::Request& req, std::string_view path) {
+    tern::web::http_request r;
+    r.method = req.method;
+    r.path = path;
+    for (const auto& [k, v] : req.params) r.query.emplace_back(k, v);
+    r.body = req.body;
+    return r;
+  }
+
+  void endpoint(const httplib::Request& req, httplib::Response& res) {
+    auto link = link_of(req);
+    if (!link) return fail(res, 401, "log in first\n");
+    std::string path = req.matches[1];
+    std::string content_type = req.get_header_value("Content-Type");
+    auto r = request_of(req, path);
+    r.content_type = content_type;
+    auto answer = link->bridge->handle(r);
+    res.status = answer.status;
+    res.set_content(answer.body, answer.content_type);
   }
 
   void events(const httplib::Request& req, httplib::Response& res) {
-    auto user = user_of(req);
-    auto c = users_.find(user);
-    if (!c) return fail(res, 401, "log in first\n");
-    auto filter = req.get_param_value("filter");
-    auto granted = std::make_shared<std::promise<std::uint8_t>>();
-    auto r = c->subscribe({{filter, tern::qos::at_least_once}},
-                          [granted](std::error_code ec, std::vector<std::uint8_t> codes) {
-                            granted->set_value(ec || codes.empty() ? 0x80 : codes[0]);
-                          });
-    if (!r) return fail(res, 400, r.error().message() + "\n");
-    auto f = granted->get_future();
-    if (f.wait_for(10s) != std::future_status::ready) return fail(res, 504, "no SUBACK\n");
-    if (f.get() == 0x80) return fail(res, 403, "the broker refused the subscription to " + filter + "\n");
-    auto box = std::make_shared<inbox>();
-    {
-      std::lock_guard lock(m_);
-      auto it = states_.find(user);
-      if (it == states_.end()) return fail(res, 401, "log in first\n");
-      std::lock_guard l(it->second->m);
-      it->second->streams.push_back(box);
+    auto link = link_of(req);
+    if (!link) return fail(res, 401, "log in first\n");
+    auto opened = link->bridge->open_stream(request_of(req, "/events"));
+    if (auto* refused = std::get_if<tern::web::http_response>(&opened)) {
+      res.status = refused->status;
+      return res.set_content(refused->body, refused->content_type);
     }
+    auto stream = std::get<std::shared_ptr<tern::web::event_stream>>(std::move(opened));
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, box, user](std::size_t, httplib::DataSink& sink) {
-      // An open stream is a use of the connection; a logout ends the stream.
-      if (!users_.find(user)) return sink.done(), true;
-      std::unique_lock lock(box->m);
-      if (!box->cv.wait_for(lock, 1s, [&] { return !box->events.empty(); })) {
-        lock.unlock();
-        return sink.write(": keep-alive\n\n", 14);
+    // The stream holds the link weakly: a logout or a second login ends it.
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [stream, weak = std::weak_ptr<user_link>(link)](std::size_t, httplib::DataSink& sink) {
+          if (auto l = weak.lock()) l->touch();  // an open stream is a use of the connection
+          stream->wait(250ms);
+          auto out = stream->take();
+          if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+          if (stream->closed()) sink.done();
+          return true;
+        },
+        [stream](bool) { stream->close(); });
+  }
+
+  // Every idle/4: a user whose connection saw no request and no open
+  // stream for `idle_` is logged out.
+  void sweep() {
+    sweeper_.expires_after(std::max<std::chrono::milliseconds>(idle_ / 4, 100ms));
+    sweeper_.async_wait([this, alive = std::weak_ptr<int>(alive_)](std::error_code ec) {
+      if (ec || alive.expired()) return;
+      std::vector<std::string> idle;
+      {
+        std::lock_guard lock(m_);
+        for (const auto& [user, link] : users_)
+          if (link->idle() >= idle_) idle.push_back(user);
       }
-      auto event = std::move(box->events.front());
-      box->events.pop_front();
-      lock.unlock();
-      return sink.write(event.data(), event.size());
+      for (const auto& user : idle) logout(user);
+      sweep();
     });
   }
 
@@ -190,12 +227,6 @@ class app {
     auto it = sessions_.find(token);
     return it == sessions_.end() ? std::string() : it->second;
   }
-  void forget_session(const httplib::Request& req) {
-    auto user = user_of(req);
-    std::lock_guard lock(m_);
-    std::erase_if(sessions_, [&](auto& kv) { return kv.second == user; });
-    states_.erase(user);
-  }
   static std::string new_token() {
     std::random_device rd;
     std::string t;
@@ -207,10 +238,14 @@ class app {
     res.set_content(why, "text/plain");
   }
 
-  tern::user_connections users_;
+  asio::io_context& io_;
+  const std::string broker_;
+  const std::chrono::seconds idle_;
+  asio::steady_timer sweeper_;  // on the io_context's thread
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // reset there by ~app
   std::mutex m_;
-  std::map<std::string, std::string> sessions_;  // cookie token -> user
-  std::map<std::string, std::shared_ptr<user_state>> states_;
+  std::map<std::string, std::string> sessions_;                  // cookie token -> user
+  std::map<std::string, std::shared_ptr<user_link>> users_;  // user -> connection
 };
 
 }  // namespace
@@ -235,14 +270,11 @@ int main(int argc, char** argv) {
   }
   asio::io_context io;
   auto work = asio::make_work_guard(io);
-  std::thread network([&] { io.run(); });  // every user's connection, on one thread
+  std::thread network([&] { io.run(); });  // every user's connection and handlers, on one thread
 
-  tern::user_connections_options o;
-  o.base.brokers = {broker};
-  o.idle_timeout = std::chrono::seconds(idle);
   int status = 0;
   {
-    app a(io, o);
+    app a(io, broker, std::chrono::seconds(idle));
     httplib::Server server;
     a.routes(server);
     if (!server.bind_to_port(listen.substr(0, colon), std::stoi(listen.substr(colon + 1)))) {

@@ -21,6 +21,12 @@ handler_queue::handler_queue(std::size_t capacity, mode m) : capacity_(capacity 
   thread_id_ = thread_.get_id();
 }
 
+handler_queue::handler_queue(std::size_t capacity, poster post, std::size_t batch)
+    : capacity_(capacity == 0 ? 1 : capacity),
+      post_(std::move(post)),
+      batch_(batch == 0 ? 1 : batch),
+      link_(std::make_shared<link>(this)) {}
+
 handler_queue::~handler_queue() {
   stop();
   if (fd_ >= 0) ::close(fd_);
@@ -55,6 +61,7 @@ handler_queue::push_result handler_queue::push(std::function<void()> task, bool 
     return push_result::queued;
   }
   signal_fd(true);
+  schedule();
   cv_.notify_one();
   return push_result::queued;
 }
@@ -66,10 +73,45 @@ void handler_queue::wake() {
   // The consumer may have taken them meanwhile (it runs whatever waits).
   if (tasks_.empty() || stopping_) return;
   signal_fd(true);
+  schedule();
   cv_.notify_one();
 }
 
+void handler_queue::schedule() {
+  if (!post_ || scheduled_ || draining_ || stopping_ || tasks_.empty()) return;
+  scheduled_ = true;
+  post_([l = link_] {
+    std::unique_lock hold(l->m);
+    if (auto* q = l->q) q->drain(hold);
+  });
+}
+
+void handler_queue::drain(std::unique_lock<std::mutex>& hold) {
+  // Claims the queue, then lets stop() in: it waits for draining_ to end
+  // (unless a task of this job calls it).
+  std::unique_lock lock(m_);
+  scheduled_ = false;
+  draining_ = true;
+  hold.unlock();
+  thread_id_ = std::this_thread::get_id();
+  for (std::size_t ran = 0; ran < batch_ && !stopping_ && !tasks_.empty(); ++ran) run_front(lock);
+  thread_id_ = std::thread::id{};
+  draining_ = false;
+  idle_cv_.notify_all();
+  schedule();  // the batch's limit: the rest in a job of its own
+  if (auto last = std::move(last_)) {
+    lock.unlock();
+    last();  // may destroy *this
+  }
+}
+
 void handler_queue::stop() {
+  if (link_) {
+    // No job starts on this queue any more; one already started has
+    // claimed it (draining_) and is waited for below.
+    std::lock_guard hold(link_->m);
+    link_->q = nullptr;
+  }
   {
     std::lock_guard lock(m_);
     stopping_ = true;
@@ -83,7 +125,7 @@ void handler_queue::stop() {
   // (not for our own: a task that stops the queue must not wait for itself).
   if (on_handler_thread()) return;
   std::unique_lock lock(m_);
-  idle_cv_.wait(lock, [this] { return !running_task_; });
+  idle_cv_.wait(lock, [this] { return !running_task_ && !draining_; });
 }
 
 void handler_queue::stop_from_task(std::function<void()> last) {

@@ -7,16 +7,19 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 namespace tern::web::detail {
 
-/// A FIFO of tasks run one at a time, in order: on one dedicated thread, or
+/// A FIFO of tasks run one at a time, in order: on one dedicated thread;
 /// (external mode) on whichever thread calls `run_pending`, for a language
 /// runtime that must own the thread handlers run on (Python's GIL,
-/// eventlet's hub). In external mode `fd()` is an eventfd that is readable
-/// while tasks wait, so an event loop can poll it.
+/// eventlet's hub); or (posted mode) in jobs handed to a `poster`, such as
+/// an io_context the application runs, so that many queues share its
+/// threads. In external mode `fd()` is an eventfd that is readable while
+/// tasks wait, so an event loop can poll it.
 ///
 /// Bounded for droppable tasks: a droppable task pushed while `capacity`
 /// tasks wait is discarded (drop-newest) and counted. Other tasks are always
@@ -35,9 +38,17 @@ class handler_queue {
     dropped_first,  ///< the first drop since the queue was last at most half full
   };
 
-  enum class mode : std::uint8_t { own_thread, external };
+  enum class mode : std::uint8_t { own_thread, external, posted };
+  /// Posted mode: runs `job` later, on some thread (it must not run it
+  /// inside the call).
+  using poster = std::function<void(std::function<void()> job)>;
 
+  /// Own-thread or external mode.
   explicit handler_queue(std::size_t capacity, mode m = mode::own_thread);
+  /// Posted mode: at most one job at a time is posted or running; it runs
+  /// up to `batch` tasks, then posts the next job if tasks are left, so
+  /// that one busy queue does not hold a shared thread for long.
+  handler_queue(std::size_t capacity, poster post, std::size_t batch = 64);
   ~handler_queue();
   handler_queue(const handler_queue&) = delete;
   handler_queue& operator=(const handler_queue&) = delete;
@@ -50,13 +61,14 @@ class handler_queue {
   /// without waking since the last call, if any still waits.
   void wake();
   /// Discards waiting tasks, waits for the running one, joins the thread;
-  /// in external mode wakes `wait_pending` and makes `fd()` readable for good.
+  /// in external mode wakes `wait_pending` and makes `fd()` readable for good;
+  /// in posted mode a job posted but not yet run then does nothing.
   /// Not from a task (see `stop_from_task`).
   void stop();
   /// `stop` for a task that ends the queue's owner: discards waiting tasks,
-  /// and once the running task returns, the handler thread (detached) or
-  /// `run_pending` runs `last` and touches nothing of the queue after it,
-  /// so `last` may destroy the queue.
+  /// and once the running task returns, the handler thread (detached),
+  /// `run_pending` or the posted job runs `last` and touches nothing of the
+  /// queue after it, so `last` may destroy the queue.
   void stop_from_task(std::function<void()> last);
   /// External mode: runs up to `max` waiting tasks on the calling thread, in
   /// order; returns how many ran. One caller at a time. 0 after `stop`.
@@ -83,6 +95,11 @@ class handler_queue {
 
  private:
   void run();
+  /// Posted mode: posts a job if tasks wait and none is posted or running.
+  void schedule();  // lock held
+  /// Posted mode: the job's body; `hold` holds link_->m, which it releases
+  /// once it has claimed the queue.
+  void drain(std::unique_lock<std::mutex>& hold);
   /// Pops the front task (lock held) and runs it unlocked; returns with the lock held.
   void run_front(std::unique_lock<std::mutex>& lock);
   void signal_fd(bool readable);  // lock held
@@ -103,6 +120,19 @@ class handler_queue {
   bool signal_held_ = false;  // see hold_signal
   bool wake_pending_ = false;  // tasks were pushed without waking
   std::function<void()> last_;  // see stop_from_task
+
+  // Posted mode. A job holds the link, not the queue: stop() clears it, so
+  // that a job which runs after the queue is gone does nothing.
+  struct link {
+    explicit link(handler_queue* queue) : q(queue) {}
+    std::mutex m;
+    handler_queue* q;
+  };
+  poster post_;
+  std::size_t batch_ = 0;
+  std::shared_ptr<link> link_;
+  bool scheduled_ = false;  // a job is posted and has not started
+  bool draining_ = false;   // a job runs tasks
 };
 
 }  // namespace tern::web::detail

@@ -12,6 +12,9 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
 #include "tern/client.hpp"
 #include "tern/topic.hpp"
 #include "transport/polled_context.hpp"
@@ -66,8 +69,21 @@ std::mutex& clog_mutex() {
 
 struct mqtt::impl {
   impl(mqtt& owner, mqtt_options options)
-      : owner_(owner), options_(std::move(options)), queue_(options_.handler_queue_size, options_.external_dispatch ? detail::handler_queue::mode::external
-                                                                         : detail::handler_queue::mode::own_thread) {}
+      : owner_(owner), options_(std::move(options)), queue_(make_queue(options_)) {}
+
+  static detail::handler_queue make_queue(const mqtt_options& o) {
+    if (o.io_context) {
+      if (o.external_dispatch) throw std::invalid_argument("tern::web::mqtt: io_context and external_dispatch exclude each other");
+      return detail::handler_queue(o.handler_queue_size,
+                                   [ex = o.io_context->get_executor()](std::function<void()> job) { asio::post(ex, std::move(job)); });
+    }
+    return detail::handler_queue(o.handler_queue_size, o.external_dispatch ? detail::handler_queue::mode::external
+                                                                           : detail::handler_queue::mode::own_thread);
+  }
+
+  /// With `io_context`: the calling thread runs it, and must not block on
+  /// what only it could run.
+  bool on_io_threads() const { return options_.io_context && options_.io_context->get_executor().running_in_this_thread(); }
 
   void check_fork() const {
     if (pid_ != 0 && ::getpid() != pid_)
@@ -361,6 +377,25 @@ struct mqtt::impl {
     return p;
   }();
   std::unique_ptr<tern::client> client_;  // set once by init_app
+  // What the client's callbacks reach this impl through. With io_context,
+  // the client's stop outlives the facade's destructor: the impl goes when
+  // that stop ends, and the link is cleared first, on the client's strand,
+  // so that nothing the client does afterwards reaches it.
+  struct client_link {
+    impl* i;
+  };
+  std::shared_ptr<client_link> link_ = std::make_shared<client_link>(client_link{this});
+
+  /// With io_context: the client's stop, ending on the io_context; `p`
+  /// (this impl, released by its owner) is deleted when it is over.
+  static void stop_then_delete(impl* p) {
+    if (!p->client_) return delete p;
+    auto* c = p->client_.get();
+    c->stop(p->stop_linger_, [p] {
+      p->link_->i = nullptr;
+      delete p;  // and the client, from its own callback: allowed
+    });
+  }
 
   /// external_io: runs the client's I/O on this thread until `over()` or
   /// `bound` passes. Safe beside run_pending on the loop's thread: Asio
@@ -372,8 +407,17 @@ struct mqtt::impl {
       polled_->run_one_for(std::chrono::milliseconds(10));
   }
 
-  /// The client's stop, waited for: with external_io, driven here.
+  /// The client's stop, waited for: with external_io, driven here; with
+  /// io_context, waited for unless this thread runs it.
   void stop_client(std::chrono::milliseconds linger) {
+    if (options_.io_context) {
+      auto over = std::make_shared<std::promise<void>>();
+      auto done = over->get_future();
+      client_->stop(linger, [over] { over->set_value(); });
+      // The stop's own bounds (see tern::client::stop) and a margin.
+      if (!on_io_threads()) done.wait_for(linger + std::chrono::seconds(3));
+      return;
+    }
     if (!polled_) return client_->stop(linger);
     auto over = std::make_shared<std::atomic<bool>>(false);
     client_->stop(linger, [over, p = polled_.get()] {
@@ -398,6 +442,17 @@ mqtt::~mqtt() {
   // state they use may be gone already. The client still delivers what was
   // published; what it cannot is written to stderr (see log).
   i.destroying_ = true;
+  if (i.options_.io_context) {
+    // Nothing waits: the stop ends on the io_context, which takes the impl
+    // with it (stop_then_delete).
+    if (i.queue_.on_handler_thread()) {
+      i.queue_.stop_from_task([p = impl_.release()] { impl::stop_then_delete(p); });
+      return;
+    }
+    i.queue_.stop();
+    impl::stop_then_delete(impl_.release());
+    return;
+  }
   if (i.queue_.on_handler_thread()) {
     // A handler destroys its own object: the handler thread cannot join
     // itself. The rest goes when the running handler returns.
@@ -426,15 +481,23 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     o.session.log_mask = i.log_mask_ = i.wanted_log_mask();
   }
   std::unique_ptr<tern::client> c;
-  if (i.polled_) {
+  if (i.options_.io_context) {
+    c = std::make_unique<tern::client>(*i.options_.io_context, o);
+  } else if (i.polled_) {
     o.executor_wakeup = [p = i.polled_.get()] { p->wake(); };
     c = std::make_unique<tern::client>(i.polled_->context(), o);
   } else {
     c = std::make_unique<tern::client>(o);
   }
-  c->on_connect([&i](bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); });
-  c->on_disconnect([&i](std::error_code ec) { i.disconnected(ec); });
-  c->on_message([&i](const message_received& m) {
+  // Each callback reaches the impl through its link (see client_link).
+  auto linked = [l = i.link_](auto f) {
+    return [l, f = std::move(f)](auto&&... args) {
+      if (auto* ip = l->i) f(*ip, std::forward<decltype(args)>(args)...);
+    };
+  };
+  c->on_connect(linked([](impl& i, bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); }));
+  c->on_disconnect(linked([](impl& i, std::error_code ec) { i.disconnected(ec); }));
+  c->on_message(linked([](impl& i, const message_received& m) {
     message msg{std::string(m.topic),
                 std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()),
                 static_cast<int>(m.qos),
@@ -443,17 +506,17 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
                 m.packet_id,
                 std::chrono::steady_clock::now()};
     if (i.arrive(msg)) i.push([&i, msg = std::move(msg)] { i.dispatch_message(msg); }, true, false);
-  });
-  c->on_publish(
-      [&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::publish_handlers_, mid); }, false, false); });
-  c->on_batch_end([&i] { i.queue_.wake(); });
-  c->on_subscribe([&i](message_id mid, std::span<const std::uint8_t> granted) {
+  }));
+  c->on_publish(linked(
+      [](impl& i, message_id mid) { i.push([&i, mid] { i.dispatch(&impl::publish_handlers_, mid); }, false, false); }));
+  c->on_batch_end(linked([](impl& i) { i.queue_.wake(); }));
+  c->on_subscribe(linked([](impl& i, message_id mid, std::span<const std::uint8_t> granted) {
     std::vector<int> g(granted.begin(), granted.end());
     i.push([&i, mid, g = std::move(g)] { i.dispatch(&impl::subscribe_handlers_, mid, g); }, false);
-  });
-  c->on_unsubscribe(
-      [&i](message_id mid) { i.push([&i, mid] { i.dispatch(&impl::unsubscribe_handlers_, mid); }, false); });
-  c->on_log([&i](log_level level, std::string_view text) { i.log(level, std::string(text)); });
+  }));
+  c->on_unsubscribe(linked(
+      [](impl& i, message_id mid) { i.push([&i, mid] { i.dispatch(&impl::unsubscribe_handlers_, mid); }, false); }));
+  c->on_log(linked([](impl& i, log_level level, std::string_view text) { i.log(level, std::string(text)); }));
   c->start();
   {
     std::lock_guard lock(i.m_);
@@ -471,7 +534,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
     i.client_ = std::move(c);
   }
   i.client_->connect();
-  if (i.options_.connect_async) return;
+  if (i.options_.connect_async || i.on_io_threads()) return;
   auto bound = s.connection_timeout * 2 + std::chrono::seconds(1);
   if (i.polled_) {
     i.drive_until(
@@ -501,7 +564,7 @@ void mqtt::stop(std::chrono::milliseconds linger) {
   // The stop's own events (on_publish, the ERR line of what was not
   // delivered) reach the handlers before it returns: a marker queued behind
   // them says when. Not from a handler: it would wait for itself.
-  if (i.options_.external_dispatch || i.queue_.on_handler_thread()) return;
+  if (i.options_.external_dispatch || i.queue_.on_handler_thread() || i.on_io_threads()) return;
   auto reached = std::make_shared<std::promise<void>>();
   auto ran = reached->get_future();
   if (i.queue_.push([reached] { reached->set_value(); }, false) != detail::handler_queue::push_result::queued) return;

@@ -9,13 +9,12 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
-#include <dirent.h>
 
-#include <fstream>
 #include <memory>
 #include <thread>
 
 #include "../common/eventually.hpp"
+#include "../common/proc_self.hpp"
 #include "broker.hpp"
 #include "clients.hpp"
 #include "tern/web/config.hpp"
@@ -29,26 +28,9 @@ using tern::test::eventually;
 
 bool has(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
-int entries(const char* dir) {
-  int n = 0;
-  if (DIR* d = opendir(dir)) {
-    while (auto* e = readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    closedir(d);
-  }
-  return n;
-}
-
-int thread_count() { return entries("/proc/self/task"); }
-int open_files() { return entries("/proc/self/fd"); }
-
-long rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
+using tern::test::open_files;
+using tern::test::rss_kib;
+using tern::test::thread_count;
 
 /// A facade on a private mosquitto, served by the binding on an io_context
 /// the test runs on one thread.

@@ -36,6 +36,7 @@ struct scripted {
   bool drop_first_connection_after_suback = false;
   bool echo = false;  // send each PUBLISH back, as a broker does to a subscribed publisher
   int pingreqs = 0;
+  int disconnects = 0;
 
   fake_broker::reply_fn fn() {
     return [this](const packet_view& p) -> bytes {
@@ -69,6 +70,8 @@ struct scripted {
       } else if (std::holds_alternative<pingreq>(p)) {
         ++pingreqs;
         out = fake_broker::wire(pingresp{});
+      } else if (std::holds_alternative<disconnect>(p)) {
+        ++disconnects;
       }
       return out;
     };

@@ -27,6 +27,10 @@
 #include "tern/session.hpp"
 #include "tern/web/config.hpp"
 
+namespace asio {
+class io_context;
+}
+
 namespace tern::web {
 
 /// Result codes of publish/subscribe/unsubscribe, with paho's (and so
@@ -197,6 +201,18 @@ struct mqtt_options {
   /// to web clients (`on_every_message_arrival`): it saves a handler-thread
   /// wake-up per message.
   bool queue_unclaimed_messages = true;
+  /// Not null: the facade spends no thread of its own, for many facades in
+  /// one process (one per signed-in user, each with its own bridge). Its
+  /// client runs on this io_context, which you run and which must outlive
+  /// the facade; handlers run on it too, one at a time and in order, on
+  /// whichever of its threads takes them up (a slow handler holds that
+  /// thread: run the io_context on several). Called on one of its threads,
+  /// `init_app` returns without waiting for the first connection and `stop`
+  /// without waiting for the stop to end; the destructor never waits: the
+  /// stop (DISCONNECT after at most MQTT_STOP_LINGER for what was
+  /// published) ends on the io_context, and no handler runs after the
+  /// destructor returned. Not with `external_dispatch`.
+  asio::io_context* io_context = nullptr;
 };
 
 class mqtt;
