@@ -127,7 +127,12 @@ class app {
       sessions_[token] = user;
       previous = std::exchange(users_[user], link);
     }
-    if (previous) previous->bridge->close_streams();
+    if (previous) {
+      // A request may still hold it for a moment: it must not reconnect
+      // meanwhile and take the client id back from the new connection.
+      previous->mqtt->disconnect();
+      previous->bridge->close_streams();
+    }
     res.set_header("Set-Cookie", "session=" + token + "; HttpOnly; SameSite=Strict; Path=/");
     res.set_content("welcome " + user + "\n", "text/plain");
   }
@@ -202,7 +207,8 @@ class app {
   }
 
   // Every idle/4: a user whose connection saw no request and no open
-  // stream for `idle_` is logged out.
+  // stream for `idle_` is logged out. On the io_context's one thread, like
+  // ~app's stop of it (with several threads, both would go on a strand).
   void sweep() {
     sweeper_.expires_after(std::max<std::chrono::milliseconds>(idle_ / 4, 100ms));
     sweeper_.async_wait([this, alive = std::weak_ptr<int>(alive_)](std::error_code ec) {

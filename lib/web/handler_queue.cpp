@@ -80,10 +80,15 @@ void handler_queue::wake() {
 void handler_queue::schedule() {
   if (!post_ || scheduled_ || draining_ || stopping_ || tasks_.empty()) return;
   scheduled_ = true;
-  post_([l = link_] {
-    std::unique_lock hold(l->m);
-    if (auto* q = l->q) q->drain(hold);
-  });
+  try {
+    post_([l = link_] {
+      std::unique_lock hold(l->m);
+      if (auto* q = l->q) q->drain(hold);
+    });
+  } catch (...) {
+    scheduled_ = false;  // the next push tries again
+    throw;
+  }
 }
 
 void handler_queue::drain(std::unique_lock<std::mutex>& hold) {
@@ -126,6 +131,22 @@ void handler_queue::stop() {
   if (on_handler_thread()) return;
   std::unique_lock lock(m_);
   idle_cv_.wait(lock, [this] { return !running_task_ && !draining_; });
+}
+
+void handler_queue::stop_then(std::function<void()> last) {
+  if (link_) {
+    std::lock_guard hold(link_->m);
+    link_->q = nullptr;
+  }
+  std::unique_lock lock(m_);
+  stopping_ = true;
+  tasks_.clear();
+  if (draining_) {  // a job has claimed the queue: `last` follows its running task
+    last_ = std::move(last);
+    return;
+  }
+  lock.unlock();
+  last();
 }
 
 void handler_queue::stop_from_task(std::function<void()> last) {

@@ -65,6 +65,12 @@ class handler_queue {
   /// in posted mode a job posted but not yet run then does nothing.
   /// Not from a task (see `stop_from_task`).
   void stop();
+  /// Posted mode: `stop` without waiting. Discards waiting tasks; `last`
+  /// runs at once when no job is running, else on the job's thread once
+  /// its running task returns (as with `stop_from_task`). For an owner
+  /// that must not wait for a job on another thread: two such owners
+  /// destroying each other from their tasks would wait for each other.
+  void stop_then(std::function<void()> last);
   /// `stop` for a task that ends the queue's owner: discards waiting tasks,
   /// and once the running task returns, the handler thread (detached),
   /// `run_pending` or the posted job runs `last` and touches nothing of the

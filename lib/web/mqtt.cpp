@@ -10,6 +10,7 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <thread>
 #include <stdexcept>
 
 #include <asio/io_context.hpp>
@@ -199,12 +200,34 @@ struct mqtt::impl {
               !topic_handlers_.empty();
     }
     if (!st) return queue;
+    {
+      // With io_context the destructor does not wait for the strand: it
+      // waits for observers under way here, and none starts after it.
+      std::lock_guard lock(observing_m_);
+      if (destroying_) return queue;
+      observing_ = std::this_thread::get_id();
+    }
     for (const auto& s : st->observers) {
       if (s->removed || destroying_) continue;
       auto call = [&] { s->fn(owner_, *st->userdata, msg); };
       invoke_with(nullptr, call);
     }
+    {
+      std::lock_guard lock(observing_m_);
+      observing_ = std::thread::id{};
+    }
+    observing_cv_.notify_all();
     return queue;
+  }
+
+  /// With io_context, from the destructor: once `destroying_` is set, waits
+  /// for arrival observers under way on the client's strand (not for the
+  /// one that destroys its own facade).
+  void wait_for_observers() {
+    std::unique_lock lock(observing_m_);
+    observing_cv_.wait(lock, [this] {
+      return observing_ == std::thread::id{} || observing_ == std::this_thread::get_id();
+    });
   }
 
   /// A handler, the userdata or the wrapper changed: the cached states go.
@@ -358,6 +381,9 @@ struct mqtt::impl {
   std::uint8_t log_mask_ = 0x0F;                      // what the client was told to emit
   std::chrono::milliseconds stop_linger_{std::chrono::seconds(5)};
   std::atomic<bool> destroying_{false};  // by one of its own handlers
+  std::mutex observing_m_;
+  std::condition_variable observing_cv_;
+  std::thread::id observing_;  // the thread running arrival observers, while one does
 
   std::mutex attempt_m_;
   std::condition_variable attempt_cv_;
@@ -443,14 +469,15 @@ mqtt::~mqtt() {
   // published; what it cannot is written to stderr (see log).
   i.destroying_ = true;
   if (i.options_.io_context) {
-    // Nothing waits: the stop ends on the io_context, which takes the impl
-    // with it (stop_then_delete).
-    if (i.queue_.on_handler_thread()) {
-      i.queue_.stop_from_task([p = impl_.release()] { impl::stop_then_delete(p); });
-      return;
+    // No wait but for an arrival observer under way: the stop ends on the
+    // io_context and takes the impl with it (stop_then_delete), after the
+    // handler running now, if any (on this thread or another).
+    {
+      std::lock_guard lock(i.observing_m_);
+      i.destroying_ = true;
     }
-    i.queue_.stop();
-    impl::stop_then_delete(impl_.release());
+    i.wait_for_observers();
+    i.queue_.stop_then([p = impl_.release()] { impl::stop_then_delete(p); });
     return;
   }
   if (i.queue_.on_handler_thread()) {

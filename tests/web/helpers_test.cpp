@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -187,6 +188,34 @@ TEST(HandlerQueue, APostedTaskMayEndItsQueue) {
   EXPECT_TRUE(last);
   EXPECT_FALSE(later);  // discarded by the stop
   EXPECT_EQ(jobs.size(), 1u);
+}
+
+TEST(HandlerQueue, StopThenDoesNotWaitForAJobOnAnotherThread) {
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  std::atomic<bool> release{false}, started{false}, later{false};
+  std::promise<std::thread::id> last_ran;
+  {
+    handler_queue q(100, [&io](std::function<void()> job) { asio::post(io, std::move(job)); });
+    q.push(
+        [&] {
+          started = true;
+          while (!release) std::this_thread::sleep_for(1ms);
+        },
+        false);
+    q.push([&] { later = true; }, false);
+    while (!started) std::this_thread::sleep_for(1ms);
+    q.stop_then([&] { last_ran.set_value(std::this_thread::get_id()); });
+    // Returned while the task still runs; `last` follows it, on its thread.
+    release = true;
+    auto f = last_ran.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(f.get(), runner.get_id());
+  }
+  EXPECT_FALSE(later);  // discarded
+  work.reset();
+  runner.join();
 }
 
 bool fd_readable(int fd) {

@@ -159,6 +159,49 @@ TEST(SharedIo, AHandlerMayDestroyItsOwnFacade) {
   }, 5s));
 }
 
+TEST(SharedIo, TwoFacadesMayDestroyEachOtherFromTheirHandlers) {
+  // Each destructor waiting for the other's running handler would hang.
+  scripted s;
+  fake_broker broker(s.fn());
+  shared_io shared;
+  std::thread second([&] { shared.io.run(); });  // two threads: both handlers at once
+  std::unique_ptr<mqtt> a, b;
+  std::atomic<int> arrived{0};
+  std::atomic<bool> both_made{false};
+  std::promise<void> a_done, b_done;
+  auto meet = [&] {
+    for (int n = 0; n < 2000 && !both_made; ++n) std::this_thread::sleep_for(1ms);
+    ++arrived;
+    for (int n = 0; n < 2000 && arrived < 2; ++n) std::this_thread::sleep_for(1ms);
+  };
+  a = std::make_unique<mqtt>(shared.options());
+  b = std::make_unique<mqtt>(shared.options());
+  a->on_connect([&](mqtt&, const std::any&, connect_flags, int) {
+    meet();
+    b.reset();
+    a_done.set_value();
+  });
+  b->on_connect([&](mqtt&, const std::any&, connect_flags, int) {
+    meet();
+    a.reset();
+    b_done.set_value();
+  });
+  auto cfg = config_for(broker);
+  cfg.set("MQTT_CLIENT_ID", "a");
+  a->init_app(cfg);
+  cfg.set("MQTT_CLIENT_ID", "b");
+  b->init_app(cfg);
+  both_made = true;  // from here on only the handlers touch `a` and `b`
+  EXPECT_EQ(a_done.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(b_done.get_future().wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(s.m);
+    return s.disconnects == 2;
+  }, 5s));
+  shared.work.reset();
+  second.join();
+}
+
 TEST(SharedIo, InitAppOnTheIoContextsOwnThreadDoesNotWaitForIt) {
   scripted s;
   fake_broker broker(s.fn());

@@ -208,10 +208,12 @@ struct mqtt_options {
   /// whichever of its threads takes them up (a slow handler holds that
   /// thread: run the io_context on several). Called on one of its threads,
   /// `init_app` returns without waiting for the first connection and `stop`
-  /// without waiting for the stop to end; the destructor never waits: the
-  /// stop (DISCONNECT after at most MQTT_STOP_LINGER for what was
-  /// published) ends on the io_context, and no handler runs after the
-  /// destructor returned. Not with `external_dispatch`.
+  /// without waiting for the stop to end. The destructor waits only for an
+  /// `on_every_message_arrival` observer under way: the stop (DISCONNECT
+  /// after at most MQTT_STOP_LINGER for what was published) ends on the
+  /// io_context, which must keep running until it has (or the facade's
+  /// state is never freed), and no handler runs after the destructor
+  /// returned. Not with `external_dispatch`.
   asio::io_context* io_context = nullptr;
 };
 
