@@ -7,6 +7,7 @@
 
 #include "client/client_impl.hpp"
 #include "tern/client_async.hpp"
+#include "tern/store.hpp"
 
 namespace tern {
 
@@ -80,7 +81,12 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
   }
   if (brokers.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
   brokers_ = share_brokers(std::move(brokers));
-  if (options.store) store_ = std::make_unique<store_state>(std::move(options.store));
+  if (options.store) {
+    store_ = std::make_unique<store_state>(std::move(options.store));
+    // Made here, not at the first sync: ~client looks for it from any
+    // thread. Its thread starts at the first sync.
+    if (store_->target->defers_sync()) store_->syncer = std::make_unique<detail::store_syncer>();
+  }
   if (store_ && options.session.max_queued != 0)
     store_->limit = options.session.max_queued + options.session.max_inflight;
   if (store_ && !config_error_) restore_from_store();

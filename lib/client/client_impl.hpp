@@ -166,8 +166,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
     bool dirty = false;                // updates since the last sync began
     bool sync_running = false;         // on syncer's thread
     bool writes_need_sync = false;     // a pending packet depends on the store's updates
-    // sync_policy::batch only; made at the first sync it runs, so that a
-    // client without such a store holds no thread state for it.
+    // Stores that defer their syncs (sync_policy::batch) only; made with
+    // the client and never changed, its thread started at the first sync.
     std::unique_ptr<detail::store_syncer> syncer;
     std::string note;     // logged at the first connect
     std::string warning;  // a damaged store, logged at the first connect

@@ -118,7 +118,6 @@ void client::impl::start_store_sync() {
   store_->syncing.swap(store_->unsynced);
   // The job holds no reference to this impl: its last one must never be
   // dropped on the syncer's thread, which ~impl joins.
-  if (!store_->syncer) store_->syncer = std::make_unique<detail::store_syncer>();
   store_->syncer->run([store = store_->target, strand = strand_, w = weak_from_this(), wake = options_.executor_wakeup] {
     auto ec = store->sync();
     asio::post(strand, [w, ec] {

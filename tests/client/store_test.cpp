@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
 #include <algorithm>
 #include <chrono>
@@ -206,6 +208,40 @@ TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
     EXPECT_EQ(f.get(), *mid);
     EXPECT_GT(store->fsyncs(), fsyncs);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// A client on your io_context, destroyed on a thread that does not run it
+// just after its first publish: the strand makes the batch store's syncer
+// for the sync that publish starts while ~client looks for it. Under
+// ThreadSanitizer the two met as a data race.
+TEST(ClientStore, DestroyedOffItsStrandAsItsFirstBatchSyncStarts) {
+  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  recording_broker broker(true);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  for (int n = 0; n < 30; ++n) {
+    auto opened = file_store::open(dir, "store-test-" + std::to_string(n), {sync_policy::batch});
+    ASSERT_TRUE(opened);
+    auto o = persistent_options(broker, std::move(*opened));
+    o.connect.client_id = "store-test-" + std::to_string(n);
+    client c(io, o);
+    auto up = std::make_shared<std::promise<void>>();
+    c.on_connect([up](bool, int) {
+      try {
+        up->set_value();
+      } catch (const std::future_error&) {
+      }
+    });
+    c.connect();
+    ASSERT_EQ(up->get_future().wait_for(5s), std::future_status::ready);
+    ASSERT_TRUE(c.publish("t", "x", qos::at_least_once));
+  }  // each client goes at once; its stop ends on the io_context
+  work.reset();
+  runner.join();
   std::filesystem::remove_all(dir);
 }
 
