@@ -212,8 +212,9 @@ struct mqtt_options {
   /// `on_every_message_arrival` observer under way: the stop (DISCONNECT
   /// after at most MQTT_STOP_LINGER for what was published) ends on the
   /// io_context, which must keep running until it has (or the facade's
-  /// state is never freed), and no handler runs after the destructor
-  /// returned. Not with `external_dispatch`.
+  /// state is never freed). No handler starts after the destructor
+  /// returned (one running on another thread finishes). Not with
+  /// `external_dispatch`.
   asio::io_context* io_context = nullptr;
 };
 
