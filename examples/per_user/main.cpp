@@ -14,6 +14,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -88,7 +89,9 @@ class app {
   void login(const httplib::Request& req, httplib::Response& res) {
     auto user = req.get_param_value("user");
     // The user name becomes the broker's %u: one that would widen a topic rule is refused.
-    if (user.empty() || user.find_first_of("/+#") != std::string::npos)
+    if (user.empty() || std::any_of(user.begin(), user.end(), [](unsigned char ch) {
+          return ch == '/' || ch == '+' || ch == '#' || ch < 0x20 || ch == 0x7f;
+        }))
       return fail(res, 400, "not a user name this application accepts\n");
     auto link = std::make_shared<user_link>();
     tern::web::mqtt_options mo;

@@ -104,6 +104,23 @@ void handler_queue::drain(std::unique_lock<std::mutex>& hold) {
   draining_ = false;
   idle_cv_.notify_all();
   schedule();  // the batch's limit: the rest in a job of its own
+  run_last(lock);
+}
+
+void handler_queue::unlink() {
+  if (!link_) return;
+  std::lock_guard hold(link_->m);
+  link_->q = nullptr;
+}
+
+void handler_queue::discard_all() {
+  stopping_ = true;
+  tasks_.clear();
+  // Readable for good: a poller wakes, finds nothing, and sees `stopped()`.
+  signal_fd(true);
+}
+
+void handler_queue::run_last(std::unique_lock<std::mutex>& lock) {
   if (auto last = std::move(last_)) {
     lock.unlock();
     last();  // may destroy *this
@@ -111,18 +128,10 @@ void handler_queue::drain(std::unique_lock<std::mutex>& hold) {
 }
 
 void handler_queue::stop() {
-  if (link_) {
-    // No job starts on this queue any more; one already started has
-    // claimed it (draining_) and is waited for below.
-    std::lock_guard hold(link_->m);
-    link_->q = nullptr;
-  }
+  unlink();  // a job already started has claimed the queue (draining_): waited for below
   {
     std::lock_guard lock(m_);
-    stopping_ = true;
-    tasks_.clear();
-    // Readable for good: a poller wakes, finds nothing, and sees `stopped()`.
-    signal_fd(true);
+    discard_all();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -134,13 +143,9 @@ void handler_queue::stop() {
 }
 
 void handler_queue::stop_then(std::function<void()> last) {
-  if (link_) {
-    std::lock_guard hold(link_->m);
-    link_->q = nullptr;
-  }
+  unlink();
   std::unique_lock lock(m_);
-  stopping_ = true;
-  tasks_.clear();
+  discard_all();
   if (draining_) {  // a job has claimed the queue: `last` follows its running task
     last_ = std::move(last);
     return;
@@ -151,9 +156,7 @@ void handler_queue::stop_then(std::function<void()> last) {
 
 void handler_queue::stop_from_task(std::function<void()> last) {
   std::lock_guard lock(m_);
-  stopping_ = true;
-  tasks_.clear();
-  signal_fd(true);
+  discard_all();
   last_ = std::move(last);
   // The thread cannot join itself; it ends once `last` ran.
   if (thread_.joinable()) thread_.detach();
@@ -199,10 +202,7 @@ std::size_t handler_queue::run_pending(std::size_t max) {
   }
   if (!tasks_.empty()) signal_fd(true);  // left over (`max`), or pushed while held
   thread_id_ = std::thread::id{};
-  if (auto last = std::move(last_)) {
-    lock.unlock();
-    last();  // may destroy *this
-  }
+  run_last(lock);
   return ran;
 }
 
@@ -223,10 +223,7 @@ void handler_queue::run() {
   }
   running_task_ = false;
   idle_cv_.notify_all();
-  if (auto last = std::move(last_)) {
-    lock.unlock();
-    last();  // may destroy *this
-  }
+  run_last(lock);
 }
 
 }  // namespace tern::web::detail

@@ -109,6 +109,13 @@ class handler_queue {
   /// Pops the front task (lock held) and runs it unlocked; returns with the lock held.
   void run_front(std::unique_lock<std::mutex>& lock);
   void signal_fd(bool readable);  // lock held
+  /// Posted mode: no job starts on this queue any more.
+  void unlink();
+  /// Stops taking tasks and drops those waiting (lock held).
+  void discard_all();
+  /// Runs `last_`, if set, with the lock released; nothing of the queue is
+  /// touched after it (it may destroy the queue).
+  void run_last(std::unique_lock<std::mutex>& lock);
 
   const std::size_t capacity_;
   mutable std::mutex m_;

@@ -229,15 +229,7 @@ TEST(ClientStore, DestroyedOffItsStrandAsItsFirstBatchSyncStarts) {
     auto o = persistent_options(broker, std::move(*opened));
     o.connect.client_id = "store-test-" + std::to_string(n);
     client c(io, o);
-    auto up = std::make_shared<std::promise<void>>();
-    c.on_connect([up](bool, int) {
-      try {
-        up->set_value();
-      } catch (const std::future_error&) {
-      }
-    });
-    c.connect();
-    ASSERT_EQ(up->get_future().wait_for(5s), std::future_status::ready);
+    ASSERT_TRUE(connect_and_wait(c));  // start() does nothing on your io_context
     ASSERT_TRUE(c.publish("t", "x", qos::at_least_once));
   }  // each client goes at once; its stop ends on the io_context
   work.reset();
