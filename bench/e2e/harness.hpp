@@ -26,6 +26,7 @@ struct settings {
   double timeout_s = 60;
   std::string topic;         // unique per run
   std::string store_dir;     // where the persisting peers keep their files
+  long read_interval_us = 0;  // tern's subscriber: client_options::read_interval
 };
 
 inline std::int64_t mono_ns() {

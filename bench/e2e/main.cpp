@@ -23,9 +23,10 @@ using namespace tern::e2e;
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "tern-bench: %s\nusage: tern-bench --peer PEER --host H --port P "
-               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D]\n"
+               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D] [--read-interval US]\n"
                "peers: tern, tern-memstore, tern-every, tern-batch, tern-none (a file store with that sync policy), "
-               "mosquitto, mosquitto-nodelay, paho, paho-persist (Paho's default file persistence)\n",
+               "mosquitto, mosquitto-nodelay, paho, paho-persist (Paho's default file persistence)\n"
+               "--read-interval: the tern subscriber's client_options::read_interval, in microseconds\n",
                why);
   std::exit(2);
 }
@@ -46,6 +47,7 @@ settings parse(int argc, char** argv) {
     else if (a == "--rate") s.rate = std::atof(v);
     else if (a == "--timeout") s.timeout_s = std::atof(v);
     else if (a == "--store-dir") s.store_dir = v;
+    else if (a == "--read-interval") s.read_interval_us = std::atol(v);
     else usage("unknown flag");
   }
   if (s.qos < 0 || s.qos > 2) usage("--qos takes 0, 1 or 2");

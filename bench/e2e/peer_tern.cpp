@@ -28,8 +28,9 @@ class tern_peer final : public peer {
     o.reconnect.enabled = false;
     o.session.max_inflight = s.window ? s.window : 65535;
     o.session.max_queued = 0;
-    sub_ = std::make_unique<client>(o);
     auto po = o;
+    o.read_interval = std::chrono::microseconds(s.read_interval_us);
+    sub_ = std::make_unique<client>(o);
     if (!store_.empty()) {
       po.connect.client_id = "tern-bench-pub-" + std::to_string(::getpid());
       if (store_ == "memory") {

@@ -3,8 +3,9 @@
 message: tern_asyncio against paho-mqtt 1.6 driven from asyncio (the engine
 under aiomqtt).
 
-    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-fastapi|paho --qos Q
-        --count N --size 64 --host H --port P [--backlog | --rate R]
+    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-interval|tern-loop-interval|
+        tern-fastapi|paho --qos Q --count N --size 64 --host H --port P [--backlog | --rate R]
+        [--read-interval SECS]
 
 Each receiver runs in this process on one asyncio event loop, the way each
 library is used there, and every message goes through the same
@@ -13,7 +14,8 @@ library is used there, and every message goes through the same
 - ``tern``: ``async with tern_asyncio.Client(...)``, ``async for message in
   client.messages: await handler(message)`` (the protocol on a C++ thread
   of its own); ``tern-loop`` the same with ``io="loop"`` (the protocol on
-  the event loop's thread).
+  the event loop's thread). ``tern-interval`` and ``tern-loop-interval``:
+  the same two with ``MQTT_READ_INTERVAL`` (``--read-interval``, 0.001 s).
 - ``tern-fastapi``: ``tern_fastapi.FastMQTT`` with ``@mqtt.on_message()`` on
   the handler (started with ``await mqtt.startup()``, no web server).
 - ``paho``: ``paho.mqtt.client.Client`` as paho's asyncio example and aiomqtt
@@ -71,7 +73,8 @@ class TernReceiver:
 
         self.client = tern_asyncio.Client(self.args.host, self.args.port, client_id=self.client_id,
                                           clean_session=self.clean, keepalive=60,
-                                          queue_size=max(10000, self.args.count), io=self.io)
+                                          queue_size=max(10000, self.args.count), io=self.io,
+                                          config=self.config())
         await self.client.connect()
         if self.clean:
             await self.client.subscribe(self.topic, self.args.qos)
@@ -81,6 +84,9 @@ class TernReceiver:
                 await handler(message)
 
         self.task = asyncio.get_running_loop().create_task(consume())
+
+    def config(self):
+        return {}
 
     def dropped(self):
         return self.client.status()["dropped"] + self.client.messages.dropped
@@ -177,8 +183,19 @@ class TernLoopReceiver(TernReceiver):
     io = "loop"
 
 
+class TernIntervalReceiver(TernReceiver):
+    """tern with ``MQTT_READ_INTERVAL`` (--read-interval): reads at most that often on a busy stream."""
+
+    def config(self):
+        return {"MQTT_READ_INTERVAL": self.args.read_interval}
+
+
+class TernLoopIntervalReceiver(TernIntervalReceiver):
+    io = "loop"
+
+
 RECEIVERS = {"tern": TernReceiver, "tern-loop": TernLoopReceiver, "tern-fastapi": FastMqttReceiver,
-             "paho": PahoReceiver}
+             "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver}
 
 
 async def run(args, topic, client_id, mode, counter):
@@ -212,6 +229,8 @@ def main():
     p.add_argument("--backlog", action="store_true", help="drain a queued backlog")
     p.add_argument("--rate", type=int, default=0, help="a live stream paced at this many messages per second")
     p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
+    p.add_argument("--read-interval", type=float, default=0.001,
+                   help="tern-interval's MQTT_READ_INTERVAL, seconds (default 0.001)")
     args = p.parse_args()
     if args.size < flask_bench.SEQ_DIGITS:
         p.error("--size must be at least %d" % flask_bench.SEQ_DIGITS)

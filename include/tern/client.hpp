@@ -74,6 +74,16 @@ struct client_options : transport_options {
   /// publishes made meanwhile are queued and timers wait it out. Zero
   /// disables it. Default 60 µs.
   std::chrono::microseconds read_pause{60};
+  /// Trades latency for wake-ups on a busy live stream: after a read that
+  /// brought whole packets, the client waits this long before it reads
+  /// again (on a timer: its other work goes on), so that the packets which
+  /// arrive meanwhile are read, decoded, acknowledged (one write) and handed
+  /// to the callbacks together. A packet arriving within this time of the
+  /// last read is delayed by at most this much; one arriving after a quiet
+  /// spell is read at once. A read that stops inside a packet, or fills
+  /// the buffer, is followed at once. Replaces `read_pause` when set. Zero
+  /// (the default): every read follows the last at once.
+  std::chrono::microseconds read_interval{0};
   /// How long `stop()` and the destructor wait for what was published to be
   /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send
   /// DISCONNECT. They wait only while the client is connected, or connecting

@@ -358,6 +358,8 @@ class session {
   /// Packets received and decoded since the session was made (a transport
   /// can tell how many one read brought).
   std::uint64_t packets_received() const noexcept;
+  /// Bytes received of a packet not complete yet (waiting for its rest).
+  std::size_t partial_packet_bytes() const noexcept;
   /// The client id of the current or last connection (generated or given).
   std::string_view client_id() const noexcept;
 

@@ -52,7 +52,7 @@ std::shared_ptr<const std::vector<transport::broker_uri>> share_brokers(std::vec
 client::impl::impl(asio::io_context::executor_type ex, client_options options, asio::io_context* own)
     : own_ctx_(own),
       strand_(asio::make_strand(ex)),
-      options_{options.transport_timeout, options.reconnect, options.read_pause, options.stop_linger,
+      options_{options.transport_timeout, options.reconnect, options.read_pause, options.read_interval, options.stop_linger,
                std::move(options.executor_wakeup)},
       transport_(share(options)),
       first_connect_(std::make_unique<connect_options>(std::move(options.connect))),

@@ -119,12 +119,22 @@ void client::impl::start_read() {
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;
         self->run_actions();  // acknowledgements leave before any pause
+        // A read that sends nothing back (QoS 0 messages) leaves the kernel
+        // delaying its ACK for a reply that never comes, and a broker with
+        // Nagle's algorithm on (mosquitto's default) holds every next
+        // message until that ACK: a live QoS 0 stream at 20,000 msgs/s then
+        // lags by 12 ms at the median, 24 ms at p99. A write under way
+        // carries the ACK itself, unless reads are held back for an
+        // interval: then the ACKs of what arrives meanwhile must not wait.
+        bool holding = self->options_.read_interval.count() > 0;
+        if (self->stream_open_ && (holding || !self->writes_.in_flight())) self->stream_->ack_promptly();
         // Only now: the bytes just read, and the messages handed to the
         // callbacks, lived in the buffer until here.
         // A quiet read also gives back a buffer that grew for one large
         // packet while the reads asked for little.
         if (shrink || quiet) self->session_.shrink_receive_buffer(self->read_size_.size());
         if (quiet || std::exchange(self->trim_after_read_, false)) self->trim_idle();
+        if (holding) return self->read_after_interval(n < capacity);
         auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
                          ? self->own_->read_pacer.pause_before_next(self->read_ready_, now, n, capacity, packets)
                          : clock::duration::zero();
@@ -132,6 +142,24 @@ void client::impl::start_read() {
         if (pause > clock::duration::zero()) std::this_thread::sleep_for(pause);
         self->start_read();
       })));
+}
+
+void client::impl::read_after_interval(bool buffer_had_room) {
+  if (!stream_open_) return;
+  // The rest of a packet, or bytes beyond a full buffer, are on their way
+  // or waiting already: holding them back would delay one message, and a
+  // large one read in many pieces once per piece.
+  if (!buffer_had_room || session_.partial_packet_bytes() > 0) {
+    read_ready_ = clock::now();
+    return start_read();
+  }
+  auto& t = read_timer_.get();
+  t.expires_after(options_.read_interval);
+  t.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
+    if (ec || attempt != self->attempt_ || !self->stream_open_) return;
+    self->read_ready_ = clock::now();
+    self->start_read();
+  }));
 }
 
 void client::impl::trim_idle() {
@@ -203,6 +231,7 @@ void client::impl::close_stream(bool after_disconnect) {
   stream_open_ = false;
   writes_.clear([this](message_id mid) { complete_publish(mid, errc::link_lost); });
   ++attempt_;  // completion handlers of the old stream now do nothing
+  read_timer_.cancel();  // nothing left to read: it would only hold the client's thread
   if (stream_ && after_disconnect) {
     // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT; a
     // linger lets the broker read it first (see linger_close).

@@ -50,6 +50,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void try_broker();
   void on_open(std::error_code ec, std::uint64_t attempt);
   void start_read();
+  /// After a read, with `read_interval` set: the next read, at once or
+  /// once the interval is over.
+  void read_after_interval(bool buffer_had_room);
   /// After a read that found the connection quiet: gives back the buffers
   /// that only traffic needs (the actions' vector, the write queue's idle
   /// side), so that a thousand idle connections do not each keep them.
@@ -137,6 +140,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::chrono::milliseconds transport_timeout;
     reconnect_options reconnect;
     std::chrono::microseconds read_pause;
+    std::chrono::microseconds read_interval;
     std::chrono::milliseconds stop_linger;
     std::function<void()> executor_wakeup;
   };
@@ -247,6 +251,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   clock::time_point timer_armed_ = clock::time_point::max();  // when session_timer_ fires
   detail::lazy_timer transport_timer_{strand_};  // while the transport opens
   detail::lazy_timer reconnect_timer_{strand_};
+  detail::lazy_timer read_timer_{strand_};  // read_interval's wait: only a client with one set makes it
   detail::backoff backoff_;
 
   detail::write_queue writes_;

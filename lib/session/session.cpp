@@ -268,6 +268,7 @@ std::size_t session::inflight() const noexcept { return impl_->store_.inflight()
 std::size_t session::max_inflight() const noexcept { return impl_->opts_.max_inflight; }
 std::size_t session::queued() const noexcept { return impl_->store_.queued(); }
 std::uint64_t session::packets_received() const noexcept { return impl_->packets_received_; }
+std::size_t session::partial_packet_bytes() const noexcept { return impl_->decoder_.buffered(); }
 std::string_view session::client_id() const noexcept { return impl_->client_id_; }
 
 const connect_options& session::last_connect_options() const noexcept { return impl_->conn_; }

@@ -1,5 +1,7 @@
 #include "transport/stream.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -138,6 +140,14 @@ std::size_t stream::write_now(std::span<const asio::const_buffer> data) noexcept
   msg.msg_iovlen = count;
   auto n = ::sendmsg(tcp_.socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+void stream::ack_promptly() noexcept {
+#ifdef TCP_QUICKACK
+  int on = 1;
+  // Best effort: a socket that refuses it just keeps delaying its ACKs.
+  (void)::setsockopt(tcp_.socket().native_handle(), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+#endif
 }
 
 }  // namespace tern::transport

@@ -85,6 +85,12 @@ class stream {
   /// left for an async_write of the rest to meet. May be called from any
   /// thread while no async_write is under way.
   std::size_t write_now(std::span<const asio::const_buffer> data) noexcept;
+  /// Asks the kernel to acknowledge what the socket received at once, and
+  /// what it receives next, instead of delaying those ACKs for a reply to
+  /// carry (Linux's TCP_QUICKACK; elsewhere nothing). For a reader that
+  /// leaves bytes waiting on purpose: a peer with Nagle's algorithm on
+  /// holds its next small writes until the ACK.
+  void ack_promptly() noexcept;
 
  private:
   // TLS when there is one, else TCP: the top layer without WebSocket, the

@@ -196,6 +196,18 @@ constexpr std::array table{
              [](const reader& r, settings& s) {
                if (auto v = r.seconds("STOP_LINGER")) s.stop_linger = *v;
              }},
+    key_spec{{"READ_INTERVAL", t::seconds, "0",
+              "On a busy live stream, how long to wait after a read before the next, so that what arrives "
+              "meanwhile is read and handed over together: fewer wake-ups, for up to this much more latency "
+              "(twice it behind a broker that delays small writes, as mosquitto does by default). At most 1, "
+              "e.g. 0.001; 0: read at once."},
+             [](const reader& r, settings& s) {
+               if (auto v = r.seconds_us("READ_INTERVAL")) {
+                 if (*v > std::chrono::seconds(1))
+                   throw config_error(r.name("READ_INTERVAL") + ": at most 1 second (it delays messages by up to this)");
+                 s.read_interval = *v;
+               }
+             }},
     key_spec{{"SHARED_GROUP", t::string, "(none)",
               "Subscribe as `$share/<group>/<filter>`, so that several workers share the messages."},
              [](const reader& r, settings& s) {

@@ -109,19 +109,13 @@ class reader {
     wrong(suffix, "a boolean (true/false, 1/0, yes/no, on/off)", *v);
   }
 
+  /// A number of seconds (fractions too), to the millisecond.
   std::optional<std::chrono::milliseconds> seconds(std::string_view suffix) const {
-    auto v = raw(suffix);
-    if (!v) return std::nullopt;
-    double d = -1;
-    if (auto* i = std::get_if<std::int64_t>(&*v)) d = static_cast<double>(*i);
-    else if (auto* f = std::get_if<double>(&*v)) d = *f;
-    else if (auto* s = std::get_if<std::string>(&*v)) {
-      auto t = trim(*s);
-      auto r = std::from_chars(t.data(), t.data() + t.size(), d);
-      if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) d = -1;
-    }
-    if (!(d >= 0) || !std::isfinite(d) || d > 1e9) wrong(suffix, "a number of seconds (0 or more)", *v);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(d * 1000)));
+    return seconds_as<std::chrono::milliseconds>(suffix);
+  }
+  /// A number of seconds, to the microsecond: for the short durations.
+  std::optional<std::chrono::microseconds> seconds_us(std::string_view suffix) const {
+    return seconds_as<std::chrono::microseconds>(suffix);
   }
 
   std::optional<std::string> payload(std::string_view suffix) const {
@@ -171,6 +165,22 @@ class reader {
   }
 
  private:
+  template <class Duration>
+  std::optional<Duration> seconds_as(std::string_view suffix) const {
+    auto v = raw(suffix);
+    if (!v) return std::nullopt;
+    double d = -1;
+    if (auto* i = std::get_if<std::int64_t>(&*v)) d = static_cast<double>(*i);
+    else if (auto* f = std::get_if<double>(&*v)) d = *f;
+    else if (auto* s = std::get_if<std::string>(&*v)) {
+      auto t = trim(*s);
+      auto r = std::from_chars(t.data(), t.data() + t.size(), d);
+      if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) d = -1;
+    }
+    if (!(d >= 0) || !std::isfinite(d) || d > 1e9) wrong(suffix, "a number of seconds (0 or more)", *v);
+    constexpr double per_second = static_cast<double>(Duration::period::den) / Duration::period::num;
+    return Duration(static_cast<typename Duration::rep>(std::llround(d * per_second)));
+  }
   const config_source& src_;
   std::string_view prefix_;
 };

@@ -48,6 +48,7 @@ struct settings {
   std::chrono::milliseconds reconnect_delay_min;
   std::chrono::milliseconds reconnect_delay_max;
   std::chrono::milliseconds stop_linger;
+  std::chrono::microseconds read_interval;
   std::size_t max_inflight;
   std::size_t max_queued;
   std::string shared_group;

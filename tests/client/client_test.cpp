@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/use_awaitable.hpp>
@@ -623,6 +624,156 @@ TEST(Client, BatchEndRunsOnceAfterTheCallbacksOfOneRead) {
   auto last = seen.rfind('m');
   EXPECT_EQ(seen.substr(first, last - first + 1), "mmmmm") << seen;  // no batch end inside the read's messages
   EXPECT_EQ(seen.substr(last + 1, 1), "e") << seen;                  // one right after them
+  c.stop();
+}
+
+// Echoes each QoS 0 PUBLISH back on topic "echo", at once.
+bytes echo_publishes(const packet_view& p) {
+  if (std::holds_alternative<connect_view>(p)) return connack();
+  if (auto* pub = std::get_if<publish_view>(&p))
+    return fake_broker::wire(publish_view{"echo", pub->payload, qos::at_most_once, false, false, 0});
+  return {};
+}
+
+// What a read_interval test sees: each message's payload with the time it
+// was handed over, and the batch ends between them.
+struct arrivals {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> messages;
+  std::string events;  // 'm' per message, 'e' per batch end
+
+  void attach(client& c) {
+    c.on_message([this](const message_received& msg) {
+      std::lock_guard lock(m);
+      messages.emplace_back(std::string(reinterpret_cast<const char*>(msg.payload.data()), msg.payload.size()),
+                            std::chrono::steady_clock::now());
+      events += 'm';
+      cv.notify_all();
+    });
+    c.on_batch_end([this] {
+      std::lock_guard lock(m);
+      if (!events.empty() && events.back() == 'm') events += 'e';
+    });
+  }
+  bool wait_for(std::size_t n, std::chrono::milliseconds limit) {
+    std::unique_lock lock(m);
+    return cv.wait_for(lock, limit, [&] { return messages.size() >= n; });
+  }
+  std::chrono::steady_clock::time_point at(std::size_t i) {
+    std::lock_guard lock(m);
+    return messages.at(i).second;
+  }
+};
+
+// A client reading at most once per `interval`, against a broker that
+// echoes its publishes; connect() returns once the interval that follows
+// the CONNACK's read is over.
+struct echo_with_interval {
+  explicit echo_with_interval(std::chrono::milliseconds interval) : interval(interval), c([&] {
+    auto o = options_for(broker);
+    o.read_interval = interval;
+    return o;
+  }()) {
+    got.attach(c);
+  }
+  bool connect() {
+    if (!start_connected(c)) return false;
+    std::this_thread::sleep_for(interval + 200ms);
+    return true;
+  }
+  std::chrono::milliseconds interval;
+  fake_broker broker{echo_publishes};
+  client c;
+  arrivals got;
+};
+
+TEST(Client, ReadIntervalHandsOverWhatArrivesWithinItTogether) {
+  echo_with_interval e(400ms);
+  auto& c = e.c;
+  auto& got = e.got;
+  ASSERT_TRUE(e.connect());
+  ASSERT_TRUE(c.publish("out", std::string("a")));
+  ASSERT_TRUE(got.wait_for(1, 5s));
+  // Echoed within the interval that began with the read of "a": they wait
+  // for its end, and come in one read, one batch.
+  ASSERT_TRUE(c.publish("out", std::string("b")));
+  ASSERT_TRUE(c.publish("out", std::string("c")));
+  ASSERT_TRUE(got.wait_for(3, 5s));
+  EXPECT_GE(got.at(1) - got.at(0), 390ms) << "b was read before the interval was over";
+  std::this_thread::sleep_for(100ms);  // the batch end follows the messages
+  c.stop();
+  EXPECT_EQ(got.events, "memme");
+  EXPECT_EQ(got.messages[1].first, "b");
+  EXPECT_EQ(got.messages[2].first, "c");
+}
+
+TEST(Client, ReadIntervalReadsAtOnceAfterAQuietSpell) {
+  echo_with_interval e(300ms);
+  auto& c = e.c;
+  auto& got = e.got;
+  ASSERT_TRUE(e.connect());
+  ASSERT_TRUE(c.publish("out", std::string("a")));
+  ASSERT_TRUE(got.wait_for(1, 5s));
+  std::this_thread::sleep_for(600ms);  // the interval is over: a read waits for bytes
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.publish("out", std::string("b")));
+  ASSERT_TRUE(got.wait_for(2, 5s));
+  // Generous for a loaded machine, but under the interval: not held back.
+  EXPECT_LT(got.at(1) - sent, 250ms);
+  c.stop();
+}
+
+TEST(Client, ReadIntervalNeverWaitsInsideAPacket) {
+  // 300 KB: 19 reads or more (the buffer grows to 16 KiB at most), each
+  // ending inside the packet. With the interval after each, it would take
+  // over 9 s.
+  echo_with_interval e(500ms);
+  auto& c = e.c;
+  auto& got = e.got;
+  ASSERT_TRUE(e.connect());
+  std::string big(300 * 1000, 'x');
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.publish("out", big));
+  ASSERT_TRUE(got.wait_for(1, 20s));
+  EXPECT_LT(got.at(0) - sent, 3s);
+  c.stop();
+  EXPECT_EQ(got.messages[0].first.size(), big.size());
+}
+
+TEST(Client, ReadIntervalReadsTheRestOfAPacketAtOnce) {
+  // A broker that writes a PUBLISH in two pieces, 50 ms apart: the read of
+  // the first ends inside the packet, and the rest must not wait for the
+  // interval (1 s) to be over.
+  auto publish = fake_broker::wire(publish_view{"t", as_bytes(std::string(1000, 'p')), qos::at_most_once, false, false, 0});
+  std::promise<std::chrono::steady_clock::time_point> first_piece;
+  std::promise<void> delivered;
+  raw_broker broker(
+      [&](int fd) -> std::string {
+        std::this_thread::sleep_for(1500ms);  // the interval after the CONNACK's read is over
+        first_piece.set_value(std::chrono::steady_clock::now());
+        ::send(fd, publish.data(), 300, MSG_NOSIGNAL);
+        std::this_thread::sleep_for(50ms);
+        ::send(fd, publish.data() + 300, publish.size() - 300, MSG_NOSIGNAL);
+        delivered.get_future().wait_for(10s);  // the connection stays until then
+        return "";
+      },
+      raw_broker::after_connack);
+  auto o = options_for(broker);
+  o.read_interval = 1s;
+  client c(o);
+  arrivals got;
+  got.attach(c);
+  c.start();
+  c.connect();
+  auto sent = first_piece.get_future();
+  bool arrived = got.wait_for(1, 10s);
+  delivered.set_value();
+  EXPECT_TRUE(arrived);
+  if (arrived) {
+    EXPECT_LT(got.at(0) - sent.get(), 700ms) << "the rest of the packet waited for the interval";
+  }
+  EXPECT_EQ(broker.verdict(), "");
   c.stop();
 }
 

@@ -746,3 +746,46 @@ def test_dispatch_is_batched_on_the_loops_thread(broker, topic, monkeypatch):
     assert max(busy) == tern_asyncio._loop.BATCH, busy
     assert sum(idle) == count and min(idle) >= 1, sorted(idle)[:10]
     assert threads == {threading.main_thread().ident}
+
+
+
+def test_read_interval_hands_a_live_stream_over_in_fewer_batches(broker, topic, monkeypatch):
+    """``MQTT_READ_INTERVAL``: a stream of one message every 2 ms reaches
+    Python in a batch per interval (50 ms here), not one per message as
+    without it; all of it, in order."""
+    count = 200
+    batches = []  # messages handed to the streams by each run of the reader callback
+    puts = [0]
+    ready, put = tern_asyncio._loop.LoopDispatch._ready, MessageStream.put
+
+    def counting_ready(self):
+        before = puts[0]
+        ready(self)
+        if puts[0] > before:
+            batches.append(puts[0] - before)
+
+    def counting_put(self, message):
+        puts[0] += 1
+        return put(self, message)
+
+    monkeypatch.setattr(tern_asyncio._loop.LoopDispatch, "_ready", counting_ready)
+    monkeypatch.setattr(MessageStream, "put", counting_put)
+
+    async def stream(interval):
+        async with Client(config=broker.config(MQTT_READ_INTERVAL=interval), queue_size=count + 10) as rx, \
+                Client(config=broker.config()) as tx:
+            await rx.subscribe(topic, qos=1)
+            await asyncio.sleep(0.1)  # the interval after the SUBACK's read is over
+            del batches[:]
+            for i in range(count):
+                await tx.publish(topic, i, qos=1)
+                await asyncio.sleep(0.002)
+            got = [int(m.payload) for m in await take(rx.messages, count)]
+            assert got == list(range(count))
+            return list(batches)
+
+    at_once = run(stream(0), timeout=60)
+    batched = run(stream(0.05), timeout=60)
+    assert sum(at_once) == count and sum(batched) == count, (at_once, batched)
+    assert len(at_once) > count / 2, at_once
+    assert len(batched) < count / 4, batched

@@ -75,7 +75,7 @@ def test_every_key_is_known():
                  "TRANSPORT", "PROTOCOL_VERSION"}
     extras = {"BROKER_URLS", "WEBSOCKET_PATH", "CLEAN_SESSION", "CONNECTION_TIMEOUT", "RECONNECT_DELAY_MIN",
               "RECONNECT_DELAY_MAX", "MAX_INFLIGHT", "MAX_QUEUED", "SHARED_GROUP", "STOP_LINGER",
-              "PERSISTENCE_DIR", "PERSISTENCE_SYNC", "PROXY_URL", "TLS_ALPN"}
+              "PERSISTENCE_DIR", "PERSISTENCE_SYNC", "PROXY_URL", "TLS_ALPN", "READ_INTERVAL"}
     assert set(_core.config_keys()) == reference | extras
 
 

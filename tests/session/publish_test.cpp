@@ -67,6 +67,18 @@ TEST_P(PublishTest, PacketsReceivedCountsEveryDecodedPacket) {
   EXPECT_EQ(h.s.packets_received(), before + 3);
 }
 
+TEST_P(PublishTest, PartialPacketBytesCountWhatWaitsForTheRest) {
+  // The client's read interval does not wait while a packet is half read.
+  h.publish("t", "p", qos::at_least_once);
+  EXPECT_EQ(h.s.partial_packet_bytes(), 0u);
+  h.feed(hex("40 02 00"));  // three bytes of a PUBACK
+  EXPECT_EQ(h.s.partial_packet_bytes(), 3u);
+  h.feed(hex("01 40"));  // its end, and the first byte of the next packet
+  EXPECT_EQ(h.s.partial_packet_bytes(), 1u);
+  h.feed(hex("02 00 09"));
+  EXPECT_EQ(h.s.partial_packet_bytes(), 0u);
+}
+
 TEST_P(PublishTest, UnknownAcksAreLoggedAndIgnored) {
   ASSERT_TRUE(h.publish("t", "p", qos::at_least_once));  // id 1 awaits PUBACK
   h.feed(hex("50 02 00 01"));  // PUBREC for a QoS 1 message

@@ -87,6 +87,7 @@ TEST(Settings, DefaultsOfEveryKey) {
   EXPECT_EQ(s.max_inflight, 20u);
   EXPECT_EQ(s.max_queued, 1000u);
   EXPECT_EQ(s.shared_group, "");
+  EXPECT_EQ(s.read_interval, 0us);
 
   auto o = options(empty);
   EXPECT_EQ(o.brokers, std::vector<std::string>{"mqtt://localhost:1883"});
@@ -113,6 +114,7 @@ TEST(Settings, EveryKeyIsRead) {
       {"MQTT_RECONNECT_DELAY_MAX", 9},   {"MQTT_MAX_INFLIGHT", 3},
       {"MQTT_MAX_QUEUED", 0},            {"MQTT_SHARED_GROUP", "workers"},
       {"MQTT_TLS_ALPN", "x-amzn-mqtt-ca, mqtt"}, {"MQTT_PROXY_URL", "socks5h://u:p%40ss@proxy.example"},
+      {"MQTT_READ_INTERVAL", "0.0005"},
   };
   std::vector<diagnostic> log;
   auto s = read(m, &log);
@@ -134,6 +136,7 @@ TEST(Settings, EveryKeyIsRead) {
   EXPECT_TRUE(o.tls.insecure);
   EXPECT_EQ(o.tls.alpn, (std::vector<std::string>{"x-amzn-mqtt-ca", "mqtt"}));
   EXPECT_EQ(o.proxy.url, "socks5h://u:p%40ss@proxy.example");
+  EXPECT_EQ(o.read_interval, std::chrono::microseconds(500));  // to the microsecond, not the millisecond
   ASSERT_TRUE(o.connect.will);
   EXPECT_EQ(o.connect.will->topic, "w/t");
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(o.connect.will->payload.data()), o.connect.will->payload.size()),
@@ -226,6 +229,7 @@ TEST(Settings, WrongTypesAreErrorsNamingTheKey) {
       {"MQTT_USERNAME", std::vector<std::string>{"a"}},
       {"MQTT_PROXY_URL", std::string("https://proxy")}, {"MQTT_PROXY_URL", std::string("http://p:0")},
       {"MQTT_TLS_ALPN", std::vector<std::string>{std::string(256, 'a')}},
+      {"MQTT_READ_INTERVAL", 1.5},               {"MQTT_READ_INTERVAL", -0.001},
   };
   for (const auto& c : cases) {
     config_map m;
@@ -369,7 +373,7 @@ TEST(ConfigKeys, DocsHoldTheGeneratedTable) {
   EXPECT_NE(doc.find(table), std::string::npos) << "docs/web.md lacks the table; generate it with "
                                                    "tern::web::config_keys_markdown():\n"
                                                 << table;
-  EXPECT_EQ(config_keys().size(), 34u);
+  EXPECT_EQ(config_keys().size(), 35u);
 }
 
 }  // namespace
