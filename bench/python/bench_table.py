@@ -33,7 +33,7 @@ def main(path, reps):
 
     print()
     print("medians of %s runs each; cpu = receiving process, all threads, first to last message" % reps)
-    print(f"{'mode':8} {'qos':>3} {'peer':12} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'lost':>5} {'dup':>4} "
+    print(f"{'mode':8} {'qos':>3} {'peer':18} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'lost':>5} {'dup':>4} "
           f"{'drop':>5}  ratios")
     for mode in MODES:
         for qos in (0, 1):
@@ -55,7 +55,7 @@ def main(path, reps):
                     ratio += "  with/without on_log: rate x%.2f  cpu x%.2f" % (
                         med(runs, "msgs_per_s") / med(b, "msgs_per_s"),
                         med(runs, "cpu_us_per_msg") / med(b, "cpu_us_per_msg"))
-                print(f"{mode:8} {qos:>3} {peer:12} {med(runs, 'msgs_per_s'):>9.0f} {med(runs, 'cpu_us_per_msg'):>10.2f} "
+                print(f"{mode:8} {qos:>3} {peer:18} {med(runs, 'msgs_per_s'):>9.0f} {med(runs, 'cpu_us_per_msg'):>10.2f} "
                       f"{med(runs, 'cpu_all_us_per_msg'):>8.2f} {sum(int(r['lost']) for r in runs):>5} "
                       f"{sum(int(r['dup']) for r in runs):>4} {sum(int(r['dropped']) for r in runs):>5}  {ratio}")
 

@@ -81,8 +81,9 @@ struct client_options : transport_options {
   /// to the callbacks together. A packet arriving within this time of the
   /// last read is delayed by at most this much; one arriving after a quiet
   /// spell is read at once. A read that stops inside a packet, or fills
-  /// the buffer, is followed at once. Replaces `read_pause` when set. Zero
-  /// (the default): every read follows the last at once.
+  /// the buffer, or leaves TLS records behind it, is followed at once.
+  /// Replaces `read_pause` when set. Keep it well below the keep-alive (a
+  /// PINGRESP may be read this much late). Zero (the default): off.
   std::chrono::microseconds read_interval{0};
   /// How long `stop()` and the destructor wait for what was published to be
   /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send

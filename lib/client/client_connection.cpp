@@ -146,10 +146,11 @@ void client::impl::start_read() {
 
 void client::impl::read_after_interval(bool buffer_had_room) {
   if (!stream_open_) return;
-  // The rest of a packet, or bytes beyond a full buffer, are on their way
-  // or waiting already: holding them back would delay one message, and a
-  // large one read in many pieces once per piece.
-  if (!buffer_had_room || session_.partial_packet_bytes() > 0) {
+  // The rest of a packet, bytes beyond a full buffer, or TLS records
+  // behind the one just read, are on their way or waiting already: holding
+  // them back would delay one message, a large one read in many pieces once
+  // per piece, and a TLS stream (a record per read) to a record per interval.
+  if (!buffer_had_room || session_.partial_packet_bytes() > 0 || stream_->input_pending()) {
     read_ready_ = clock::now();
     return start_read();
   }

@@ -85,12 +85,21 @@ class stream {
   /// left for an async_write of the rest to meet. May be called from any
   /// thread while no async_write is under way.
   std::size_t write_now(std::span<const asio::const_buffer> data) noexcept;
-  /// Asks the kernel to acknowledge what the socket received at once, and
-  /// what it receives next, instead of delaying those ACKs for a reply to
-  /// carry (Linux's TCP_QUICKACK; elsewhere nothing). For a reader that
-  /// leaves bytes waiting on purpose: a peer with Nagle's algorithm on
-  /// holds its next small writes until the ACK.
+  /// Asks the kernel to acknowledge at once what the socket received,
+  /// instead of delaying the ACK for a reply to carry (Linux's TCP_QUICKACK;
+  /// elsewhere nothing): for a reader that sends no reply, or leaves bytes
+  /// waiting on purpose. A peer with Nagle's algorithm on holds its next
+  /// small writes until the ACK.
   void ack_promptly() noexcept;
+  /// Whether a read would find bytes the socket no longer shows: in the TLS
+  /// layer (a read returns one TLS record at most) or the WebSocket layer.
+  bool input_pending() const noexcept {
+    if (ws_ && ws_->input_pending()) return true;
+#if TERN_HAS_TLS
+    if (tls_) return tls_->input_pending();
+#endif
+    return false;
+  }
 
  private:
   // TLS when there is one, else TCP: the top layer without WebSocket, the

@@ -55,6 +55,14 @@ class tls_layer {
   void async_write(const ConstBuffers& data, Handler&& h) {
     asio::async_write(ssl_, data, std::forward<Handler>(h));
   }
+  /// Whether a read would find bytes without the socket: decrypted ones of
+  /// a record not all read yet, or received ones OpenSSL has not decrypted.
+  /// A read returns one record at most, so a burst waits here, where the
+  /// socket shows nothing.
+  bool input_pending() const noexcept {
+    auto* s = const_cast<asio::ssl::stream<Lower&>&>(ssl_).native_handle();
+    return SSL_pending(s) > 0 || BIO_ctrl_pending(SSL_get_rbio(s)) > 0;
+  }
 
  private:
   asio::ssl::stream<Lower&> ssl_;

@@ -748,7 +748,6 @@ def test_dispatch_is_batched_on_the_loops_thread(broker, topic, monkeypatch):
     assert threads == {threading.main_thread().ident}
 
 
-
 def test_read_interval_hands_a_live_stream_over_in_fewer_batches(broker, topic, monkeypatch):
     """``MQTT_READ_INTERVAL``: a stream of one message every 2 ms reaches
     Python in a batch per interval (50 ms here), not one per message as
