@@ -4,7 +4,7 @@ message: tern_asyncio against paho-mqtt 1.6 driven from asyncio (the engine
 under aiomqtt).
 
     /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-interval|tern-loop-interval|
-        tern-fastapi|paho --qos Q --count N --size 64 --host H --port P [--backlog | --rate R]
+        tern-fastapi|paho|wire --qos Q --count N --size 64 --host H --port P [--backlog | --rate R]
         [--read-interval SECS]
 
 Each receiver runs in this process on one asyncio event loop, the way each
@@ -18,6 +18,8 @@ library is used there, and every message goes through the same
   the same two with ``MQTT_READ_INTERVAL`` (``--read-interval``, 0.001 s).
 - ``tern-fastapi``: ``tern_fastapi.FastMQTT`` with ``@mqtt.on_message()`` on
   the handler (started with ``await mqtt.startup()``, no web server).
+- ``wire`` (``--backlog`` only): no library, a raw socket counting the
+  backlog's bytes: what the broker can send, the ceiling of the others.
 - ``paho``: ``paho.mqtt.client.Client`` as paho's asyncio example and aiomqtt
   drive it: its socket registered with ``loop.add_reader``/``add_writer``
   calling ``loop_read``/``loop_write``, ``loop_misc`` every second; its
@@ -194,8 +196,55 @@ class TernLoopIntervalReceiver(TernIntervalReceiver):
     io = "loop"
 
 
+class WireReceiver(TernReceiver):
+    """No MQTT library: a raw socket that reads the backlog's bytes and
+    counts them, parsing nothing (a message is a PUBLISH of known length).
+    What the broker can send when the receiver costs next to nothing: the
+    ceiling of every receiver's backlog rate on this machine."""
+
+    async def start(self, handler):
+        import socket
+
+        if self.clean:
+            sys.exit("asyncio_bench: the wire peer only drains a --backlog")
+        s = self.sock = socket.create_connection((self.args.host, self.args.port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        connect = (flask_bench.mqtt_string("MQTT") + bytes([4, 0x00]) + (60).to_bytes(2, "big")
+                   + flask_bench.mqtt_string(self.client_id))
+        s.sendall(flask_bench.packet(0x10, connect))
+        body = (len(flask_bench.mqtt_string(self.topic)) + (2 if self.args.qos else 0) + self.args.size)
+        per_message = len(flask_bench.packet(0x30, b"x" * body))
+        expected = 4 + self.args.count * per_message  # the CONNACK, then the backlog
+        counter = self.counter
+
+        def drain():
+            got, buf = 0, bytearray(1 << 22)
+            while got < expected:
+                n = s.recv_into(buf)
+                if not n:
+                    return
+                if counter.t_first is None and got + n > 4:
+                    counter.t_first, counter.cpu_first = time.perf_counter(), flask_bench.cpu_seconds()
+                got += n
+                # Reading each write as it comes would wake this thread, and
+                # make the broker wake it, per message: let them pile up.
+                time.sleep(0.0005)
+            counter.t_last, counter.cpu_last = time.perf_counter(), flask_bench.cpu_seconds()
+            counter.received = counter.count
+
+        self.task = asyncio.get_running_loop().run_in_executor(None, drain)
+
+    def dropped(self):
+        return 0
+
+    async def close(self):
+        self.sock.close()
+        await self.task
+
+
 RECEIVERS = {"tern": TernReceiver, "tern-loop": TernLoopReceiver, "tern-fastapi": FastMqttReceiver,
-             "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver}
+             "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver,
+             "wire": WireReceiver}
 
 
 async def run(args, topic, client_id, mode, counter):

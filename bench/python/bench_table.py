@@ -12,7 +12,8 @@ import statistics
 import sys
 
 MODES = ("backlog", "live", "paced")
-PEERS = ("tern", "tern-loop", "tern-interval", "tern-loop-interval", "tern-fastapi", "paho", "tern-log", "paho-log")
+PEERS = ("tern", "tern-loop", "tern-interval", "tern-loop-interval", "tern-fastapi", "paho", "wire", "tern-log",
+         "paho-log")
 
 
 def med(runs, key):
