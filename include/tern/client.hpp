@@ -79,8 +79,9 @@ struct client_options : transport_options {
   /// again (on a timer: its other work goes on), so that the packets which
   /// arrive meanwhile are read, decoded, acknowledged (one write) and handed
   /// to the callbacks together. A packet arriving within this time of the
-  /// last read is delayed by at most this much; one arriving after a quiet
-  /// spell is read at once. A read that stops inside a packet, or fills
+  /// last read is delayed by at most this much (about twice it behind a
+  /// broker with Nagle's algorithm on, as mosquitto has by default); one
+  /// arriving after a quiet spell is read at once. A read that stops inside a packet, or fills
   /// the buffer, or leaves TLS records behind it, is followed at once.
   /// Replaces `read_pause` when set. Keep it well below the keep-alive (a
   /// PINGRESP may be read this much late). Zero (the default): off.

@@ -87,11 +87,11 @@ class websocket_layer {
                        });
   }
 
-  /// Reads some bytes of the MQTT stream: the payload of data frames,
-  /// whatever their boundaries [MQTT-6.0.0-2].
   /// Whether MQTT bytes of frames already read wait for the next read.
   bool input_pending() const noexcept { return !mqtt_in_.empty(); }
 
+  /// Reads some bytes of the MQTT stream: the payload of data frames,
+  /// whatever their boundaries [MQTT-6.0.0-2].
   template <class Handler>
   void async_read_some(asio::mutable_buffer buffer, Handler&& h) {
     if (!mqtt_in_.empty()) {
