@@ -209,9 +209,7 @@ class WireReceiver(TernReceiver):
             sys.exit("asyncio_bench: the wire peer only drains a --backlog")
         s = self.sock = socket.create_connection((self.args.host, self.args.port))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        connect = (flask_bench.mqtt_string("MQTT") + bytes([4, 0x00]) + (60).to_bytes(2, "big")
-                   + flask_bench.mqtt_string(self.client_id))
-        s.sendall(flask_bench.packet(0x10, connect))
+        s.sendall(flask_bench.connect_packet(self.client_id, clean=False))
         body = (len(flask_bench.mqtt_string(self.topic)) + (2 if self.args.qos else 0) + self.args.size)
         per_message = len(flask_bench.packet(0x30, b"x" * body))
         expected = 4 + self.args.count * per_message  # the CONNACK, then the backlog

@@ -126,6 +126,12 @@ def packet(first, body):
     return bytes([first]) + varint(len(body)) + body
 
 
+def connect_packet(client_id, clean=True):
+    """An MQTT 3.1.1 CONNECT with a keep-alive of 60 s."""
+    flags = 0x02 if clean else 0x00
+    return packet(0x10, mqtt_string("MQTT") + bytes([4, flags]) + (60).to_bytes(2, "big") + mqtt_string(client_id))
+
+
 def run_publisher(host, port, topic, qos, count, size, client_id, rate=0):
     """The publisher process (--publish): N PUBLISH packets written over a raw
     socket in large writes, sequence numbers in the payload; at QoS 1 at most
@@ -137,8 +143,7 @@ def run_publisher(host, port, topic, qos, count, size, client_id, rate=0):
 
     s = socket.create_connection((host, port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    connect = mqtt_string("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big") + mqtt_string(client_id)
-    s.sendall(packet(0x10, connect))
+    s.sendall(connect_packet(client_id))
     ack = b""
     while len(ack) < 4:
         chunk = s.recv(4 - len(ack))

@@ -93,7 +93,7 @@ class stream {
   void ack_promptly() noexcept;
   /// Whether a read would find bytes the socket no longer shows: in the TLS
   /// layer (a read returns one TLS record at most) or the WebSocket layer.
-  bool input_pending() const noexcept {
+  bool input_pending() noexcept {
     if (ws_ && ws_->input_pending()) return true;
 #if TERN_HAS_TLS
     if (tls_) return tls_->input_pending();

@@ -59,8 +59,8 @@ class tls_layer {
   /// a record not all read yet, or received ones OpenSSL has not decrypted.
   /// A read returns one record at most, so a burst waits here, where the
   /// socket shows nothing.
-  bool input_pending() const noexcept {
-    auto* s = const_cast<asio::ssl::stream<Lower&>&>(ssl_).native_handle();
+  bool input_pending() noexcept {
+    auto* s = ssl_.native_handle();
     return SSL_pending(s) > 0 || BIO_ctrl_pending(SSL_get_rbio(s)) > 0;
   }
 
