@@ -8,6 +8,7 @@
 #
 #   BUILD=build REPS=3 COUNT=100000 RATE=20000 ./scripts/bench-asyncio.sh
 #   PEERS="tern paho" MODES=backlog ./scripts/bench-asyncio.sh
+#   NODELAY=false ./scripts/bench-asyncio.sh   # the broker's sockets as shipped (Nagle on)
 #
 # Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
 export BENCH_RECEIVER=asyncio_bench.py

@@ -15,6 +15,9 @@
 # paced (live at RATE messages per second, default 20000).
 # PEERS: tern and paho (the default); tern-log and paho-log also register an
 # on_log handler, which turns on the DEBUG line per packet.
+# NODELAY: the broker's set_tcp_nodelay, true (the default: each packet is
+# sent at once) or false (mosquitto as shipped: Nagle's algorithm coalesces
+# its small writes, and a backlog drains in larger segments).
 # Wrap the call in `flock /tmp/tern-build.lock` on a shared machine.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -31,12 +34,15 @@ ninja -C "$build" -j "$jobs" >/dev/null || { echo "bench-flask: building $build 
 $python -c 'import paho.mqtt, flask' 2>/dev/null || { echo "bench-flask: needs python3-paho-mqtt and python3-flask" >&2; exit 1; }
 export PYTHONPATH="$build/bindings/python"
 
+nodelay=${NODELAY:-true}
+case $nodelay in true|false) ;; *) echo "bench-flask: NODELAY must be true or false, not $nodelay" >&2; exit 1 ;; esac
+
 # max_queued_messages 0 and queue_qos0_messages: the broker keeps the whole
 # backlog of an offline persistent session, QoS 0 too.
 root_user=()
 [ "$(id -u)" = 0 ] && root_user=("user root")
 start_broker "max_inflight_messages 0" "max_queued_messages 0" "queue_qos0_messages true" \
-  "set_tcp_nodelay true" "${root_user[@]}"
+  "set_tcp_nodelay $nodelay" "${root_user[@]}"
 trap stop_broker EXIT
 dir=$broker_dir
 port=$broker_port
@@ -57,15 +63,17 @@ for rep in $(seq "$reps"); do
   for mode in $modes; do
     for qos in 0 1; do
       for peer in "${order[@]}"; do
+        [ "$peer" = wire ] && [ "$mode" != backlog ] && continue  # the wire peer only drains a backlog
         flag=()
         [ "$mode" = backlog ] && flag=(--backlog)
         [ "$mode" = paced ] && flag=(--rate "$rate")
         line=$($python "$receiver" --peer "$peer" --qos "$qos" --count "$count" --size "$size" --port "$port" \
-                 "${flag[@]}" 2>"$dir/err" | tail -1)
+                 --broker-pid "$broker_pid" "${flag[@]}" 2>"$dir/err" | tail -1)
         [ -n "$line" ] && echo "$line" >>"$results" || { echo "bench-flask: $peer $mode qos $qos failed" >&2; cat "$dir/err" >&2; }
       done
     done
   done
 done
 
+echo "broker: $("$(command -v mosquitto || echo /usr/sbin/mosquitto)" -h 2>&1 | head -1), set_tcp_nodelay $nodelay"
 $python "$top/bench/python/bench_table.py" "$results" "$reps"

@@ -38,7 +38,9 @@ Throughput is N over the time from the first to the last message handled;
 ``cpu_us_per_msg`` is this process's user+system CPU (every thread) over
 that interval, per message; ``loop_cpu_us_per_msg`` that of the event
 loop's thread alone (paho and tern-loop do their network I/O there; tern on a
-thread of its own). One key=value line per run on stdout.
+thread of its own); with ``--broker-pid``, ``broker_cpu`` the broker's share
+of a core over that interval (near 1: the broker set the rate). One
+key=value line per run on stdout.
 """
 
 import argparse
@@ -222,13 +224,13 @@ class WireReceiver(TernReceiver):
                 if not n:
                     return
                 if counter.t_first is None and got + n > 4:
-                    counter.t_first, counter.cpu_first = time.perf_counter(), flask_bench.cpu_seconds()
+                    counter.mark_first()
                 got += n
                 # Reading each write as it comes would wake this thread, and
                 # make the broker wake it, per message: let them pile up.
                 time.sleep(0.0005)
-            counter.t_last, counter.cpu_last = time.perf_counter(), flask_bench.cpu_seconds()
             counter.received = counter.count
+            counter.mark_last()
 
         self.task = asyncio.get_running_loop().run_in_executor(None, drain)
 
@@ -276,6 +278,8 @@ def main():
     p.add_argument("--backlog", action="store_true", help="drain a queued backlog")
     p.add_argument("--rate", type=int, default=0, help="a live stream paced at this many messages per second")
     p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
+    p.add_argument("--broker-pid", type=int, default=0,
+                   help="the broker's process id: report its share of a core from the first message to the last")
     p.add_argument("--read-interval", type=float, default=0.001,
                    help="tern-interval's MQTT_READ_INTERVAL, seconds (default 0.001)")
     args = p.parse_args()
@@ -288,7 +292,7 @@ def main():
     topic = "bench/asyncio/%s" % run_id
     client_id = "asyncio-bench-%s" % run_id
     mode = "backlog" if args.backlog else "paced" if args.rate else "live"
-    counter = flask_bench.Counter(args.count)
+    counter = flask_bench.Counter(args.count, args.broker_pid)
     if mode == "backlog":
         flask_bench.prime_session(args, topic, client_id)
         flask_bench.publish(args, topic)

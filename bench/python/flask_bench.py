@@ -39,7 +39,9 @@ receiver is created (connection, session set-up, and any messages read
 before the first handler ran). One key=value line per run on stdout. ``handler_thread_cpu_us_per_msg``
 is the CPU of the thread that runs the handler alone (tern: the dispatcher,
 without the network thread; paho: its loop thread, which also does the
-network I/O). --prefill (tern, a diagnostic) holds the first handler until
+network I/O). With ``--broker-pid``, ``broker_cpu`` is the broker's share of a
+core over the same interval: near 1, the broker's one thread set the rate,
+not the receiver. --prefill (tern, a diagnostic) holds the first handler until
 the network thread has queued all N messages, so that the dispatcher's own
 per-message cost shows without waits for the broker.
 """
@@ -61,11 +63,23 @@ def cpu_seconds():
     return r.ru_utime + r.ru_stime
 
 
+def process_cpu_seconds(pid):
+    """Another process's user+system CPU (the broker's), or None when it cannot be read."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Counter:
     """The handler's state: what the benchmark's on_message does per message."""
 
-    def __init__(self, count):
+    def __init__(self, count, broker_pid=None):
         self.count = count
+        self.broker_pid = broker_pid
+        self.broker_cpu_first = self.broker_cpu_last = None
         self.seen = bytearray(count)
         self.received = 0
         self.dup = 0
@@ -76,11 +90,26 @@ class Counter:
         self.thread_cpu_first = self.thread_cpu_last = 0.0
         self.done = threading.Event()
 
+    def mark_first(self):
+        """The span's start: the first message."""
+        self.t_first = time.perf_counter()
+        self.cpu_first = cpu_seconds()
+        self.thread_cpu_first = time.thread_time()
+        if self.broker_pid:
+            self.broker_cpu_first = process_cpu_seconds(self.broker_pid)
+
+    def mark_last(self):
+        """The span's end: every message arrived."""
+        self.t_last = time.perf_counter()
+        self.cpu_last = cpu_seconds()
+        self.thread_cpu_last = time.thread_time()
+        if self.broker_pid:
+            self.broker_cpu_last = process_cpu_seconds(self.broker_pid)
+        self.done.set()
+
     def on_message(self, client, userdata, message):
         if self.t_first is None:
-            self.t_first = time.perf_counter()
-            self.cpu_first = cpu_seconds()
-            self.thread_cpu_first = time.thread_time()
+            self.mark_first()
         try:
             seq = int(message.payload[:SEQ_DIGITS])
         except ValueError:
@@ -91,9 +120,7 @@ class Counter:
             self.received += 1
             self.t_last = time.perf_counter()
             if self.received == self.count:
-                self.cpu_last = cpu_seconds()
-                self.thread_cpu_last = time.thread_time()
-                self.done.set()
+                self.mark_last()
         else:
             self.dup += 1
 
@@ -329,6 +356,11 @@ def print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, th
     n = counter.received
     span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
     cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
+    # The broker's share of a core while the messages came: near 1 means its
+    # one thread, not the receiver, set the rate.
+    broker = float("nan")
+    if n == counter.count and n > 1 and None not in (counter.broker_cpu_first, counter.broker_cpu_last):
+        broker = (counter.broker_cpu_last - counter.broker_cpu_first) / span
     fields = [
         ("peer", args.peer), ("mode", mode), ("qos", args.qos), ("count", args.count), ("size", args.size),
         ("rate", getattr(args, "rate", 0)), ("secs", "%.3f" % span),
@@ -339,7 +371,7 @@ def print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, th
          "%.2f" % ((counter.thread_cpu_last - counter.thread_cpu_first) / max(n, 1) * 1e6)),
         ("setup_ms", "%.1f" % ((counter.t_first - t0) * 1e3 if counter.t_first else float("nan"))),
         ("received", n), ("lost", args.count - n), ("dup", counter.dup), ("bad", counter.bad),
-        ("dropped", dropped),
+        ("dropped", dropped), ("broker_cpu", "%.2f" % broker),
     ] + list(extra) + [
         ("pub_msgs_per_s", "%.0f" % (args.count / pub_secs) if pub_secs else "nan"),
         ("status", "ok" if complete and counter.dup == 0 and counter.bad == 0 else "incomplete"),
@@ -360,6 +392,8 @@ def main():
                    help="tern_flask's handler queue (tern_flask._mqtt.QUEUE_SIZE); 0: its default "
                         "(10,000; --count with --prefill); messages beyond it are dropped and reported")
     p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
+    p.add_argument("--broker-pid", type=int, default=0,
+                   help="the broker's process id: report its share of a core from the first message to the last")
     p.add_argument("--prefill", action="store_true",
                    help="tern, diagnostic: start handling only once every message is queued in the process")
     p.add_argument("--perf", metavar="FILE",
@@ -383,7 +417,7 @@ def main():
     client_id = "flask-bench-%s" % run_id
     mode = "backlog" if args.backlog or args.peer == "none" else "live"
 
-    counter = Counter(args.count)
+    counter = Counter(args.count, args.broker_pid)
     pub_secs = None
     if mode == "backlog":
         prime_session(args, topic, client_id)
