@@ -64,7 +64,9 @@ def cpu_seconds():
 
 
 def process_cpu_seconds(pid):
-    """Another process's user+system CPU (the broker's), or None when it cannot be read."""
+    """Another process's user+system CPU (the broker's), or None when it cannot be read.
+    The kernel counts it in clock ticks (10 ms), so a span of a fraction of
+    a second reads it to within some percent."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
