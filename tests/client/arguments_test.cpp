@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "options_for.hpp"
 #include "tern/client.hpp"
@@ -149,6 +150,33 @@ TEST(ClientArguments, UnreadableTlsFilesStopTheRetries) {
   bool said = false;
   for (const auto& l : log) said |= l.find("not retrying") != std::string::npos;
   EXPECT_TRUE(said);
+}
+
+TEST(ClientArguments, AReadIntervalOverASecondIsAConfigurationError) {
+  // Before: 2 s (microseconds taken for milliseconds, say) was taken, and a
+  // PINGRESP could then wait 2 s to be read. The facade's
+  // MQTT_READ_INTERVAL has the same bound.
+  fake_broker broker([](const packet_view& p) -> bytes {
+    return std::holds_alternative<connect_view>(p) ? fake_broker::wire(connack_view{false, 0}) : bytes{};
+  });
+  auto o = options_for(broker);
+  o.read_interval = 2s;
+  std::atomic<int> refused{0}, other{0};
+  client c(o);
+  c.on_disconnect([&](std::error_code ec) { ++(ec == errc::invalid_argument ? refused : other); });
+  c.connect();
+  ASSERT_TRUE(eventually([&] { return refused.load() == 1; }));
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(c.last_error(), errc::invalid_argument);
+  EXPECT_NE(c.last_error_detail().find("read_interval"), std::string::npos) << c.last_error_detail();
+  EXPECT_TRUE(broker.received().empty());
+
+  o.read_interval = 1s;  // the bound itself is taken
+  std::atomic<int> connects{0};
+  client at_bound(o);
+  at_bound.on_connect([&](bool, int rc) { connects += rc == 0; });
+  at_bound.connect();
+  EXPECT_TRUE(eventually([&] { return connects.load() == 1; }));
 }
 
 }  // namespace
