@@ -44,6 +44,7 @@ flags=(-std=c++20 -O0 -DASIO_STANDALONE -I"$top/include")
 std_program() {
   local deps
   deps=$($cxx "${flags[@]}" -MM -x c++ - <<<"#include <$2>" | tr ' \\' '\n\n' | grep '/include/tern/')
+  [ -n "$deps" ] || { echo "bench-headers: cannot list the tern headers $2 includes" >&2; exit 1; }
   {
     # shellcheck disable=SC2086
     grep -h '^#include <' $deps | sort -u

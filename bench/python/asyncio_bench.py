@@ -39,7 +39,8 @@ Throughput is N over the time from the first to the last message handled;
 that interval, per message; ``loop_cpu_us_per_msg`` that of the event
 loop's thread alone (paho and tern-loop do their network I/O there; tern on a
 thread of its own); with ``--broker-pid``, ``broker_cpu`` the broker's share
-of a core over that interval (near 1: the broker set the rate). One
+of a core over that interval (near 1: its one thread was saturated; how
+the receiver reads still changes what each message costs it). One
 key=value line per run on stdout.
 """
 
@@ -202,7 +203,8 @@ class WireReceiver(TernReceiver):
     """No MQTT library: a raw socket that reads the backlog's bytes and
     counts them, parsing nothing (a message is a PUBLISH of known length).
     What the broker can send when the receiver costs next to nothing: the
-    ceiling of every receiver's backlog rate on this machine."""
+    ceiling of every receiver's backlog rate on this machine. Its
+    ``loop_cpu_us_per_msg`` is that of the thread that drains the socket."""
 
     async def start(self, handler):
         import socket
@@ -229,7 +231,7 @@ class WireReceiver(TernReceiver):
                 # Reading each write as it comes would wake this thread, and
                 # make the broker wake it, per message: let them pile up.
                 time.sleep(0.0005)
-            counter.received = counter.count
+            counter.received = counter.count  # the summary prints after close() awaited this
             counter.mark_last()
 
         self.task = asyncio.get_running_loop().run_in_executor(None, drain)

@@ -8,6 +8,7 @@ run.
 """
 
 import collections
+import math
 import statistics
 import sys
 
@@ -17,7 +18,10 @@ PEERS = ("tern", "tern-loop", "tern-interval", "tern-loop-interval", "tern-fasta
 
 
 def med(runs, key):
-    return statistics.median(float(r[key]) for r in runs)
+    """The median of the runs that have the figure (an incomplete run has
+    no broker share; an older results file none at all)."""
+    values = [v for v in (float(r.get(key, "nan")) for r in runs) if not math.isnan(v)]
+    return statistics.median(values) if values else float("nan")
 
 
 def main(path, reps):
@@ -34,7 +38,7 @@ def main(path, reps):
 
     print()
     print("medians of %s runs each; cpu = receiving process, all threads, first to last message;" % reps)
-    print("broker = the broker's share of a core over the same span (near 1: the broker set the rate)")
+    print("broker = the broker's share of a core over the same span (near 1: its one thread was saturated)")
     print(f"{'mode':8} {'qos':>3} {'peer':18} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'broker':>6} "
           f"{'lost':>5} {'dup':>4} {'drop':>5}  ratios")
     for mode in MODES:

@@ -19,7 +19,7 @@ the end of its input with messages still unsent (100,000 lines, about 35,000
 arrive). ``--peer none`` runs only the publisher, into a subscribed
 persistent session, and reports its rate.
 
---backlog (the issue's "drain a backlog"): the receiver's persistent session
+--backlog (draining a backlog): the receiver's persistent session
 (clean session off, a fixed client id) is subscribed first, with paho for
 both peers; then the publisher sends N messages, which the broker queues
 (run it with ``max_queued_messages 0``); then the receiver connects and
@@ -40,8 +40,8 @@ before the first handler ran). One key=value line per run on stdout. ``handler_t
 is the CPU of the thread that runs the handler alone (tern: the dispatcher,
 without the network thread; paho: its loop thread, which also does the
 network I/O). With ``--broker-pid``, ``broker_cpu`` is the broker's share of a
-core over the same interval: near 1, the broker's one thread set the rate,
-not the receiver. --prefill (tern, a diagnostic) holds the first handler until
+core over the same interval: near 1, the broker's one thread was saturated
+(how the receiver reads still changes what each message costs it). --prefill (tern, a diagnostic) holds the first handler until
 the network thread has queued all N messages, so that the dispatcher's own
 per-message cost shows without waits for the broker.
 """
@@ -358,8 +358,8 @@ def print_summary(args, mode, counter, cpu0, t0, pub_secs, complete, dropped, th
     n = counter.received
     span = (counter.t_last - counter.t_first) if n > 1 else float("nan")
     cpu = counter.cpu_last - counter.cpu_first if n > 1 else float("nan")
-    # The broker's share of a core while the messages came: near 1 means its
-    # one thread, not the receiver, set the rate.
+    # The broker's share of a core while the messages came: near 1, its one
+    # thread was saturated.
     broker = float("nan")
     if n == counter.count and n > 1 and None not in (counter.broker_cpu_first, counter.broker_cpu_last):
         broker = (counter.broker_cpu_last - counter.broker_cpu_first) / span

@@ -84,10 +84,10 @@ struct client_options : transport_options {
   /// arriving after a quiet spell is read at once. A read that stops inside a packet, or fills
   /// the buffer, or leaves TLS records behind it, is followed at once.
   /// Replaces `read_pause` when set. Keep it well below the keep-alive (a
-  /// PINGRESP may be read this much late). At most 1 s: more makes
-  /// `connect()` fail with `errc::invalid_argument` (a configuration error:
-  /// `on_disconnect`, `last_error()`; nothing is sent). Zero (the
-  /// default): off.
+  /// PINGRESP may be read this much late). From 0 to 1 s: a negative value
+  /// or more makes `connect()` fail with `errc::invalid_argument` (a
+  /// configuration error: `on_disconnect`, `last_error()`; nothing is
+  /// sent). Zero (the default): off.
   std::chrono::microseconds read_interval{0};
   /// How long `stop()` and the destructor wait for what was published to be
   /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send

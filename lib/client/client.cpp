@@ -80,11 +80,13 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
     brokers.push_back(std::move(*uri));
   }
   if (brokers.empty() && !config_error_) config_error_ = transport_errc::no_brokers;
-  // Beyond a second it is a slip of units, not a trade: a PINGRESP read that
-  // late lets the keep-alive lapse. MQTT_READ_INTERVAL has the same bound.
-  if (options_.read_interval > std::chrono::seconds(1) && !config_error_) {
+  // Beyond a second it is almost surely a slip of units (µs for ms), not a
+  // trade worth a PINGRESP read that late; a negative one means nothing.
+  // MQTT_READ_INTERVAL has the same bounds.
+  if ((options_.read_interval > std::chrono::seconds(1) || options_.read_interval.count() < 0) && !config_error_) {
     config_error_ = errc::invalid_argument;
-    last_error_detail_ = "read_interval of " + std::to_string(options_.read_interval.count()) + " us: at most 1 s";
+    last_error_detail_ =
+        "read_interval of " + std::to_string(options_.read_interval.count()) + " us: from 0 (off) to 1 s";
   }
   brokers_ = share_brokers(std::move(brokers));
   if (options.store) {

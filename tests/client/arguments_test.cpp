@@ -152,23 +152,25 @@ TEST(ClientArguments, UnreadableTlsFilesStopTheRetries) {
   EXPECT_TRUE(said);
 }
 
-TEST(ClientArguments, AReadIntervalOverASecondIsAConfigurationError) {
+TEST(ClientArguments, AReadIntervalOutsideZeroToASecondIsAConfigurationError) {
   // Before: 2 s (microseconds taken for milliseconds, say) was taken, and a
-  // PINGRESP could then wait 2 s to be read. The facade's
-  // MQTT_READ_INTERVAL has the same bound.
+  // PINGRESP could then wait 2 s to be read; a negative one was taken as
+  // off. The facade's MQTT_READ_INTERVAL has the same bounds.
   fake_broker broker([](const packet_view& p) -> bytes {
     return std::holds_alternative<connect_view>(p) ? fake_broker::wire(connack_view{false, 0}) : bytes{};
   });
   auto o = options_for(broker);
-  o.read_interval = 2s;
-  std::atomic<int> refused{0}, other{0};
-  client c(o);
-  c.on_disconnect([&](std::error_code ec) { ++(ec == errc::invalid_argument ? refused : other); });
-  c.connect();
-  ASSERT_TRUE(eventually([&] { return refused.load() == 1; }));
-  EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(c.last_error(), errc::invalid_argument);
-  EXPECT_NE(c.last_error_detail().find("read_interval"), std::string::npos) << c.last_error_detail();
+  for (auto bad : {std::chrono::microseconds(2s), std::chrono::microseconds(-1)}) {
+    o.read_interval = bad;
+    std::atomic<int> refused{0}, other{0};
+    client c(o);
+    c.on_disconnect([&](std::error_code ec) { ++(ec == errc::invalid_argument ? refused : other); });
+    c.connect();
+    ASSERT_TRUE(eventually([&] { return refused.load() == 1; })) << bad.count();
+    EXPECT_EQ(other.load(), 0);
+    EXPECT_EQ(c.last_error(), errc::invalid_argument);
+    EXPECT_NE(c.last_error_detail().find("read_interval"), std::string::npos) << c.last_error_detail();
+  }
   EXPECT_EQ(broker.connections(), 0);
 
   o.read_interval = 1s;  // the bound itself is taken
