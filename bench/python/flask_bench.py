@@ -92,21 +92,18 @@ class Counter:
         self.thread_cpu_first = self.thread_cpu_last = 0.0
         self.done = threading.Event()
 
+    def _clocks(self):
+        """Wall time, this process's CPU, this thread's CPU, the broker's CPU."""
+        broker = process_cpu_seconds(self.broker_pid) if self.broker_pid else None
+        return time.perf_counter(), cpu_seconds(), time.thread_time(), broker
+
     def mark_first(self):
         """The span's start: the first message."""
-        self.t_first = time.perf_counter()
-        self.cpu_first = cpu_seconds()
-        self.thread_cpu_first = time.thread_time()
-        if self.broker_pid:
-            self.broker_cpu_first = process_cpu_seconds(self.broker_pid)
+        self.t_first, self.cpu_first, self.thread_cpu_first, self.broker_cpu_first = self._clocks()
 
     def mark_last(self):
         """The span's end: every message arrived."""
-        self.t_last = time.perf_counter()
-        self.cpu_last = cpu_seconds()
-        self.thread_cpu_last = time.thread_time()
-        if self.broker_pid:
-            self.broker_cpu_last = process_cpu_seconds(self.broker_pid)
+        self.t_last, self.cpu_last, self.thread_cpu_last, self.broker_cpu_last = self._clocks()
         self.done.set()
 
     def on_message(self, client, userdata, message):
