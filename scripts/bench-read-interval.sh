@@ -4,7 +4,7 @@
 # stream paced at RATE msgs/s (20,000) of SIZE-byte (64) messages, QoS 0 and
 # 1, one tern publisher and one tern subscriber in tern-bench, the
 # subscriber reading at most once per interval (INTERVALS, microseconds:
-# 0 500 1000 2000). Two brokers: mosquitto as shipped (Nagle's algorithm
+# 0 500 1000 2000, and auto: the adaptive interval of at most 1000). Two brokers: mosquitto as shipped (Nagle's algorithm
 # on its sockets) and tuned (set_tcp_nodelay true, max_inflight_messages 0).
 # Medians of REPS (3) runs, the intervals alternating; CPU is the process's
 # (both clients) per message.
@@ -16,7 +16,7 @@ reps=${REPS:-3}
 rate=${RATE:-20000}
 count=${COUNT:-40000}
 size=${SIZE:-64}
-read -r -a intervals <<<"${INTERVALS:-0 500 1000 2000}"
+read -r -a intervals <<<"${INTERVALS:-0 500 1000 2000 auto}"
 build=${BUILD:-build}
 case $build in /*) ;; *) build="$top/$build" ;; esac
 
@@ -57,12 +57,13 @@ import collections, statistics, sys
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     kv = dict(f.split("=", 1) for f in line.split() if "=" in f)
-    rows[(kv["broker"], int(kv["qos"]), int(kv["interval"]))].append(kv)
+    rows[(kv["broker"], int(kv["qos"]), kv["interval"])].append(kv)
 print("medians of %s runs, paced at %s msgs/s; cpu = both clients' process per message" % (sys.argv[2], sys.argv[3]))
 print("%-8s %3s %9s %9s %9s %10s %6s" % ("broker", "qos", "interval", "p50_us", "p99_us", "cpu_us/msg", "lost"))
-for (broker, qos, interval), runs in sorted(rows.items()):
+order = lambda key: (key[0], key[1], float("inf") if key[2] == "auto" else int(key[2]))
+for (broker, qos, interval), runs in sorted(rows.items(), key=lambda kv: order(kv[0])):
     med = lambda k: statistics.median(float(r[k]) for r in runs)
     cpu = statistics.median(float(r["cpu_s"]) * 1e6 / float(r["count"]) for r in runs)
     lost = sum(int(r["lost"]) for r in runs)
-    print("%-8s %3d %9d %9.0f %9.0f %10.2f %6d" % (broker, qos, interval, med("p50_us"), med("p99_us"), cpu, lost))
+    print("%-8s %3d %9s %9.0f %9.0f %10.2f %6d" % (broker, qos, interval, med("p50_us"), med("p99_us"), cpu, lost))
 PY

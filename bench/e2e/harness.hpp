@@ -27,6 +27,7 @@ struct settings {
   std::string topic;         // unique per run
   std::string store_dir;     // where the persisting peers keep their files
   long read_interval_us = 0;  // tern's subscriber: client_options::read_interval
+  bool read_interval_adaptive = false;  // and adaptive_read_interval (--read-interval auto)
 };
 
 inline std::int64_t mono_ns() {

@@ -23,10 +23,10 @@ using namespace tern::e2e;
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "tern-bench: %s\nusage: tern-bench --peer PEER --host H --port P "
-               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D] [--read-interval US]\n"
+               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D] [--read-interval US|auto]\n"
                "peers: tern, tern-memstore, tern-every, tern-batch, tern-none (a file store with that sync policy), "
                "mosquitto, mosquitto-nodelay, paho, paho-persist (Paho's default file persistence)\n"
-               "--read-interval: the tern subscriber's client_options::read_interval, in microseconds\n",
+               "--read-interval: the tern subscriber's client_options::read_interval, in microseconds, or auto (1000, adaptive)\n",
                why);
   std::exit(2);
 }
@@ -47,6 +47,7 @@ settings parse(int argc, char** argv) {
     else if (a == "--rate") s.rate = std::atof(v);
     else if (a == "--timeout") s.timeout_s = std::atof(v);
     else if (a == "--store-dir") s.store_dir = v;
+    else if (a == "--read-interval" && std::string_view(v) == "auto") s.read_interval_us = 1000, s.read_interval_adaptive = true;
     else if (a == "--read-interval") s.read_interval_us = std::atol(v);
     else usage("unknown flag");
   }

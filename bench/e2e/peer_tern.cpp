@@ -30,6 +30,7 @@ class tern_peer final : public peer {
     o.session.max_queued = 0;
     auto po = o;
     o.read_interval = std::chrono::microseconds(s.read_interval_us);
+    o.adaptive_read_interval = s.read_interval_adaptive;
     sub_ = std::make_unique<client>(o);
     if (!store_.empty()) {
       po.connect.client_id = "tern-bench-pub-" + std::to_string(::getpid());

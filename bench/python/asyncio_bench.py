@@ -3,7 +3,7 @@
 message: tern_asyncio against paho-mqtt 1.6 driven from asyncio (the engine
 under aiomqtt).
 
-    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-interval|tern-loop-interval|
+    /usr/bin/python3 bench/python/asyncio_bench.py --peer tern|tern-loop|tern-now|tern-interval|tern-loop-interval|
         tern-fastapi|paho|wire --qos Q --count N --size 64 --host H --port P [--backlog | --rate R]
         [--read-interval SECS]
 
@@ -14,8 +14,11 @@ library is used there, and every message goes through the same
 - ``tern``: ``async with tern_asyncio.Client(...)``, ``async for message in
   client.messages: await handler(message)`` (the protocol on a C++ thread
   of its own); ``tern-loop`` the same with ``io="loop"`` (the protocol on
-  the event loop's thread). ``tern-interval`` and ``tern-loop-interval``:
-  the same two with ``MQTT_READ_INTERVAL`` (``--read-interval``, 0.001 s).
+  the event loop's thread). Both as configured by default, with the Python
+  packages' adaptive read interval (``MQTT_READ_INTERVAL`` ``auto``);
+  ``tern-now`` is ``tern`` reading at once (``MQTT_READ_INTERVAL`` 0), and
+  ``tern-interval`` and ``tern-loop-interval`` the two with a fixed one
+  (``--read-interval``, 0.001 s).
 - ``tern-fastapi``: ``tern_fastapi.FastMQTT`` with ``@mqtt.on_message()`` on
   the handler (started with ``await mqtt.startup()``, no web server).
 - ``wire`` (``--backlog`` only): no library, a raw socket counting the
@@ -195,6 +198,13 @@ class TernIntervalReceiver(TernReceiver):
         return {"MQTT_READ_INTERVAL": self.args.read_interval}
 
 
+class TernNowReceiver(TernReceiver):
+    """tern reading at once, as the C++ client does by default (``MQTT_READ_INTERVAL`` 0)."""
+
+    def config(self):
+        return {"MQTT_READ_INTERVAL": 0}
+
+
 class TernLoopIntervalReceiver(TernIntervalReceiver):
     io = "loop"
 
@@ -245,7 +255,7 @@ class WireReceiver(TernReceiver):
 
 
 RECEIVERS = {"tern": TernReceiver, "tern-loop": TernLoopReceiver, "tern-fastapi": FastMqttReceiver,
-             "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver,
+             "tern-now": TernNowReceiver, "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver,
              "wire": WireReceiver}
 
 
@@ -282,8 +292,8 @@ def main():
     p.add_argument("--timeout", type=float, default=10.0, help="give up after this many idle seconds")
     p.add_argument("--broker-pid", type=int, default=0,
                    help="the broker's process id: report its share of a core from the first message to the last")
-    p.add_argument("--read-interval", type=float, default=0.001,
-                   help="tern-interval's MQTT_READ_INTERVAL, seconds (default 0.001)")
+    p.add_argument("--read-interval", type=lambda v: v if v == "auto" else float(v), default=0.001,
+                   help="tern-interval's MQTT_READ_INTERVAL, seconds or auto (default 0.001)")
     args = p.parse_args()
     if args.size < flask_bench.SEQ_DIGITS:
         p.error("--size must be at least %d" % flask_bench.SEQ_DIGITS)

@@ -88,6 +88,8 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
     last_error_detail_ =
         "read_interval of " + std::to_string(options_.read_interval.count()) + " us: from 0 (off) to 1 s";
   }
+  if (options.adaptive_read_interval && options_.read_interval.count() > 0)
+    read_batcher_ = std::make_unique<detail::read_batcher>(options_.read_interval);
   brokers_ = share_brokers(std::move(brokers));
   if (options.store) {
     store_ = std::make_unique<store_state>(std::move(options.store));

@@ -116,8 +116,10 @@ void client::impl::start_read() {
         bool quiet = now - self->read_ready_ >= detail::read_sizer::quiet;
         bool shrink = self->read_size_.on_read(n, capacity, now - self->read_ready_);
         auto packets_before = self->session_.packets_received();
+        auto actions_before = self->actions_.size();
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;
+        auto hold = self->read_hold(now, actions_before);
         self->run_actions();  // acknowledgements leave before any pause
         // A read that sends nothing back (QoS 0 messages) leaves the kernel
         // delaying its ACK for a reply that never comes, and a broker with
@@ -126,7 +128,7 @@ void client::impl::start_read() {
         // lags by 12 ms at the median, 24 ms at p99. A write under way
         // carries the ACK itself, unless reads are held back for an
         // interval: then the ACKs of what arrives meanwhile must not wait.
-        bool holding = self->options_.read_interval.count() > 0;
+        bool holding = hold > clock::duration::zero();
         if (self->stream_open_ && (holding || !self->writes_.in_flight())) self->stream_->ack_promptly();
         // Only now: the bytes just read, and the messages handed to the
         // callbacks, lived in the buffer until here.
@@ -134,7 +136,7 @@ void client::impl::start_read() {
         // packet while the reads asked for little.
         if (shrink || quiet) self->session_.shrink_receive_buffer(self->read_size_.size());
         if (quiet || std::exchange(self->trim_after_read_, false)) self->trim_idle();
-        if (holding) return self->read_after_interval(n < capacity);
+        if (holding) return self->read_after_interval(n < capacity, hold);
         auto pause = self->own_ctx_ && self->options_.read_pause.count() > 0
                          ? self->own_->read_pacer.pause_before_next(self->read_ready_, now, n, capacity, packets)
                          : clock::duration::zero();
@@ -144,7 +146,14 @@ void client::impl::start_read() {
       })));
 }
 
-void client::impl::read_after_interval(bool buffer_had_room) {
+clock::duration client::impl::read_hold(clock::time_point now, std::size_t first_action) {
+  if (!read_batcher_) return options_.read_interval;
+  std::uint64_t messages = 0;
+  for (auto i = first_action; i < actions_.size(); ++i) messages += std::holds_alternative<message_received>(actions_[i]);
+  return read_batcher_->hold_after(now, messages);
+}
+
+void client::impl::read_after_interval(bool buffer_had_room, clock::duration hold) {
   if (!stream_open_) return;
   // The rest of a packet, bytes beyond a full buffer, or TLS records
   // behind the one just read, are on their way or waiting already: holding
@@ -155,7 +164,7 @@ void client::impl::read_after_interval(bool buffer_had_room) {
     return start_read();
   }
   auto& t = read_timer_.get();
-  t.expires_after(options_.read_interval);
+  t.expires_after(hold);
   t.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
     if (ec || attempt != self->attempt_ || !self->stream_open_) return;
     self->read_ready_ = clock::now();

@@ -27,6 +27,7 @@
 #include "client/lazy.hpp"
 #include "client/lazy_timer.hpp"
 #include "client/outbox.hpp"
+#include "client/read_batcher.hpp"
 #include "client/read_pacer.hpp"
 #include "client/read_sizer.hpp"
 #include "client/request_book.hpp"
@@ -51,8 +52,11 @@ struct client::impl : std::enable_shared_from_this<impl> {
   void on_open(std::error_code ec, std::uint64_t attempt);
   void start_read();
   /// After a read, with `read_interval` set: the next read, at once or
-  /// once the interval is over.
-  void read_after_interval(bool buffer_had_room);
+  /// after `hold`.
+  void read_after_interval(bool buffer_had_room, clock::duration hold);
+  /// How long to hold the next read after one whose actions start at
+  /// `first_action` (zero: read at once).
+  clock::duration read_hold(clock::time_point now, std::size_t first_action);
   /// After a read that found the connection quiet: gives back the buffers
   /// that only traffic needs (the actions' vector, the write queue's idle
   /// side), so that a thousand idle connections do not each keep them.
@@ -252,6 +256,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   detail::lazy_timer transport_timer_{strand_};  // while the transport opens
   detail::lazy_timer reconnect_timer_{strand_};
   detail::lazy_timer read_timer_{strand_};  // read_interval's wait: only a client with one set makes it
+  std::unique_ptr<detail::read_batcher> read_batcher_;  // with adaptive_read_interval only
   detail::backoff backoff_;
 
   detail::write_queue writes_;

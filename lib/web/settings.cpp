@@ -117,6 +117,7 @@ client_options to_client_options(const settings& s, std::string_view prefix, con
   o.reconnect.max_delay = s.reconnect_delay_max;
   o.stop_linger = s.stop_linger;
   o.read_interval = s.read_interval;
+  o.adaptive_read_interval = s.read_interval_adaptive;
   o.session.max_inflight = s.max_inflight;
   o.session.max_queued = s.max_queued;
   if (!s.persistence_dir.empty()) {

@@ -49,6 +49,7 @@ struct settings {
   std::chrono::milliseconds reconnect_delay_max;
   std::chrono::milliseconds stop_linger;
   std::chrono::microseconds read_interval;
+  bool read_interval_adaptive;
   std::size_t max_inflight;
   std::size_t max_queued;
   std::string shared_group;

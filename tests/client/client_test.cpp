@@ -777,6 +777,105 @@ TEST(Client, ReadIntervalReadsTheRestOfAPacketAtOnce) {
   c.stop();
 }
 
+// A broker that sends QoS 0 PUBLISHes with payloads "0", "1", ... once
+// `wait` after the CONNACK, each at its own time (`due(i)` from the first),
+// in a write of its own; it records when each left in `sent`.
+struct timed_stream {
+  timed_stream(std::size_t count, std::chrono::milliseconds wait,
+               std::function<std::chrono::steady_clock::duration(std::size_t)> due)
+      : sent(count), broker(
+                         [this, count, wait, due](int fd) -> std::string {
+                           std::this_thread::sleep_for(wait);
+                           auto t0 = std::chrono::steady_clock::now();
+                           for (std::size_t i = 0; i < count; ++i) {
+                             std::this_thread::sleep_until(t0 + due(i));
+                             auto text = std::to_string(i);
+                             auto p = fake_broker::wire(
+                                 publish_view{"t", as_bytes(text), qos::at_most_once, false, false, 0});
+                             sent[i] = std::chrono::steady_clock::now();
+                             if (::send(fd, p.data(), p.size(), MSG_NOSIGNAL) < 0) return "send failed";
+                           }
+                           done.get_future().wait_for(30s);  // the connection stays until then
+                           return "";
+                         },
+                         raw_broker::after_connack) {}
+  std::vector<std::chrono::steady_clock::time_point> sent;
+  std::promise<void> done;
+  raw_broker broker;
+};
+
+client_options adaptive_interval(const raw_broker& broker, std::chrono::milliseconds longest) {
+  auto o = options_for(broker);
+  o.read_interval = longest;
+  o.adaptive_read_interval = true;
+  return o;
+}
+
+TEST(Client, AdaptiveReadIntervalHoldsADenseStream) {
+  // 600 messages, one a millisecond, the longest hold 100 ms: 4 or more
+  // fill it, so once the averages show the stream the reads are held for
+  // about 32 messages each.
+  constexpr std::size_t count = 600;
+  timed_stream s(count, 300ms, [](std::size_t i) { return i * 1ms; });
+  client c(adaptive_interval(s.broker, 100ms));
+  arrivals got;
+  got.attach(c);
+  c.start();
+  c.connect();
+  bool arrived = got.wait_for(count, 20s);
+  std::this_thread::sleep_for(100ms);  // the last batch's end
+  s.done.set_value();
+  c.stop();
+  ASSERT_TRUE(arrived);
+  for (std::size_t i = 0; i < count; ++i) ASSERT_EQ(got.messages[i].first, std::to_string(i));
+  auto batches = std::count(got.events.begin(), got.events.end(), 'e');
+  EXPECT_LT(batches, 120) << "read one by one: " << got.events;
+  EXPECT_EQ(s.broker.verdict(), "");
+}
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldMessagesCloseTogetherInASlowStream) {
+  // Pairs of messages 20 ms apart, every 400 ms: a fixed interval of 200 ms
+  // would hold each pair's second message for about 180 ms after the read
+  // of the first; the stream (5 msgs/s) is far too slow to fill a hold.
+  constexpr std::size_t count = 12;
+  timed_stream s(count, 300ms, [](std::size_t i) { return (i / 2) * 400ms + (i % 2) * 20ms; });
+  client c(adaptive_interval(s.broker, 200ms));
+  arrivals got;
+  got.attach(c);
+  c.start();
+  c.connect();
+  bool arrived = got.wait_for(count, 20s);
+  s.done.set_value();
+  c.stop();
+  ASSERT_TRUE(arrived);
+  for (std::size_t i = 1; i < count; i += 2)
+    EXPECT_LT(got.at(i) - s.sent[i], 120ms) << "message " << i << " was held";
+  EXPECT_EQ(s.broker.verdict(), "");
+}
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgements) {
+  // A publisher that waits for each PUBACK reads them one by one, in quick
+  // succession. Counted as a stream, 4 or more would fill the 100 ms hold
+  // and each would wait about 32 PUBACKs' time (300 of them: seconds).
+  fake_broker broker{cooperative};
+  auto o = options_for(broker);
+  o.read_interval = 100ms;
+  o.adaptive_read_interval = true;
+  client c(o);
+  ASSERT_TRUE(start_connected(c));
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300; ++i) {
+    std::promise<std::error_code> acked;
+    ASSERT_TRUE(c.publish("t", std::string("x"), qos::at_least_once, false,
+                          [&](std::error_code ec, message_id) { acked.set_value(ec); }));
+    auto f = acked.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "publish " << i;
+    ASSERT_FALSE(f.get());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  c.stop();
+}
+
 TEST(Client, RefusedConnectIsReportedAndNotRetried) {
   fake_broker broker([](const packet_view& p) -> bytes {
     return std::holds_alternative<connect_view>(p) ? connack(5) : bytes{};

@@ -151,6 +151,30 @@ def test_password_needs_a_username(broker, make_app):
         Mqtt(make_app(broker.config(MQTT_PASSWORD="s3cret")))
 
 
+def test_read_interval_defaults_to_auto_in_the_python_packages():
+    """Unlike the C++ facade's (0): a message handed to Python costs
+    microseconds of wake-ups, so the Python packages gather a busy stream
+    (MQTT_READ_INTERVAL auto). A value given, 0 included, stays; None is
+    the default."""
+    from tern_flask import _config
+    assert _config.snapshot({}, "MQTT")["MQTT_READ_INTERVAL"] == "auto"
+    assert _config.snapshot({"APP_READ_INTERVAL": None}, "APP")["APP_READ_INTERVAL"] == "auto"
+    assert _config.snapshot({"MQTT_READ_INTERVAL": 0}, "MQTT")["MQTT_READ_INTERVAL"] == 0
+    assert _config.snapshot({"MQTT_READ_INTERVAL": 0.002}, "MQTT")["MQTT_READ_INTERVAL"] == 0.002
+
+
+@pytest.mark.parametrize("value", ["auto", "AUTO", 0, 0.0005])
+def test_read_interval_values(broker, make_app, mqtts, value):
+    m = start(make_app, mqtts, broker.config(MQTT_READ_INTERVAL=value))
+    assert eventually(lambda: m.connected)
+
+
+@pytest.mark.parametrize("value", ["automatic", "soon", 2, -0.001])
+def test_read_interval_bad_values_are_refused(broker, make_app, value):
+    with pytest.raises(ConfigError, match="MQTT_READ_INTERVAL.*or auto"):
+        Mqtt(make_app(broker.config(MQTT_READ_INTERVAL=value)))
+
+
 def test_keepalive(broker, make_app, mqtts):
     cid = unique("ka")
     mark = LogMark(broker)

@@ -88,6 +88,7 @@ TEST(Settings, DefaultsOfEveryKey) {
   EXPECT_EQ(s.max_queued, 1000u);
   EXPECT_EQ(s.shared_group, "");
   EXPECT_EQ(s.read_interval, 0us);
+  EXPECT_FALSE(s.read_interval_adaptive);
 
   auto o = options(empty);
   EXPECT_EQ(o.brokers, std::vector<std::string>{"mqtt://localhost:1883"});
@@ -137,6 +138,7 @@ TEST(Settings, EveryKeyIsRead) {
   EXPECT_EQ(o.tls.alpn, (std::vector<std::string>{"x-amzn-mqtt-ca", "mqtt"}));
   EXPECT_EQ(o.proxy.url, "socks5h://u:p%40ss@proxy.example");
   EXPECT_EQ(o.read_interval, std::chrono::microseconds(500));  // to the microsecond, not the millisecond
+  EXPECT_FALSE(o.adaptive_read_interval);
   ASSERT_TRUE(o.connect.will);
   EXPECT_EQ(o.connect.will->topic, "w/t");
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(o.connect.will->payload.data()), o.connect.will->payload.size()),
@@ -168,6 +170,22 @@ TEST(Settings, StringsAreParsedAsTheKeysType) {
   EXPECT_EQ(o.connect.version, protocol_version::v3_1_1);
   EXPECT_EQ(o.connect.will->qos, qos::at_least_once);
   EXPECT_EQ(read(m).broker_port, 1884);
+}
+
+TEST(Settings, ReadIntervalAutoIsTheAdaptiveIntervalOfAtMostAMillisecond) {
+  for (auto text : {"auto", " AUTO ", "Auto"}) {
+    auto o = options({{"MQTT_READ_INTERVAL", text}});
+    EXPECT_EQ(o.read_interval, 1ms) << text;
+    EXPECT_TRUE(o.adaptive_read_interval) << text;
+  }
+  auto fixed = options({{"MQTT_READ_INTERVAL", "0.002"}});
+  EXPECT_EQ(fixed.read_interval, 2ms);
+  EXPECT_FALSE(fixed.adaptive_read_interval);
+  for (auto bad : {"automatic", "soon", ""}) {
+    auto e = error_of({{"MQTT_READ_INTERVAL", bad}});
+    EXPECT_NE(e.find("MQTT_READ_INTERVAL"), std::string::npos) << bad << ": " << e;
+    EXPECT_NE(e.find("or auto"), std::string::npos) << bad << ": " << e;
+  }
 }
 
 TEST(Settings, PythonStyleNumbersForChoices) {
