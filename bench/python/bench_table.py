@@ -13,8 +13,8 @@ import statistics
 import sys
 
 MODES = ("backlog", "live", "paced")
-PEERS = ("tern", "tern-loop", "tern-interval", "tern-loop-interval", "tern-fastapi", "paho", "wire", "tern-log",
-         "paho-log")
+PEERS = ("tern", "tern-loop", "tern-now", "tern-interval", "tern-loop-interval", "tern-fastapi", "paho", "wire",
+         "tern-log", "paho-log")
 
 
 def med(runs, key):
@@ -41,9 +41,11 @@ def main(path, reps):
     print("broker = the broker's share of a core over the same span (near 1: its one thread was saturated)")
     print(f"{'mode':8} {'qos':>3} {'peer':18} {'msgs/s':>9} {'cpu_us/msg':>10} {'cpu_all':>8} {'broker':>6} "
           f"{'lost':>5} {'dup':>4} {'drop':>5}  ratios")
+    # The known peers in their order, then any other (a new one is shown, not dropped).
+    peers = PEERS + tuple(sorted({peer for (_, _, peer) in rows} - set(PEERS)))
     for mode in MODES:
         for qos in (0, 1):
-            for peer in PEERS:
+            for peer in peers:
                 runs = rows.get((mode, qos, peer))
                 if not runs:
                     continue
