@@ -47,9 +47,12 @@ settings parse(int argc, char** argv) {
     else if (a == "--rate") s.rate = std::atof(v);
     else if (a == "--timeout") s.timeout_s = std::atof(v);
     else if (a == "--store-dir") s.store_dir = v;
-    else if (a == "--read-interval" && std::string_view(v) == "auto") s.read_interval_us = 1000, s.read_interval_adaptive = true;
-    else if (a == "--read-interval") s.read_interval_us = std::atol(v);
-    else usage("unknown flag");
+    else if (a == "--read-interval") {
+      s.read_interval_adaptive = std::string_view(v) == "auto";
+      s.read_interval_us = s.read_interval_adaptive ? 1000 : std::atol(v);
+    } else {
+      usage("unknown flag");
+    }
   }
   if (s.qos < 0 || s.qos > 2) usage("--qos takes 0, 1 or 2");
   if (s.size < 16) usage("--size must be at least 16 (sequence number and timestamp)");

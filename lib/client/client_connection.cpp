@@ -119,7 +119,7 @@ void client::impl::start_read() {
         auto actions_before = self->actions_.size();
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;
-        auto hold = self->read_hold(now, actions_before);
+        auto hold = self->read_hold(now, actions_before);  // counts this read's messages: before run_actions
         self->run_actions();  // acknowledgements leave before any pause
         // A read that sends nothing back (QoS 0 messages) leaves the kernel
         // delaying its ACK for a reply that never comes, and a broker with
@@ -150,7 +150,10 @@ clock::duration client::impl::read_hold(clock::time_point now, std::size_t first
   if (!read_batcher_) return options_.read_interval;
   std::uint64_t messages = 0;
   for (auto i = first_action; i < actions_.size(); ++i) messages += std::holds_alternative<message_received>(actions_[i]);
-  return read_batcher_->hold_after(now, messages);
+  auto hold = read_batcher_->hold_after(now, messages);
+  // Our own QoS 1/2 messages wait for their acknowledgements: a hold would
+  // make a publisher wait for it once per in-flight window.
+  return session_.inflight() > 0 ? clock::duration::zero() : hold;
 }
 
 void client::impl::read_after_interval(bool buffer_had_room, clock::duration hold) {
@@ -165,11 +168,20 @@ void client::impl::read_after_interval(bool buffer_had_room, clock::duration hol
   }
   auto& t = read_timer_.get();
   t.expires_after(hold);
+  read_held_ = true;
   t.async_wait(guarded([self = shared_from_this(), attempt = attempt_](std::error_code ec) {
-    if (ec || attempt != self->attempt_ || !self->stream_open_) return;
+    if (attempt != self->attempt_ || !self->stream_open_) return;
+    // Cancelled by end_read_hold (a stream's close also cancels, but it
+    // changes the attempt first): the read is due now.
+    if (ec && ec != asio::error::operation_aborted) return;
+    self->read_held_ = false;
     self->read_ready_ = clock::now();
     self->start_read();
   }));
+}
+
+void client::impl::end_read_hold() {
+  if (read_held_ && read_batcher_) read_timer_.cancel();
 }
 
 void client::impl::trim_idle() {
@@ -190,6 +202,8 @@ void client::impl::queue_write(const send_bytes& s) {
     auto type = first >> 4;
     auto q = (first >> 1) & 3;
     stable = type == static_cast<unsigned>(packet_type::publish) && q != 0;
+    // Its acknowledgement must not wait for an adaptive hold to end (see read_hold).
+    if (stable || type == static_cast<unsigned>(packet_type::pubrel)) end_read_hold();
     // Across a power loss, each of these would deliver a QoS 2 message twice
     // (or lose one) if it left before the store update that precedes it:
     // a QoS 2 PUBLISH its packet id (message_sent), PUBREL its PUBREC,
@@ -242,6 +256,7 @@ void client::impl::close_stream(bool after_disconnect) {
   writes_.clear([this](message_id mid) { complete_publish(mid, errc::link_lost); });
   ++attempt_;  // completion handlers of the old stream now do nothing
   read_timer_.cancel();  // nothing left to read: it would only hold the client's thread
+  read_held_ = false;
   if (stream_ && after_disconnect) {
     // [MQTT-3.14.4-1] the client closes the connection after DISCONNECT; a
     // linger lets the broker read it first (see linger_close).

@@ -57,6 +57,8 @@ struct client::impl : std::enable_shared_from_this<impl> {
   /// How long to hold the next read after one whose actions start at
   /// `first_action` (zero: read at once).
   clock::duration read_hold(clock::time_point now, std::size_t first_action);
+  /// An adaptive hold under way ends now: the read is made at once.
+  void end_read_hold();
   /// After a read that found the connection quiet: gives back the buffers
   /// that only traffic needs (the actions' vector, the write queue's idle
   /// side), so that a thousand idle connections do not each keep them.
@@ -239,6 +241,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   bool renew_session_present_ = false;
   bool trim_after_read_ = false;  // the read being handled brought the CONNACK
   bool permanent_failure_ = false;
+  bool read_held_ = false;  // read_timer_ holds the next read
   // The levels the session and the client emit; read by try_publish_inline
   // under io_mutex_ (see set_log_mask).
   std::uint8_t log_mask_ = 0;  // set by the constructor

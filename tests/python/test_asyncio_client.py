@@ -730,7 +730,8 @@ def test_dispatch_is_batched_on_the_loops_thread(broker, topic, monkeypatch):
 
     async def main():
         # Reads at once: the default's holds on a busy stream end on a timer,
-        # whose run (with io="loop", on the loop) hands no message over.
+        # and with io="loop" (this test's other mode) the timer's run is a
+        # wake-up of the loop that hands no message over.
         async with Client(config=broker.config(MQTT_READ_INTERVAL=0), queue_size=count + 10) as client:
             await client.subscribe(topic, qos=1)
 

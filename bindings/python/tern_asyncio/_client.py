@@ -95,9 +95,10 @@ class Client:
     thread of its own, which hands messages to the loop in batches; it
     reads ahead while the loop is busy. ``io="loop"``: the C++ client's
     network I/O and timers run on the event loop's thread, when its socket
-    is ready: one thread wake-up per message instead of two, for a fifth
-    less CPU per message on a live QoS 0 stream (none at QoS 1, more when
-    draining a backlog: docs/performance.md); it reads only while fewer
+    is ready: one thread wake-up instead of two per read, for about a tenth
+    less CPU per message on a live stream behind a broker with Nagle's
+    algorithm on, and more behind one that sends each packet at once or
+    when draining a backlog (docs/performance.md); it reads only while fewer
     than 1,024 messages wait for the loop. Should the loop be blocked for
     more than 200 ms, a C++ stand-in thread serves the connection
     (keep-alive, acknowledgements, reads) until it is free again. Settings are the configuration keys of tern_flask and the C++
