@@ -804,11 +804,44 @@ struct timed_stream {
   raw_broker broker;
 };
 
-client_options adaptive_interval(const raw_broker& broker, std::chrono::milliseconds longest) {
+template <class Broker>
+client_options adaptive_interval(const Broker& broker, std::chrono::milliseconds longest) {
   auto o = options_for(broker);
   o.read_interval = longest;
   o.adaptive_read_interval = true;
   return o;
+}
+
+// A client with an adaptive read interval, connecting to `broker`, and
+// what it receives.
+struct adaptive_receiver {
+  template <class Broker>
+  adaptive_receiver(const Broker& broker, std::chrono::milliseconds longest) : c(adaptive_interval(broker, longest)) {
+    got.attach(c);
+    c.start();
+    c.connect();
+  }
+  arrivals got;  // before the client: its callbacks write here until it is gone
+  client c;
+};
+
+// Publishes `count` QoS 1 messages one after another, each once the one
+// before it is acknowledged; returns how long they took (a failure ends
+// the test's expectations: each waits at most 5 s).
+std::chrono::steady_clock::duration publish_one_by_one(client& c, int count) {
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    auto acked = std::make_shared<std::promise<std::error_code>>();
+    auto f = acked->get_future();
+    EXPECT_TRUE(c.publish("out", std::string("x"), qos::at_least_once, false,
+                          [acked](std::error_code ec, message_id) { acked->set_value(ec); }));
+    if (f.wait_for(5s) != std::future_status::ready) {
+      ADD_FAILURE() << "publish " << i << " not acknowledged";
+      break;
+    }
+    EXPECT_FALSE(f.get()) << "publish " << i;
+  }
+  return std::chrono::steady_clock::now() - start;
 }
 
 TEST(Client, AdaptiveReadIntervalHoldsADenseStream) {
@@ -817,11 +850,8 @@ TEST(Client, AdaptiveReadIntervalHoldsADenseStream) {
   // about 32 messages each.
   constexpr std::size_t count = 600;
   timed_stream s(count, 300ms, [](std::size_t i) { return i * 1ms; });
-  arrivals got;  // before the client: its callbacks write here until it is gone
-  client c(adaptive_interval(s.broker, 100ms));
-  got.attach(c);
-  c.start();
-  c.connect();
+  adaptive_receiver r(s.broker, 100ms);
+  auto& [got, c] = r;
   bool arrived = got.wait_for(count, 20s);
   std::this_thread::sleep_for(100ms);  // the last batch's end
   s.done.set_value();
@@ -839,11 +869,8 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldMessagesCloseTogetherInASlowStream) 
   // of the first; the stream (5 msgs/s) is far too slow to fill a hold.
   constexpr std::size_t count = 12;
   timed_stream s(count, 300ms, [](std::size_t i) { return (i / 2) * 400ms + (i % 2) * 20ms; });
-  arrivals got;  // before the client: its callbacks write here until it is gone
-  client c(adaptive_interval(s.broker, 200ms));
-  got.attach(c);
-  c.start();
-  c.connect();
+  adaptive_receiver r(s.broker, 200ms);
+  auto& [got, c] = r;
   bool arrived = got.wait_for(count, 20s);
   s.done.set_value();
   c.stop();
@@ -858,21 +885,9 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgements) {
   // succession. Counted as a stream, 4 or more would fill the 100 ms hold
   // and each would wait about 32 PUBACKs' time (300 of them: seconds).
   fake_broker broker{cooperative};
-  auto o = options_for(broker);
-  o.read_interval = 100ms;
-  o.adaptive_read_interval = true;
-  client c(o);
+  client c(adaptive_interval(broker, 100ms));
   ASSERT_TRUE(start_connected(c));
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 300; ++i) {
-    std::promise<std::error_code> acked;
-    ASSERT_TRUE(c.publish("t", std::string("x"), qos::at_least_once, false,
-                          [&](std::error_code ec, message_id) { acked.set_value(ec); }));
-    auto f = acked.get_future();
-    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "publish " << i;
-    ASSERT_FALSE(f.get());
-  }
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);  // counted, 7-14 s
+  EXPECT_LT(publish_one_by_one(c, 300), 5s);  // counted, 7-14 s
   c.stop();
 }
 
@@ -916,23 +931,10 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgementsUnderAHeldStream) {
         return "";
       },
       raw_broker::after_connack);
-  arrivals got;  // before the client: its callbacks write here until it is gone
-  client c(adaptive_interval(broker, 200ms));
-  got.attach(c);
-  c.start();
-  c.connect();
-  ASSERT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 50; ++i) {
-    std::promise<std::error_code> acked;
-    ASSERT_TRUE(c.publish("out", std::string("x"), qos::at_least_once, false,
-                          [&](std::error_code ec, message_id) { acked.set_value(ec); }));
-    auto f = acked.get_future();
-    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "publish " << i;
-    ASSERT_FALSE(f.get());
-  }
-  // Held, 50 PUBACKs would take 3-6 s.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  adaptive_receiver r(broker, 200ms);
+  auto& [got, c] = r;
+  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
+  EXPECT_LT(publish_one_by_one(c, 50), 1500ms);  // held, 50 PUBACKs would take 3-6 s
   stop = true;
   c.stop();
   EXPECT_EQ(broker.verdict(), "");

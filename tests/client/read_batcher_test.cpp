@@ -9,54 +9,52 @@ using std::chrono::microseconds;
 using std::chrono::milliseconds;
 constexpr clock::duration none = clock::duration::zero();
 
-// Feeds `reads` reads of `messages` each, `every` apart; returns the last hold.
-clock::duration stream(read_batcher& b, clock::time_point& t, int reads, clock::duration every, std::uint64_t messages) {
-  clock::duration hold = none;
-  for (int i = 0; i < reads; ++i) {
-    t += every;
-    hold = b.hold_after(t, messages);
-  }
-  return hold;
-}
-
-TEST(ReadBatcher, HoldsALiveStreamLongEnoughToGatherABatchAtMostTheLongest) {
-  read_batcher b(milliseconds(1));
+// What `feed` saw: the last hold, and how many of the reads were followed by one.
+struct holds {
+  clock::duration last = none;
+  int count = 0;
+};
+// A batcher whose longest hold is 1 ms, and the time of its last read.
+struct ReadBatcher : ::testing::Test {
+  read_batcher b{milliseconds(1)};
   clock::time_point t{};
+
+  // Feeds `reads` reads of `messages` each, `every` apart.
+  holds feed(int reads, clock::duration every, std::uint64_t messages) {
+    holds h;
+    for (int i = 0; i < reads; ++i) {
+      t += every;
+      h.last = b.hold_after(t, messages);
+      h.count += h.last != none;
+    }
+    return h;
+  }
+};
+
+TEST_F(ReadBatcher, HoldsALiveStreamLongEnoughToGatherABatchAtMostTheLongest) {
   // 20,000 msgs/s read one at a time: 32 of them take 1.6 ms, over the longest.
-  EXPECT_EQ(stream(b, t, 200, microseconds(50), 1), milliseconds(1));
+  EXPECT_EQ(feed(200, microseconds(50), 1).last, milliseconds(1));
   // 100,000 msgs/s (10 per 100 µs read): 32 of them take 320 µs.
-  auto hold = stream(b, t, 200, microseconds(100), 10);
+  auto hold = feed(200, microseconds(100), 10).last;
   EXPECT_GT(hold, microseconds(310));
   EXPECT_LT(hold, microseconds(330));
 }
 
-TEST(ReadBatcher, ASlowStreamIsNotHeld) {
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
+TEST_F(ReadBatcher, ASlowStreamIsNotHeld) {
   // 3,000 msgs/s: a 1 ms hold would gather 3, under `fewest`.
-  for (int i = 0; i < 300; ++i) {
-    t += microseconds(333);
-    EXPECT_EQ(b.hold_after(t, 1), none) << "read " << i;
-  }
+  EXPECT_EQ(feed(300, microseconds(333), 1).count, 0);
 }
 
-TEST(ReadBatcher, AStreamThatBatchesByItselfIsNotHeld) {
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
+TEST_F(ReadBatcher, AStreamThatBatchesByItselfIsNotHeld) {
   // A drained backlog at 400,000 msgs/s: a hold for 32 would be 80 µs. (While
   // the averages forget the quiet spell before it, a few reads are held.)
-  stream(b, t, 60, microseconds(100), 40);
-  for (int i = 0; i < 300; ++i) {
-    t += microseconds(100);
-    EXPECT_EQ(b.hold_after(t, 40), none) << "read " << i;
-  }
+  feed(60, microseconds(100), 40);
+  EXPECT_EQ(feed(300, microseconds(100), 40).count, 0);
 }
 
-TEST(ReadBatcher, MessagesCloseTogetherInASlowStreamAreNotHeld) {
+TEST_F(ReadBatcher, MessagesCloseTogetherInASlowStreamAreNotHeld) {
   // Pairs 100 µs apart every 10 ms: each second read alone looks like
   // 10,000 msgs/s, but the stream is 200 msgs/s.
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
   for (int i = 0; i < 200; ++i) {
     t += milliseconds(10) - microseconds(100);
     EXPECT_EQ(b.hold_after(t, 1), none) << "pair " << i;
@@ -65,16 +63,12 @@ TEST(ReadBatcher, MessagesCloseTogetherInASlowStreamAreNotHeld) {
   }
 }
 
-TEST(ReadBatcher, ReadsWithoutMessagesAreNotHeld) {
+TEST_F(ReadBatcher, ReadsWithoutMessagesAreNotHeld) {
   // The acknowledgements of a fast publisher's own messages.
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
-  EXPECT_EQ(stream(b, t, 500, microseconds(20), 0), none);
+  EXPECT_EQ(feed(500, microseconds(20), 0).count, 0);
 }
 
-TEST(ReadBatcher, AStreamIsHeldOnlyOnceAFewDozenReadsShowIt) {
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
+TEST_F(ReadBatcher, AStreamIsHeldOnlyOnceAFewDozenReadsShowIt) {
   t += std::chrono::seconds(5);  // a quiet spell, counted as a second
   EXPECT_EQ(b.hold_after(t, 1), none);
   int reads = 1;
@@ -83,17 +77,10 @@ TEST(ReadBatcher, AStreamIsHeldOnlyOnceAFewDozenReadsShowIt) {
   EXPECT_LE(reads, 40);
 }
 
-TEST(ReadBatcher, AHoldEndsWhenTheStreamSlowsDown) {
-  read_batcher b(milliseconds(1));
-  clock::time_point t{};
-  ASSERT_EQ(stream(b, t, 200, microseconds(50), 1), milliseconds(1));
+TEST_F(ReadBatcher, AHoldEndsWhenTheStreamSlowsDown) {
+  ASSERT_EQ(feed(200, microseconds(50), 1).last, milliseconds(1));
   // Down to 500 msgs/s: within a few reads no hold is made.
-  int held = 0;
-  for (int i = 0; i < 50; ++i) {
-    t += milliseconds(2);
-    held += b.hold_after(t, 1) != none;
-  }
-  EXPECT_LT(held, 10);
+  EXPECT_LT(feed(50, milliseconds(2), 1).count, 10);
   EXPECT_EQ(b.hold_after(t += milliseconds(2), 1), none);
 }
 
