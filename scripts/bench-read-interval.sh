@@ -4,8 +4,9 @@
 # stream paced at RATE msgs/s (20,000) of SIZE-byte (64) messages, QoS 0 and
 # 1, one tern publisher and one tern subscriber in tern-bench, the
 # subscriber reading at most once per interval (INTERVALS, microseconds:
-# 0 500 1000 2000, and auto: the adaptive interval of at most 1000). Two brokers: mosquitto as shipped (Nagle's algorithm
-# on its sockets) and tuned (set_tcp_nodelay true, max_inflight_messages 0).
+# 0 500 1000 2000, and auto: the adaptive interval of at most 1000). Two
+# brokers: mosquitto as shipped (Nagle's algorithm on its sockets) and tuned
+# (set_tcp_nodelay true, max_inflight_messages 0).
 # Medians of REPS (3) runs, the intervals alternating; CPU is the process's
 # (both clients) per message.
 #   REPS=3 RATE=20000 COUNT=40000 ./scripts/bench-read-interval.sh

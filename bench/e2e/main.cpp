@@ -23,10 +23,12 @@ using namespace tern::e2e;
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "tern-bench: %s\nusage: tern-bench --peer PEER --host H --port P "
-               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D] [--read-interval US|auto]\n"
+               "--qos Q --count N --size S [--window W] [--rate R] [--timeout SECS] [--store-dir D]\n"
+               "  [--read-interval US|auto]\n"
                "peers: tern, tern-memstore, tern-every, tern-batch, tern-none (a file store with that sync policy), "
                "mosquitto, mosquitto-nodelay, paho, paho-persist (Paho's default file persistence)\n"
-               "--read-interval: the tern subscriber's client_options::read_interval, in microseconds, or auto (1000, adaptive)\n",
+               "--read-interval: the tern subscriber's client_options::read_interval, in microseconds,\n"
+               "  or auto (1000, adaptive)\n",
                why);
   std::exit(2);
 }

@@ -255,8 +255,8 @@ class WireReceiver(TernReceiver):
 
 
 RECEIVERS = {"tern": TernReceiver, "tern-loop": TernLoopReceiver, "tern-fastapi": FastMqttReceiver,
-             "tern-now": TernNowReceiver, "tern-interval": TernIntervalReceiver, "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver,
-             "wire": WireReceiver}
+             "tern-now": TernNowReceiver, "tern-interval": TernIntervalReceiver,
+             "tern-loop-interval": TernLoopIntervalReceiver, "paho": PahoReceiver, "wire": WireReceiver}
 
 
 async def run(args, topic, client_id, mode, counter):

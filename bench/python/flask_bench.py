@@ -39,10 +39,11 @@ receiver is created (connection, session set-up, and any messages read
 before the first handler ran). One key=value line per run on stdout. ``handler_thread_cpu_us_per_msg``
 is the CPU of the thread that runs the handler alone (tern: the dispatcher,
 without the network thread; paho: its loop thread, which also does the
-network I/O). With ``--broker-pid``, ``broker_cpu`` is the broker's share of a
-core over the same interval: near 1, the broker's one thread was saturated
-(how the receiver reads still changes what each message costs it). --prefill (tern, a diagnostic) holds the first handler until
-the network thread has queued all N messages, so that the dispatcher's own
+network I/O). With ``--broker-pid``, ``broker_cpu`` is the broker's share of
+a core over the same interval: near 1, the broker's one thread was
+saturated (how the receiver reads still changes what each message costs
+it). --prefill (tern, a diagnostic) holds the first handler until the
+network thread has queued all N messages, so that the dispatcher's own
 per-message cost shows without waits for the broker.
 """
 

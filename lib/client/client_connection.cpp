@@ -116,11 +116,11 @@ void client::impl::start_read() {
         bool quiet = now - self->read_ready_ >= detail::read_sizer::quiet;
         bool shrink = self->read_size_.on_read(n, capacity, now - self->read_ready_);
         auto packets_before = self->session_.packets_received();
-        auto actions_before = self->actions_.size();
+        auto messages_before = self->messages_in_.load(std::memory_order_relaxed);
         self->session_.on_received(n, now, self->actions_);
         auto packets = self->session_.packets_received() - packets_before;
-        auto hold = self->read_hold(now, actions_before);  // counts this read's messages: before run_actions
         self->run_actions();  // acknowledgements leave before any pause
+        auto hold = self->read_hold(now, self->messages_in_.load(std::memory_order_relaxed) - messages_before);
         // A read that sends nothing back (QoS 0 messages) leaves the kernel
         // delaying its ACK for a reply that never comes, and a broker with
         // Nagle's algorithm on (mosquitto's default) holds every next
@@ -146,10 +146,8 @@ void client::impl::start_read() {
       })));
 }
 
-clock::duration client::impl::read_hold(clock::time_point now, std::size_t first_action) {
+clock::duration client::impl::read_hold(clock::time_point now, std::uint64_t messages) {
   if (!read_batcher_) return options_.read_interval;
-  std::uint64_t messages = 0;
-  for (auto i = first_action; i < actions_.size(); ++i) messages += std::holds_alternative<message_received>(actions_[i]);
   auto hold = read_batcher_->hold_after(now, messages);
   // Our own QoS 1/2 messages wait for their acknowledgements: a hold would
   // make a publisher wait for it once per in-flight window.

@@ -54,9 +54,9 @@ struct client::impl : std::enable_shared_from_this<impl> {
   /// After a read, with `read_interval` set: the next read, at once or
   /// after `hold`.
   void read_after_interval(bool buffer_had_room, clock::duration hold);
-  /// How long to hold the next read after one whose actions start at
-  /// `first_action` (zero: read at once).
-  clock::duration read_hold(clock::time_point now, std::size_t first_action);
+  /// How long to hold the next read after one that brought `messages`
+  /// PUBLISH packets (zero: read at once).
+  clock::duration read_hold(clock::time_point now, std::uint64_t messages);
   /// An adaptive hold under way ends now: the read is made at once.
   void end_read_hold();
   /// After a read that found the connection quiet: gives back the buffers

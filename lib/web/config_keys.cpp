@@ -212,15 +212,8 @@ constexpr std::array table{
                  s.read_interval = std::chrono::milliseconds(1);
                  return;
                }
-               // Not a number: reported below with the rest of what the key takes, auto included.
-               auto us = std::chrono::microseconds(-1);
-               try {
-                 us = *r.seconds_us("READ_INTERVAL");
-               } catch (const config_error&) {
-               }
-               if (us.count() < 0 || us > std::chrono::seconds(1))
-                 r.wrong("READ_INTERVAL", "a number of seconds from 0 to 1 (it delays messages by up to this), or auto", *v);
-               s.read_interval = us;
+               s.read_interval = *r.seconds_us(
+                   "READ_INTERVAL", 1, "a number of seconds from 0 to 1 (it delays messages by up to this), or auto");
              }},
     key_spec{{"SHARED_GROUP", t::string, "(none)",
               "Subscribe as `$share/<group>/<filter>`, so that several workers share the messages."},

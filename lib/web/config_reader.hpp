@@ -113,9 +113,11 @@ class reader {
   std::optional<std::chrono::milliseconds> seconds(std::string_view suffix) const {
     return seconds_as<std::chrono::milliseconds>(suffix);
   }
-  /// A number of seconds, to the microsecond: for the short durations.
-  std::optional<std::chrono::microseconds> seconds_us(std::string_view suffix) const {
-    return seconds_as<std::chrono::microseconds>(suffix);
+  /// A number of seconds, to the microsecond: for the short durations. At
+  /// most `most` seconds; `expected` says what the key takes when it is not.
+  std::optional<std::chrono::microseconds> seconds_us(std::string_view suffix, double most = 1e9,
+                                                      std::string_view expected = seconds_expected) const {
+    return seconds_as<std::chrono::microseconds>(suffix, most, expected);
   }
 
   std::optional<std::string> payload(std::string_view suffix) const {
@@ -165,8 +167,11 @@ class reader {
   }
 
  private:
+  static constexpr std::string_view seconds_expected = "a number of seconds (0 or more)";
+
   template <class Duration>
-  std::optional<Duration> seconds_as(std::string_view suffix) const {
+  std::optional<Duration> seconds_as(std::string_view suffix, double most = 1e9,
+                                     std::string_view expected = seconds_expected) const {
     auto v = raw(suffix);
     if (!v) return std::nullopt;
     double d = -1;
@@ -177,7 +182,7 @@ class reader {
       auto r = std::from_chars(t.data(), t.data() + t.size(), d);
       if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size()) d = -1;
     }
-    if (!(d >= 0) || !std::isfinite(d) || d > 1e9) wrong(suffix, "a number of seconds (0 or more)", *v);
+    if (!(d >= 0) || !std::isfinite(d) || d > most) wrong(suffix, expected, *v);
     constexpr double per_second = static_cast<double>(Duration::period::den) / Duration::period::num;
     return Duration(static_cast<typename Duration::rep>(std::llround(d * per_second)));
   }
