@@ -3,7 +3,8 @@
 # libmosquitto's <mosquitto.h>: the preprocessed size (lines, non-blank
 # lines, -P) and the time to compile a 20-line program at -O0 (medians of
 # REPS, 7 by default, the headers alternating), with the ratio to
-# mosquitto.h's time from the same run. client_std and web_std: the
+# mosquitto.h's time from the same run. tern_h: tern's C API, <tern/tern.h>
+# (the same facade as web/mqtt.hpp). client_std and web_std: the
 # standard headers alone that client.hpp and web/mqtt.hpp name (their floor).
 #   REPS=7 ./scripts/bench-headers.sh
 # Installs libmosquitto-dev when missing (the comparison needs mosquitto.h).
@@ -36,6 +37,7 @@ program client tern/client.hpp 'tern::client_options o; o.brokers = {"mqtt://127
 program client_async tern/client_async.hpp 'tern::client_options o; std::printf("%zu\n", o.brokers.size());'
 program web_mqtt tern/web/mqtt.hpp 'tern::web::mqtt_options o; std::printf("%d\n", o.connect_async ? 1 : 0);'
 program codec tern/codec.hpp 'std::printf("%d\n", 1);'
+program tern_h tern/tern.h 'tern_mqtt* m = tern_mqtt_new(0); std::printf("%s\n", tern_result_name(TERN_ERR_SUCCESS)); tern_mqtt_destroy(m);'
 flags=(-std=c++20 -O0 -DASIO_STANDALONE -I"$top/include")
 
 # std_program NAME HEADER BODY: the standard headers that HEADER and the tern
@@ -58,7 +60,7 @@ std_program() {
 std_program client_std tern/client.hpp \
   'std::vector<std::string> brokers = {"mqtt://127.0.0.1:1883"}; std::printf("%zu\n", brokers.size());'
 std_program web_std tern/web/mqtt.hpp 'std::optional<bool> o; std::printf("%d\n", o ? 1 : 0);'
-names=(mosquitto client client_std client_async web_mqtt web_std codec)
+names=(mosquitto tern_h client client_std client_async web_mqtt web_std codec)
 
 for n in "${names[@]}"; do
   lines=$($cxx "${flags[@]}" -E "$dir/$n.cpp" | wc -l)
@@ -85,7 +87,7 @@ for l in open(sys.argv[2]):
 base = statistics.median(times["mosquitto"])
 print("median of %s compiles each, -O0; ratio = time / mosquitto.h's time" % sys.argv[3])
 print("%-13s %9s %9s %9s %7s" % ("header", "lines", "nonblank", "ms", "ratio"))
-for n in ["mosquitto", "client", "client_std", "client_async", "web_mqtt", "web_std", "codec"]:
+for n in ["mosquitto", "tern_h", "client", "client_std", "client_async", "web_mqtt", "web_std", "codec"]:
     m = statistics.median(times[n])
     print("%-13s %9s %9s %9.0f %6.1fx" % (n, sizes[n][0], sizes[n][1], m, m / base))
 PY

@@ -36,6 +36,12 @@ meson setup "$stage/meson-build" "$src" -Dcpp_link_args="-Wl,-rpath,$libdir" >"$
   { cat "$stage/meson.log"; exit 1; }
 ninja -C "$stage/meson-build" >>"$stage/meson.log" 2>&1 || { cat "$stage/meson.log"; exit 1; }
 
+# A bare C compiler with pkg-config, as docs/c.md shows (--static: the
+# default libtern is a static library, so its private libraries are needed).
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Wpedantic -Werror "$src/c_consumer.c" $(pkg-config --cflags --libs --static tern) -lstdc++ \
+  -Wl,-rpath,"$libdir" -o "$stage/c_consumer" || { echo "staged: the C consumer does not build with cc and pkg-config"; exit 1; }
+
 start_broker
 "$stage/cmake-build/core_consumer"
 for b in ${bindings//;/ }; do
@@ -46,3 +52,9 @@ printf 'cmake: '
 "$stage/cmake-build/consumer" "$TERN_TEST_BROKER"
 printf 'meson: '
 "$stage/meson-build/consumer" "$TERN_TEST_BROKER"
+for build in cmake-build meson-build; do
+  printf '%s, C: ' "${build%-build}"
+  "$stage/$build/c_consumer" "$TERN_TEST_BROKER"
+done
+printf 'cc and pkg-config, C: '
+"$stage/c_consumer" "$TERN_TEST_BROKER"
