@@ -605,7 +605,7 @@ handler_id mqtt::on_connect(connect_handler f) {
   auto id = i.add(&impl::connect_handlers_, std::move(f));
   std::lock_guard lock(i.m_);
   if (i.connected_) {
-    // Flask-MQTT's #190: a handler registered after the CONNACK still hears of it.
+    // Unlike Flask-MQTT's, a handler registered after the CONNACK still hears of it.
     auto s = i.connect_handlers_.back();
     i.queue_.push([&i, s, f = i.flags_] { i.run_all(slots<connect_handler>{s}, f, 0); }, false);
   }

@@ -7,7 +7,8 @@ without the GIL. Under eventlet's monkey patching it is a green thread that
 waits for the queue's file descriptor through the hub, so handlers run in
 the hub's thread and may call ``socketio.emit``.
 
-Each batch runs inside ``app.app_context()`` (Flask-MQTT's #86) and holds
+Each batch runs inside ``app.app_context()`` (Flask-MQTT's handlers run
+without one) and holds
 the GIL for at most ``BATCH`` handler events.
 """
 
