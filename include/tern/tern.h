@@ -19,6 +19,9 @@
 /// time and in order (or, with `TERN_EXTERNAL_DISPATCH`, on the thread that
 /// calls `tern_mqtt_run_pending`). No function here throws or aborts: a
 /// failure is a `TERN_ERR_*` result, and `tern_mqtt_error_detail` says why.
+/// Log lines go to the log handlers, and to stderr only with
+/// `TERN_MQTT_LOGGING` or, for WARNING and ERR, while the object is
+/// destroyed (when no handler can hear them).
 ///
 /// **Strings.** Every `const char*` argument is a NUL-terminated string,
 /// copied before the call returns; a NULL one where a string is needed is
@@ -31,7 +34,11 @@
 #include <stdint.h>
 
 #ifdef __cplusplus
+/// C++ sees that no function here throws: `noexcept` there, nothing in C.
+#define TERN_NOEXCEPT noexcept
 extern "C" {
+#else
+#define TERN_NOEXCEPT
 #endif
 
 /// A facade object: one MQTT client with its configuration and handlers.
@@ -126,38 +133,41 @@ typedef void (*tern_subscribe_cb)(tern_mqtt* m, void* userdata, uint16_t mid, co
 typedef void (*tern_log_cb)(tern_mqtt* m, void* userdata, int level, const char* text);
 
 /// tern's version, "major.minor.patch". A static string.
-const char* tern_version(void);
+const char* tern_version(void) TERN_NOEXCEPT;
 
 /// The name of a result: "MQTT_ERR_SUCCESS", ... ("MQTT_ERR_QUEUED" for
 /// `TERN_ERR_QUEUED`); "MQTT_ERR_UNKNOWN" for a number that is none. A
 /// static string.
-const char* tern_result_name(int result);
+const char* tern_result_name(int result) TERN_NOEXCEPT;
 
 /// A new facade object, not yet connected: set its configuration, register
 /// handlers, subscribe, then `tern_mqtt_init_app`. `flags`: a bitwise or of
 /// `tern_new_flags`, or 0. NULL when out of memory or `flags` has an
 /// unknown bit. Free it with `tern_mqtt_destroy`.
-tern_mqtt* tern_mqtt_new(unsigned flags);
+tern_mqtt* tern_mqtt_new(unsigned flags) TERN_NOEXCEPT;
 
-/// Stops the client (as `tern_mqtt_stop` with the configured linger) and
-/// frees the object. No handler starts after it returns. May be called from
+/// Stops the client as `tern_mqtt_stop` does with MQTT_STOP_LINGER, except
+/// that no handler runs for the stop's events (the messages not delivered
+/// are named in an ERR line on stderr), and frees the object. No handler
+/// starts after it returns; one running finishes first. May be called from
 /// a handler of `m` (the rest is freed when that handler returns). No other
-/// call on `m` may be under way on another thread, and `m` must not be used
-/// after. NULL: nothing.
-void tern_mqtt_destroy(tern_mqtt* m);
+/// call on `m` may be under way, except in that running handler, and `m`
+/// must not be used after. NULL: nothing.
+void tern_mqtt_destroy(tern_mqtt* m) TERN_NOEXCEPT;
 
 /// Sets configuration key `key` (`MQTT_BROKER_URL`, `MQTT_KEEPALIVE`, ...,
 /// docs/web.md lists them) to `value`, parsed as the key's type when
 /// `tern_mqtt_init_app` reads it ("1883", "true", "0.25"); NULL removes the
 /// key. Later calls replace earlier values. Before `tern_mqtt_init_app`.
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_INVAL` for a NULL or empty key,
-///   or after `tern_mqtt_init_app`.
-int tern_mqtt_config_set(tern_mqtt* m, const char* key, const char* value);
+///   or once `tern_mqtt_init_app` has read the configuration (from its
+///   start, on any thread; a failed one gives it back).
+int tern_mqtt_config_set(tern_mqtt* m, const char* key, const char* value) TERN_NOEXCEPT;
 
 /// Adds every environment variable to the configuration (replacing keys
 /// set before), as `tern::web::env_config`. Before `tern_mqtt_init_app`.
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_INVAL` after `tern_mqtt_init_app`.
-int tern_mqtt_config_from_env(tern_mqtt* m);
+int tern_mqtt_config_from_env(tern_mqtt* m) TERN_NOEXCEPT;
 
 /// Adds the keys of a configuration file (JSON for `.json`; INI for `.ini`,
 /// `.cfg`, `.conf`, `.env`), replacing keys set before. Before
@@ -165,7 +175,7 @@ int tern_mqtt_config_from_env(tern_mqtt* m);
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_INVAL` when the file cannot be
 ///   read or does not parse (`tern_mqtt_error_detail` names the file and
 ///   line; nothing is added), or after `tern_mqtt_init_app`.
-int tern_mqtt_config_from_file(tern_mqtt* m, const char* path);
+int tern_mqtt_config_from_file(tern_mqtt* m, const char* path) TERN_NOEXCEPT;
 
 /// Reads the keys `<prefix>_*` of the configuration (`prefix` NULL:
 /// "MQTT"), reports unknown keys at WARNING with the closest known one,
@@ -177,20 +187,21 @@ int tern_mqtt_config_from_file(tern_mqtt* m, const char* path);
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_INVAL` for a value of the wrong
 ///   type or out of range (`tern_mqtt_error_detail` names the key), or when
 ///   called twice.
-int tern_mqtt_init_app(tern_mqtt* m, const char* prefix);
+int tern_mqtt_init_app(tern_mqtt* m, const char* prefix) TERN_NOEXCEPT;
 
 /// Sends DISCONNECT and stops reconnecting (on_disconnect then gets rc 0).
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_NO_CONN` before `tern_mqtt_init_app`.
-int tern_mqtt_disconnect(tern_mqtt* m);
+int tern_mqtt_disconnect(tern_mqtt* m) TERN_NOEXCEPT;
 
 /// Stops the client: what was published is delivered within `linger_ms`
 /// (negative: MQTT_STOP_LINGER; the wait ends early once all is delivered),
 /// then DISCONNECT; every message not delivered is named in one ERR log
 /// line. Returns once the stop's own handler events ran (on_publish of the
 /// messages delivered), unless a handler holds the handler thread for over
-/// a second. Not from a handler.
+/// a second. Not from a handler. After it the object only reports: a
+/// publish answers `TERN_ERR_QUEUED` and is never sent.
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_NO_CONN` before `tern_mqtt_init_app`.
-int tern_mqtt_stop(tern_mqtt* m, int linger_ms);
+int tern_mqtt_stop(tern_mqtt* m, int linger_ms) TERN_NOEXCEPT;
 
 /// @name Handlers
 /// Each registers `cb`, to be called with `userdata`, and returns an id for
@@ -200,28 +211,30 @@ int tern_mqtt_stop(tern_mqtt* m, int linger_ms);
 
 /// A CONNACK. Registered while connected, it is also called at once (on the
 /// handler thread) with the current connection's flags.
-uint64_t tern_mqtt_on_connect(tern_mqtt* m, tern_connect_cb cb, void* userdata);
+uint64_t tern_mqtt_on_connect(tern_mqtt* m, tern_connect_cb cb, void* userdata) TERN_NOEXCEPT;
 /// An established connection ended.
-uint64_t tern_mqtt_on_disconnect(tern_mqtt* m, tern_disconnect_cb cb, void* userdata);
+uint64_t tern_mqtt_on_disconnect(tern_mqtt* m, tern_disconnect_cb cb, void* userdata) TERN_NOEXCEPT;
 /// Messages that no `tern_mqtt_on_topic` handler matches.
-uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata);
+uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata) TERN_NOEXCEPT;
 /// Messages whose topic matches `filter` (wildcards and `$share/<group>/`
 /// allowed); they then skip `tern_mqtt_on_message`. Subscribing is still up
 /// to you. 0 also for an invalid filter.
-uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb, void* userdata);
+uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb, void* userdata) TERN_NOEXCEPT;
 /// A publish completed: QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP.
-uint64_t tern_mqtt_on_publish(tern_mqtt* m, tern_mid_cb cb, void* userdata);
+uint64_t tern_mqtt_on_publish(tern_mqtt* m, tern_mid_cb cb, void* userdata) TERN_NOEXCEPT;
 /// A SUBACK.
-uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userdata);
+uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userdata) TERN_NOEXCEPT;
 /// An UNSUBACK.
-uint64_t tern_mqtt_on_unsubscribe(tern_mqtt* m, tern_mid_cb cb, void* userdata);
+uint64_t tern_mqtt_on_unsubscribe(tern_mqtt* m, tern_mid_cb cb, void* userdata) TERN_NOEXCEPT;
 /// Log lines of the levels in `levels` (a bitwise or of `tern_log_level`).
 /// While a handler takes `TERN_LOG_DEBUG`, the client formats a line per
 /// packet; without one it never does.
-uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* userdata);
-/// Removes a handler; returns 1 if it was registered, else 0. A call of it
-/// already running finishes; no new one starts.
-int tern_mqtt_remove_handler(tern_mqtt* m, uint64_t id);
+uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* userdata) TERN_NOEXCEPT;
+/// Removes a handler; returns 1 if it was registered, else 0. No new call
+/// of it starts, but one already running on the handler thread finishes:
+/// free its `userdata` from a handler of the same object (handlers run one
+/// at a time), or after `tern_mqtt_destroy`.
+int tern_mqtt_remove_handler(tern_mqtt* m, uint64_t id) TERN_NOEXCEPT;
 ///@}
 
 /// Publishes `payload_len` bytes of `payload` (NULL when 0) on `topic` at
@@ -234,7 +247,7 @@ int tern_mqtt_remove_handler(tern_mqtt* m, uint64_t id);
 ///   `TERN_ERR_PAYLOAD_SIZE` for a payload too large for MQTT;
 ///   `TERN_ERR_NO_CONN` before `tern_mqtt_init_app`.
 int tern_mqtt_publish(tern_mqtt* m, const char* topic, const void* payload, size_t payload_len, int qos,
-                      int retain, uint16_t* mid);
+                      int retain, uint16_t* mid) TERN_NOEXCEPT;
 
 /// Subscribes (desired state): the filter is remembered, sent now when
 /// connected or after the next CONNACK, and again after every reconnect
@@ -242,16 +255,16 @@ int tern_mqtt_publish(tern_mqtt* m, const char* topic, const void* payload, size
 /// @return `TERN_ERR_SUCCESS` (sent now); `TERN_ERR_NO_CONN` (sent once
 ///   connected); `TERN_ERR_INVAL` for an invalid filter or QoS (nothing
 ///   remembered).
-int tern_mqtt_subscribe(tern_mqtt* m, const char* filter, int qos, uint16_t* mid);
+int tern_mqtt_subscribe(tern_mqtt* m, const char* filter, int qos, uint16_t* mid) TERN_NOEXCEPT;
 
 /// Forgets a subscription and sends UNSUBSCRIBE (now, or once connected).
 /// @return `TERN_ERR_SUCCESS` or `TERN_ERR_NO_CONN` as for subscribe;
 ///   `TERN_ERR_NOT_FOUND` if `filter` is not subscribed.
-int tern_mqtt_unsubscribe(tern_mqtt* m, const char* filter, uint16_t* mid);
+int tern_mqtt_unsubscribe(tern_mqtt* m, const char* filter, uint16_t* mid) TERN_NOEXCEPT;
 
 /// Fills `*out` with the object's state.
 /// @return `TERN_ERR_SUCCESS`; `TERN_ERR_INVAL` when `m` or `out` is NULL.
-int tern_mqtt_status(const tern_mqtt* m, tern_status* out);
+int tern_mqtt_status(const tern_mqtt* m, tern_status* out) TERN_NOEXCEPT;
 
 /// @name Text out
 /// Each writes a NUL-terminated string into `buf` (at most `size` bytes,
@@ -261,14 +274,15 @@ int tern_mqtt_status(const tern_mqtt* m, tern_status* out);
 
 /// The client identifier sent in CONNECT (generated when MQTT_CLIENT_ID is
 /// empty); "" before `tern_mqtt_init_app`.
-size_t tern_mqtt_client_id(const tern_mqtt* m, char* buf, size_t size);
+size_t tern_mqtt_client_id(const tern_mqtt* m, char* buf, size_t size) TERN_NOEXCEPT;
 /// Why the last call on `m` that failed (returned an error, or 0 for a
 /// handler) failed: a configuration key's problem, a bad argument; "" when
-/// none has. Calls that succeed leave it alone, as with `errno`.
-size_t tern_mqtt_error_detail(const tern_mqtt* m, char* buf, size_t size);
+/// none has. Calls that succeed leave it alone, as with `errno`; unlike
+/// `errno` it is one per object, shared by all threads.
+size_t tern_mqtt_error_detail(const tern_mqtt* m, char* buf, size_t size) TERN_NOEXCEPT;
 /// Why the connection was last refused or lost ("connection refused:
 /// not authorized", "keep-alive timeout", ...); "" when it never was.
-size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size);
+size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size) TERN_NOEXCEPT;
 ///@}
 
 /// @name External dispatch (`TERN_EXTERNAL_DISPATCH`)
@@ -277,10 +291,12 @@ size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size);
 /// A file descriptor that is readable while handler events wait: add it to
 /// your poll/epoll/libuv loop and call `tern_mqtt_run_pending` when it is.
 /// -1 without `TERN_EXTERNAL_DISPATCH`.
-int tern_mqtt_dispatch_fd(const tern_mqtt* m);
+int tern_mqtt_dispatch_fd(const tern_mqtt* m) TERN_NOEXCEPT;
 /// Runs at most `max` waiting handler events on the calling thread (0: all
-/// waiting now); returns how many ran. 0 without `TERN_EXTERNAL_DISPATCH`.
-size_t tern_mqtt_run_pending(tern_mqtt* m, size_t max);
+/// waiting now); returns how many ran. One thread at a time. 0 without
+/// `TERN_EXTERNAL_DISPATCH`, and from a handler (which would otherwise run
+/// later events inside an earlier one).
+size_t tern_mqtt_run_pending(tern_mqtt* m, size_t max) TERN_NOEXCEPT;
 ///@}
 
 #ifdef __cplusplus

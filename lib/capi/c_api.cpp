@@ -25,9 +25,10 @@ struct tern_mqtt {
   explicit tern_mqtt(tern::web::mqtt_options o) : facade(std::move(o)) {}
 
   mutable std::mutex m;
-  tern::web::config_map config;  // guarded by m; read once, by init_app
+  tern::web::config_map config;      // guarded by m; read once, by init_app
   mutable std::string error_detail;  // guarded by m; written by const calls too
-  std::mutex init_m;             // one init_app at a time
+  bool config_taken = false;         // guarded by m: init_app has read config (or is reading it)
+  std::mutex init_m;                 // one init_app at a time
   std::atomic<bool> initialised{false};
   // Last, so that it goes first: handlers still running while the facade
   // stops may read the members above.
@@ -39,6 +40,17 @@ namespace {
 using tern::web::mqtt;
 
 constexpr std::size_t max_remaining_length = 268'435'455;  // [MQTT-2.2.3]: four length bytes
+
+// Whether a PUBLISH's remaining length (topic with its length, packet id at
+// QoS > 0, payload) exceeds what four length bytes hold. No overflow: each
+// part is checked alone first.
+constexpr bool publish_too_long(std::size_t topic_len, int qos, std::size_t payload_len) {
+  if (payload_len > max_remaining_length || topic_len > max_remaining_length) return true;
+  return 2 + topic_len + (qos > 0 ? 2 : 0) + payload_len > max_remaining_length;
+}
+static_assert(!publish_too_long(3, 1, 268'435'448) && publish_too_long(3, 1, 268'435'449));
+static_assert(!publish_too_long(3, 0, 268'435'450) && publish_too_long(3, 0, 268'435'451));
+static_assert(publish_too_long(0, 0, static_cast<std::size_t>(-1)) && publish_too_long(static_cast<std::size_t>(-1), 0, 0));
 
 // The C results are the facade's, value for value: results pass through as
 // they are, and tern_result_name uses the facade's names.
@@ -155,6 +167,20 @@ int not_initialised(tern_mqtt* m, std::string_view function) {
   return TERN_ERR_NO_CONN;
 }
 
+// Changes the configuration with `edit`, unless init_app has taken it.
+template <class Edit>
+int edit_config(tern_mqtt* m, std::string_view function, const std::string& subject, Edit&& edit) {
+  {
+    std::lock_guard lock(m->m);
+    if (!m->config_taken) {
+      edit(m->config);
+      return TERN_ERR_SUCCESS;
+    }
+  }
+  fail(m, function, subject + "too late: tern_mqtt_init_app has read the configuration");
+  return TERN_ERR_INVAL;
+}
+
 // Publish, subscribe and unsubscribe: a NULL object or `text` (the topic or
 // filter) is invalid, `if_null` saying so; `call` asks the facade; `*mid` is
 // the answer's message id, 0 whenever there is none.
@@ -178,14 +204,14 @@ int request(tern_mqtt* m, std::string_view function, const char* text, std::stri
 
 extern "C" {
 
-const char* tern_version(void) { return TERN_VERSION_STRING; }
+const char* tern_version(void) noexcept { return TERN_VERSION_STRING; }
 
-const char* tern_result_name(int result) {
+const char* tern_result_name(int result) noexcept {
   // The names are string literals, so their views end in a NUL.
   return tern::web::result_name(result).data();
 }
 
-tern_mqtt* tern_mqtt_new(unsigned flags) {
+tern_mqtt* tern_mqtt_new(unsigned flags) noexcept {
   constexpr unsigned known = TERN_CONNECT_ASYNC | TERN_MQTT_LOGGING | TERN_EXTERNAL_DISPATCH;
   if ((flags & ~known) != 0) return nullptr;
   try {
@@ -199,9 +225,9 @@ tern_mqtt* tern_mqtt_new(unsigned flags) {
   }
 }
 
-void tern_mqtt_destroy(tern_mqtt* m) { delete m; }
+void tern_mqtt_destroy(tern_mqtt* m) noexcept { delete m; }
 
-int tern_mqtt_config_set(tern_mqtt* m, const char* key, const char* value) {
+int tern_mqtt_config_set(tern_mqtt* m, const char* key, const char* value) noexcept {
   constexpr std::string_view fn = "tern_mqtt_config_set";
   if (m == nullptr) return TERN_ERR_INVAL;
   if (key == nullptr || *key == '\0') {
@@ -209,34 +235,26 @@ int tern_mqtt_config_set(tern_mqtt* m, const char* key, const char* value) {
     return TERN_ERR_INVAL;
   }
   return guarded(m, fn, [&]() -> int {
-    if (m->initialised) {
-      fail(m, fn, std::string(key) + ": set after tern_mqtt_init_app, which has read the configuration");
-      return TERN_ERR_INVAL;
-    }
-    std::lock_guard lock(m->m);
-    if (value == nullptr) m->config.erase(key);
-    else m->config.set(key, std::string(value));
-    return TERN_ERR_SUCCESS;
+    return edit_config(m, fn, std::string(key) + ": ", [&](tern::web::config_map& c) {
+      if (value == nullptr) c.erase(key);
+      else c.set(key, std::string(value));
+    });
   });
 }
 
-int tern_mqtt_config_from_env(tern_mqtt* m) {
+int tern_mqtt_config_from_env(tern_mqtt* m) noexcept {
   constexpr std::string_view fn = "tern_mqtt_config_from_env";
   if (m == nullptr) return TERN_ERR_INVAL;
   return guarded(m, fn, [&]() -> int {
-    if (m->initialised) {
-      fail(m, fn, "called after tern_mqtt_init_app, which has read the configuration");
-      return TERN_ERR_INVAL;
-    }
     tern::web::env_config env;
-    std::lock_guard lock(m->m);
-    for (const auto& key : env.keys())
-      if (auto v = env.get(key)) m->config.set(key, std::move(*v));
-    return TERN_ERR_SUCCESS;
+    return edit_config(m, fn, "", [&](tern::web::config_map& c) {
+      for (const auto& key : env.keys())
+        if (auto v = env.get(key)) c.set(key, std::move(*v));
+    });
   });
 }
 
-int tern_mqtt_config_from_file(tern_mqtt* m, const char* path) {
+int tern_mqtt_config_from_file(tern_mqtt* m, const char* path) noexcept {
   constexpr std::string_view fn = "tern_mqtt_config_from_file";
   if (m == nullptr) return TERN_ERR_INVAL;
   if (path == nullptr) {
@@ -244,18 +262,14 @@ int tern_mqtt_config_from_file(tern_mqtt* m, const char* path) {
     return TERN_ERR_INVAL;
   }
   return guarded(m, fn, [&]() -> int {
-    if (m->initialised) {
-      fail(m, fn, "called after tern_mqtt_init_app, which has read the configuration");
-      return TERN_ERR_INVAL;
-    }
     auto file = tern::web::load_config_file(path);  // throws config_error: nothing added
-    std::lock_guard lock(m->m);
-    for (const auto& [key, value] : file.values()) m->config.set(key, value);
-    return TERN_ERR_SUCCESS;
+    return edit_config(m, fn, "", [&](tern::web::config_map& c) {
+      for (const auto& [key, value] : file.values()) c.set(key, value);
+    });
   });
 }
 
-int tern_mqtt_init_app(tern_mqtt* m, const char* prefix) {
+int tern_mqtt_init_app(tern_mqtt* m, const char* prefix) noexcept {
   constexpr std::string_view fn = "tern_mqtt_init_app";
   if (m == nullptr) return TERN_ERR_INVAL;
   return guarded(m, fn, [&]() -> int {
@@ -264,18 +278,26 @@ int tern_mqtt_init_app(tern_mqtt* m, const char* prefix) {
       fail(m, fn, "called twice");
       return TERN_ERR_INVAL;
     }
+    std::string config_prefix = prefix != nullptr ? prefix : "MQTT";
     tern::web::config_map config;
     {
       std::lock_guard lock(m->m);
       config = m->config;
+      m->config_taken = true;  // a change from now on would be lost
     }
-    m->facade.init_app(config, prefix != nullptr ? std::string(prefix) : std::string("MQTT"));
+    try {
+      m->facade.init_app(config, std::move(config_prefix));
+    } catch (...) {
+      std::lock_guard lock(m->m);
+      m->config_taken = false;  // mend the configuration, and call again
+      throw;
+    }
     m->initialised = true;
     return TERN_ERR_SUCCESS;
   });
 }
 
-int tern_mqtt_disconnect(tern_mqtt* m) {
+int tern_mqtt_disconnect(tern_mqtt* m) noexcept {
   if (m == nullptr) return TERN_ERR_INVAL;
   if (!m->initialised) return not_initialised(m, "tern_mqtt_disconnect");
   return guarded(m, "tern_mqtt_disconnect", [&]() -> int {
@@ -284,7 +306,7 @@ int tern_mqtt_disconnect(tern_mqtt* m) {
   });
 }
 
-int tern_mqtt_stop(tern_mqtt* m, int linger_ms) {
+int tern_mqtt_stop(tern_mqtt* m, int linger_ms) noexcept {
   if (m == nullptr) return TERN_ERR_INVAL;
   if (!m->initialised) return not_initialised(m, "tern_mqtt_stop");
   return guarded(m, "tern_mqtt_stop", [&]() -> int {
@@ -294,7 +316,7 @@ int tern_mqtt_stop(tern_mqtt* m, int linger_ms) {
   });
 }
 
-uint64_t tern_mqtt_on_connect(tern_mqtt* m, tern_connect_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_connect(tern_mqtt* m, tern_connect_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_connect", cb, [&](mqtt& f) {
     return f.on_connect([m, cb, userdata](mqtt&, const std::any&, tern::web::connect_flags flags, int rc) {
       cb(m, userdata, flags.session_present ? 1 : 0, rc);
@@ -302,13 +324,13 @@ uint64_t tern_mqtt_on_connect(tern_mqtt* m, tern_connect_cb cb, void* userdata) 
   });
 }
 
-uint64_t tern_mqtt_on_disconnect(tern_mqtt* m, tern_disconnect_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_disconnect(tern_mqtt* m, tern_disconnect_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_disconnect", cb, [&](mqtt& f) {
     return f.on_disconnect([m, cb, userdata](mqtt&, const std::any&, int rc) { cb(m, userdata, rc); });
   });
 }
 
-uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_message", cb, [&](mqtt& f) {
     return f.on_message([m, cb, userdata](mqtt&, const std::any&, const tern::web::message& msg) {
       auto c = to_c(msg);
@@ -317,7 +339,7 @@ uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata) 
   });
 }
 
-uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb, void* userdata) noexcept {
   constexpr std::string_view fn = "tern_mqtt_on_topic";
   if (m != nullptr && filter == nullptr) {
     fail(m, fn, "the filter is NULL");
@@ -331,13 +353,13 @@ uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb
   });
 }
 
-uint64_t tern_mqtt_on_publish(tern_mqtt* m, tern_mid_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_publish(tern_mqtt* m, tern_mid_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_publish", cb, [&](mqtt& f) {
     return f.on_publish([m, cb, userdata](mqtt&, const std::any&, tern::message_id mid) { cb(m, userdata, mid); });
   });
 }
 
-uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_subscribe", cb, [&](mqtt& f) {
     return f.on_subscribe(
         [m, cb, userdata](mqtt&, const std::any&, tern::message_id mid, const std::vector<int>& granted) {
@@ -346,13 +368,13 @@ uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userda
   });
 }
 
-uint64_t tern_mqtt_on_unsubscribe(tern_mqtt* m, tern_mid_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_unsubscribe(tern_mqtt* m, tern_mid_cb cb, void* userdata) noexcept {
   return add_handler(m, "tern_mqtt_on_unsubscribe", cb, [&](mqtt& f) {
     return f.on_unsubscribe([m, cb, userdata](mqtt&, const std::any&, tern::message_id mid) { cb(m, userdata, mid); });
   });
 }
 
-uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* userdata) {
+uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* userdata) noexcept {
   constexpr std::string_view fn = "tern_mqtt_on_log";
   if (m != nullptr && (levels == 0 || (levels & ~unsigned{TERN_LOG_ALL}) != 0)) {
     fail(m, fn, "levels must be a non-empty bitwise or of TERN_LOG_* values");
@@ -367,14 +389,14 @@ uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* u
   });
 }
 
-int tern_mqtt_remove_handler(tern_mqtt* m, uint64_t id) {
+int tern_mqtt_remove_handler(tern_mqtt* m, uint64_t id) noexcept {
   if (m == nullptr || id == 0) return 0;
   return guarded_or(m, "tern_mqtt_remove_handler", 0,
                  [&] { return m->facade.remove_handler(tern::web::handler_id{id}) ? 1 : 0; });
 }
 
 int tern_mqtt_publish(tern_mqtt* m, const char* topic, const void* payload, size_t payload_len, int qos,
-                      int retain, uint16_t* mid) {
+                      int retain, uint16_t* mid) noexcept {
   constexpr std::string_view fn = "tern_mqtt_publish";
   return request(m, fn, topic, "the topic is NULL", mid, [&](mqtt& f) -> tern::web::mqtt_result {
     if (payload == nullptr && payload_len > 0) {
@@ -382,9 +404,7 @@ int tern_mqtt_publish(tern_mqtt* m, const char* topic, const void* payload, size
       return {tern::web::MQTT_ERR_INVAL, 0};
     }
     std::string_view name(topic);
-    // The PUBLISH's remaining length: topic (with its length), packet id at QoS > 0, payload.
-    std::size_t header = 2 + name.size() + (qos > 0 ? 2 : 0);
-    if (payload_len > max_remaining_length || header + payload_len > max_remaining_length) {
+    if (publish_too_long(name.size(), qos, payload_len)) {
       fail(m, fn, "the PUBLISH would exceed MQTT's 268,435,455 bytes");
       return {tern::web::MQTT_ERR_PAYLOAD_SIZE, 0};
     }
@@ -397,7 +417,7 @@ int tern_mqtt_publish(tern_mqtt* m, const char* topic, const void* payload, size
   });
 }
 
-int tern_mqtt_subscribe(tern_mqtt* m, const char* filter, int qos, uint16_t* mid) {
+int tern_mqtt_subscribe(tern_mqtt* m, const char* filter, int qos, uint16_t* mid) noexcept {
   constexpr std::string_view fn = "tern_mqtt_subscribe";
   return request(m, fn, filter, "the filter is NULL", mid, [&](mqtt& f) {
     auto r = f.subscribe(filter, qos);
@@ -407,7 +427,7 @@ int tern_mqtt_subscribe(tern_mqtt* m, const char* filter, int qos, uint16_t* mid
   });
 }
 
-int tern_mqtt_unsubscribe(tern_mqtt* m, const char* filter, uint16_t* mid) {
+int tern_mqtt_unsubscribe(tern_mqtt* m, const char* filter, uint16_t* mid) noexcept {
   constexpr std::string_view fn = "tern_mqtt_unsubscribe";
   return request(m, fn, filter, "the filter is NULL", mid, [&](mqtt& f) {
     auto r = f.unsubscribe(filter);
@@ -416,7 +436,7 @@ int tern_mqtt_unsubscribe(tern_mqtt* m, const char* filter, uint16_t* mid) {
   });
 }
 
-int tern_mqtt_status(const tern_mqtt* m, tern_status* out) {
+int tern_mqtt_status(const tern_mqtt* m, tern_status* out) noexcept {
   if (m == nullptr || out == nullptr) return TERN_ERR_INVAL;
   return guarded(m, "tern_mqtt_status", [&]() -> int {
     auto s = m->facade.status();
@@ -426,19 +446,21 @@ int tern_mqtt_status(const tern_mqtt* m, tern_status* out) {
   });
 }
 
-size_t tern_mqtt_client_id(const tern_mqtt* m, char* buf, size_t size) {
-  if (m == nullptr) return copy_out({}, buf, size);
+size_t tern_mqtt_client_id(const tern_mqtt* m, char* buf, size_t size) noexcept {
+  copy_out({}, buf, size);  // what an exception below leaves
+  if (m == nullptr) return 0;
   return guarded_or(m, "tern_mqtt_client_id", std::size_t{0}, [&] { return copy_out(m->facade.client_id(), buf, size); });
 }
 
-size_t tern_mqtt_error_detail(const tern_mqtt* m, char* buf, size_t size) {
+size_t tern_mqtt_error_detail(const tern_mqtt* m, char* buf, size_t size) noexcept {
   if (m == nullptr) return copy_out({}, buf, size);
   std::lock_guard lock(m->m);
   return copy_out(m->error_detail, buf, size);
 }
 
-size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size) {
-  if (m == nullptr) return copy_out({}, buf, size);
+size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size) noexcept {
+  copy_out({}, buf, size);  // what an exception below leaves
+  if (m == nullptr) return 0;
   return guarded_or(m, "tern_mqtt_connection_error", std::size_t{0}, [&] {
     auto text = m->facade.last_error_detail();
     if (text.empty()) {
@@ -448,9 +470,9 @@ size_t tern_mqtt_connection_error(const tern_mqtt* m, char* buf, size_t size) {
   });
 }
 
-int tern_mqtt_dispatch_fd(const tern_mqtt* m) { return m == nullptr ? -1 : m->facade.dispatch_fd(); }
+int tern_mqtt_dispatch_fd(const tern_mqtt* m) noexcept { return m == nullptr ? -1 : m->facade.dispatch_fd(); }
 
-size_t tern_mqtt_run_pending(tern_mqtt* m, size_t max) {
+size_t tern_mqtt_run_pending(tern_mqtt* m, size_t max) noexcept {
   if (m == nullptr) return 0;
   return guarded_or(m, "tern_mqtt_run_pending", std::size_t{0},
                  [&] { return m->facade.run_pending(max == 0 ? static_cast<std::size_t>(-1) : max); });

@@ -402,7 +402,11 @@ struct mqtt::impl {
     p->start_stand_in(std::chrono::milliseconds(200));
     return p;
   }();
-  std::unique_ptr<tern::client> client_;  // set once by init_app
+  std::unique_ptr<tern::client> client_;  // set once by init_app, under m_
+  // The same client for the calls that read it without m_ (publish, status,
+  // ...): another thread may be inside init_app meanwhile.
+  std::atomic<tern::client*> live_client_{nullptr};
+  tern::client* client() const noexcept { return live_client_.load(std::memory_order_acquire); }
   // What the client's callbacks reach this impl through. With io_context,
   // the client's stop outlives the facade's destructor: the impl goes when
   // that stop ends, and the link is cleared first, on the client's strand,
@@ -559,6 +563,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
       if (h.own) wanted.emplace_back(i.broker_filter(f), static_cast<qos>(h.qos));
     if (!wanted.empty()) (void)c->subscribe(std::move(wanted));
     i.client_ = std::move(c);
+    i.live_client_.store(i.client_.get(), std::memory_order_release);
   }
   i.client_->connect();
   if (i.options_.connect_async || i.on_io_threads()) return;
@@ -578,7 +583,7 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
 
 void mqtt::disconnect() {
   impl_->check_fork();
-  if (impl_->client_) impl_->client_->disconnect();
+  if (auto* c = impl_->client()) c->disconnect();
 }
 
 void mqtt::stop() { stop(impl_->stop_linger_); }
@@ -586,7 +591,7 @@ void mqtt::stop() { stop(impl_->stop_linger_); }
 void mqtt::stop(std::chrono::milliseconds linger) {
   auto& i = *impl_;
   i.check_fork();
-  if (!i.client_) return;
+  if (!i.client()) return;
   i.stop_client(linger);
   // The stop's own events (on_publish, the ERR line of what was not
   // delivered) reach the handlers before it returns: a marker queued behind
@@ -605,9 +610,12 @@ handler_id mqtt::on_connect(connect_handler f) {
   auto id = i.add(&impl::connect_handlers_, std::move(f));
   std::lock_guard lock(i.m_);
   if (i.connected_) {
-    // Unlike Flask-MQTT's, a handler registered after the CONNACK still hears of it.
-    auto s = i.connect_handlers_.back();
-    i.queue_.push([&i, s, f = i.flags_] { i.run_all(slots<connect_handler>{s}, f, 0); }, false);
+    // Unlike Flask-MQTT's, a handler registered after the CONNACK still hears
+    // of it. Found by id: another thread may have registered one since add.
+    auto& list = i.connect_handlers_;
+    auto s = std::find_if(list.begin(), list.end(), [&id](const auto& h) { return h->id == id.value; });
+    if (s != list.end())
+      i.queue_.push([&i, s = *s, f = i.flags_] { i.run_all(slots<connect_handler>{s}, f, 0); }, false);
   }
   return id;
 }
@@ -697,16 +705,17 @@ mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, i
   auto& i = *impl_;
   i.check_fork();
   if (qos < 0 || qos > 2 || validate_topic_name(topic)) return {MQTT_ERR_INVAL, 0};
-  if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
-  bool connected = i.client_->is_connected();
+  auto* c = i.client();
+  if (!c) return {MQTT_ERR_NO_CONN, 0};
+  bool connected = c->is_connected();
   if (i.max_queued_ != 0) {
     // Offline, every publish queues: those not yet taken up by the client
     // count too, so that back-to-back publishes see each other. Connected
     // (the hot path), publishes mostly leave at once: the queue counts.
-    auto st = i.client_->stats();
+    auto st = c->stats();
     if (st.queued + (connected ? 0 : st.pending) >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
   }
-  auto r = i.client_->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
+  auto r = c->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
   if (!r) return {MQTT_ERR_INVAL, 0};
   return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_QUEUED, *r};
 }
@@ -797,7 +806,9 @@ void mqtt::release_subscription(std::string_view filter) {
 
 std::size_t mqtt::run_pending(std::size_t max) {
   impl_->check_fork();
-  if (!impl_->options_.external_dispatch) return 0;
+  // From a handler it would run later events inside an earlier one, and
+  // end the run of the handler that called it.
+  if (!impl_->options_.external_dispatch || impl_->queue_.on_handler_thread()) return 0;
   if (auto* p = impl_->polled_.get()) {
     auto& q = impl_->queue_;
     q.hold_signal(true);  // what the I/O queues runs next, below
@@ -831,9 +842,10 @@ status_info mqtt::status() const {
   i.check_fork();
   status_info s;
   s.dropped = i.queue_.dropped();
-  if (!i.client_) return s;
-  auto c = i.client_->stats();
-  s.connected = i.client_->is_connected();
+  auto* client = i.client();
+  if (!client) return s;
+  auto c = client->stats();
+  s.connected = client->is_connected();
   s.reconnects = c.reconnects;
   s.inflight = c.inflight;
   s.queued = c.queued + c.pending;  // those the client has not taken up yet wait too
@@ -845,12 +857,14 @@ status_info mqtt::status() const {
 
 std::error_code mqtt::last_error() const {
   impl_->check_fork();
-  return impl_->client_ ? impl_->client_->last_error() : std::error_code{};
+  auto* c = impl_->client();
+  return c ? c->last_error() : std::error_code{};
 }
 
 std::string mqtt::last_error_detail() const {
   impl_->check_fork();
-  return impl_->client_ ? impl_->client_->last_error_detail() : std::string();
+  auto* c = impl_->client();
+  return c ? c->last_error_detail() : std::string();
 }
 
 std::string mqtt::client_id() const {

@@ -8,6 +8,12 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <tern/tern.h>
 
@@ -61,7 +67,7 @@ TEST_F(CApiBroker, ACProgramRunsTheHandlersItselfFromAPollLoop) {
 // handler is registered once init_app has returned: no call on the object may
 // be under way on another thread when it is destroyed.)
 TEST_F(CApiBroker, AHandlerMayDestroyItsObject) {
-  std::promise<void> destroyed;
+  static std::atomic<bool> destroyed{false};  // static: outlives a failed wait
   tern_mqtt* m = tern_mqtt_new(0);
   ASSERT_NE(m, nullptr);
   ASSERT_EQ(tern_mqtt_config_set(m, "MQTT_BROKER_PORT", std::to_string(broker_->port()).c_str()), TERN_ERR_SUCCESS);
@@ -69,13 +75,36 @@ TEST_F(CApiBroker, AHandlerMayDestroyItsObject) {
   // Registered while connected, an on_connect handler is called at once.
   ASSERT_NE(tern_mqtt_on_connect(
                 m,
-                [](tern_mqtt* self, void* done, int, int) {
+                [](tern_mqtt* self, void*, int, int) {
                   tern_mqtt_destroy(self);
-                  static_cast<std::promise<void>*>(done)->set_value();
+                  destroyed = true;
                 },
-                &destroyed),
+                nullptr),
             0u);
-  EXPECT_EQ(destroyed.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(eventually([] { return destroyed.load(); }));
+}
+
+// Another thread may publish while init_app runs: it gets NO_CONN until the
+// client exists, then SUCCESS (the ThreadSanitizer pass checks the hand-over).
+TEST_F(CApiBroker, PublishingWhileInitAppRunsOnAnotherThreadIsSafe) {
+  object o;
+  ASSERT_EQ(tern_mqtt_config_set(o.m, "MQTT_BROKER_PORT", std::to_string(broker_->port()).c_str()), TERN_ERR_SUCCESS);
+  std::atomic<int> last{TERN_ERR_NO_CONN};
+  std::atomic<bool> init_done{false};
+  std::thread publisher([&] {
+    int rc = TERN_ERR_NO_CONN;
+    tern_status st{};
+    while (rc == TERN_ERR_NO_CONN && !init_done) {
+      rc = tern_mqtt_publish(o.m, "c/api/race", "x", 1, 0, 0, nullptr);
+      (void)tern_mqtt_status(o.m, &st);
+      (void)tern_mqtt_connection_error(o.m, nullptr, 0);
+    }
+    last = rc;
+  });
+  EXPECT_EQ(tern_mqtt_init_app(o.m, nullptr), TERN_ERR_SUCCESS);
+  init_done = true;
+  publisher.join();
+  EXPECT_TRUE(last == TERN_ERR_NO_CONN || last == TERN_ERR_SUCCESS || last == TERN_ERR_QUEUED) << last;
 }
 
 TEST(CApi, VersionAndResultNames) {
@@ -196,7 +225,7 @@ TEST(CApi, AConfigurationErrorNamesTheKeyAndCanBeMended) {
   EXPECT_EQ(error_detail(o.m), "tern_mqtt_init_app: called twice");
   EXPECT_EQ(tern_mqtt_config_set(o.m, "MQTT_KEEPALIVE", "5"), TERN_ERR_INVAL);
   EXPECT_EQ(error_detail(o.m),
-            "tern_mqtt_config_set: MQTT_KEEPALIVE: set after tern_mqtt_init_app, which has read the configuration");
+            "tern_mqtt_config_set: MQTT_KEEPALIVE: too late: tern_mqtt_init_app has read the configuration");
   EXPECT_EQ(tern_mqtt_config_from_env(o.m), TERN_ERR_INVAL);
 }
 
@@ -244,6 +273,68 @@ TEST(CApi, OfflinePublishesAreQueuedAndTheConnectionErrorIsKept) {
   EXPECT_NE(std::string(text).find("refused"), std::string::npos) << text;
 }
 
+// Once init_app has copied the configuration, a change would be lost: it is
+// refused, on any thread, even while init_app still waits for the broker.
+TEST(CApi, AConfigurationChangeWhileInitAppRunsIsRefused) {
+  // A listener that never accepts: the CONNECT goes unanswered, so init_app
+  // waits for MQTT_CONNECTION_TIMEOUT (1 s) at least.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  object o;
+  ASSERT_EQ(tern_mqtt_config_set(o.m, "MQTT_BROKER_PORT", std::to_string(ntohs(addr.sin_port)).c_str()),
+            TERN_ERR_SUCCESS);
+  ASSERT_EQ(tern_mqtt_config_set(o.m, "MQTT_CONNECTION_TIMEOUT", "1"), TERN_ERR_SUCCESS);
+  std::atomic<bool> returned{false};
+  std::thread init([&] {
+    (void)tern_mqtt_init_app(o.m, nullptr);
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(returned.load());  // still waiting: the check below is during init_app
+  EXPECT_EQ(tern_mqtt_config_set(o.m, "MQTT_KEEPALIVE", "5"), TERN_ERR_INVAL);
+  EXPECT_EQ(error_detail(o.m),
+            "tern_mqtt_config_set: MQTT_KEEPALIVE: too late: tern_mqtt_init_app has read the configuration");
+  init.join();
+  ::close(fd);
+}
+
+// With external dispatch, run_pending from a handler would run the next
+// event inside this one: it runs nothing and answers 0.
+TEST(CApi, RunPendingFromAHandlerRunsNothing) {
+  struct calls {
+    std::atomic<int> handlers{0};
+    std::atomic<std::size_t> nested{99};
+  } seen;
+  object o(TERN_EXTERNAL_DISPATCH | TERN_CONNECT_ASYNC);
+  offline_config(o.m);
+  ASSERT_NE(tern_mqtt_on_log(
+                o.m, TERN_LOG_WARNING,
+                [](tern_mqtt* m, void* p, int, const char*) {
+                  auto& s = *static_cast<calls*>(p);
+                  if (s.handlers++ == 0) s.nested = tern_mqtt_run_pending(m, 0);
+                },
+                &seen),
+            0u);
+  // Two unknown keys: two WARNING lines wait once init_app returns.
+  ASSERT_EQ(tern_mqtt_config_set(o.m, "MQTT_KEEPALVE", "30"), TERN_ERR_SUCCESS);
+  ASSERT_EQ(tern_mqtt_config_set(o.m, "MQTT_CLEAN_SESION", "1"), TERN_ERR_SUCCESS);
+  ASSERT_EQ(tern_mqtt_init_app(o.m, nullptr), TERN_ERR_SUCCESS);
+  EXPECT_EQ(tern_mqtt_run_pending(o.m, 1), 1u);
+  EXPECT_EQ(seen.nested, 0u);
+  EXPECT_EQ(seen.handlers, 1);
+  EXPECT_TRUE(eventually([&] {
+    (void)tern_mqtt_run_pending(o.m, 0);
+    return seen.handlers == 2;
+  }));
+}
+
 TEST(CApi, TextOutIsCutShortLikeSnprintf) {
   object o;
   (void)tern_mqtt_subscribe(o.m, "a/b", 5, nullptr);
@@ -258,12 +349,12 @@ TEST(CApi, TextOutIsCutShortLikeSnprintf) {
 }
 
 TEST(CApi, LogHandlersTakeTheirLevelsOnlyAndCanBeRemoved) {
-  object o(TERN_CONNECT_ASYNC);
-  offline_config(o.m);
   struct lines {
     std::atomic<int> warnings{0}, others{0};
     std::atomic<bool> named{false};
-  } seen;
+  } seen;  // before the object: its handlers may run until it is destroyed
+  object o(TERN_CONNECT_ASYNC);
+  offline_config(o.m);
   auto cb = [](tern_mqtt*, void* p, int level, const char* text) {
     auto& s = *static_cast<lines*>(p);
     if (level != TERN_LOG_WARNING) {

@@ -437,7 +437,8 @@ class mqtt {
   /// Runs up to `max` waiting handler events on the calling thread, in
   /// order; returns how many ran. With `external_io` it first runs the
   /// client's ready I/O (reads, writes, timers), which may queue more
-  /// events. One thread at a time. Own-thread mode: 0.
+  /// events. One thread at a time. Own-thread mode, and from a handler
+  /// (which would otherwise run later events inside an earlier one): 0.
   std::size_t run_pending(std::size_t max = static_cast<std::size_t>(-1));
   /// Blocks until a handler event waits, the object is being destroyed, or
   /// `timeout_ms` passes (negative: no limit); returns whether one waits.
