@@ -52,7 +52,7 @@ enum tern_err {
   TERN_ERR_NOMEM = 1,          ///< out of memory; nothing done
   TERN_ERR_PROTOCOL = 2,       ///< on_disconnect: the broker broke the protocol
   TERN_ERR_INVAL = 3,          ///< an invalid argument or configuration; nothing done
-  TERN_ERR_NO_CONN = 4,        ///< not connected: a subscription is remembered and sent once connected
+  TERN_ERR_NO_CONN = 4,        ///< before `tern_mqtt_init_app`; for subscribe: offline, remembered and sent once connected
   TERN_ERR_CONN_REFUSED = 5,   ///< on_disconnect: the broker refused the CONNECT
   TERN_ERR_NOT_FOUND = 6,      ///< unsubscribe of a filter that is not subscribed
   TERN_ERR_CONN_LOST = 7,      ///< on_disconnect: the connection was lost
