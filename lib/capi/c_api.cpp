@@ -27,8 +27,7 @@ struct tern_mqtt {
   mutable std::mutex m;
   tern::web::config_map config;      // guarded by m; read once, by init_app
   mutable std::string error_detail;  // guarded by m; written by const calls too
-  bool config_taken = false;         // guarded by m: init_app has read config (or is reading it)
-  std::mutex init_m;                 // one init_app at a time
+  bool config_taken = false;         // guarded by m: an init_app has read config, and runs or succeeded
   std::atomic<bool> initialised{false};
   // Last, so that it goes first: handlers still running while the facade
   // stops may read the members above.
@@ -149,6 +148,19 @@ std::string invalid_why(std::string_view what, std::error_code topic_error, int 
 tern_message to_c(const tern::web::message& msg) noexcept {
   return tern_message{msg.topic.c_str(), msg.topic.size(),  msg.payload.c_str(), msg.payload.size(),
                       msg.qos,           msg.retain ? 1 : 0, msg.dup ? 1 : 0,    msg.mid};
+}
+
+// The facade's message handler that calls a C one.
+tern::web::mqtt::message_handler message_handler(tern_mqtt* m, tern_message_cb cb, void* userdata) {
+  return [m, cb, userdata](mqtt&, const std::any&, const tern::web::message& msg) {
+    auto c = to_c(msg);
+    cb(m, userdata, &c);
+  };
+}
+
+// The facade's on_publish or on_unsubscribe handler that calls a C one.
+auto mid_handler(tern_mqtt* m, tern_mid_cb cb, void* userdata) {
+  return [m, cb, userdata](mqtt&, const std::any&, tern::message_id mid) { cb(m, userdata, mid); };
 }
 
 // Registers a handler through `add`, which gets the C++ handler to register.
@@ -273,17 +285,19 @@ int tern_mqtt_init_app(tern_mqtt* m, const char* prefix) noexcept {
   constexpr std::string_view fn = "tern_mqtt_init_app";
   if (m == nullptr) return TERN_ERR_INVAL;
   return guarded(m, fn, [&]() -> int {
-    std::lock_guard init(m->init_m);
-    if (m->initialised) {
-      fail(m, fn, "called twice");
-      return TERN_ERR_INVAL;
-    }
     std::string config_prefix = prefix != nullptr ? prefix : "MQTT";
     tern::web::config_map config;
+    bool twice;
     {
       std::lock_guard lock(m->m);
-      config = m->config;
+      // Taken by another init_app, running or done: one at a time, once.
+      twice = m->config_taken;
+      if (!twice) config = m->config;
       m->config_taken = true;  // a change from now on would be lost
+    }
+    if (twice) {
+      fail(m, fn, "called twice");
+      return TERN_ERR_INVAL;
     }
     try {
       m->facade.init_app(config, std::move(config_prefix));
@@ -331,12 +345,8 @@ uint64_t tern_mqtt_on_disconnect(tern_mqtt* m, tern_disconnect_cb cb, void* user
 }
 
 uint64_t tern_mqtt_on_message(tern_mqtt* m, tern_message_cb cb, void* userdata) noexcept {
-  return add_handler(m, "tern_mqtt_on_message", cb, [&](mqtt& f) {
-    return f.on_message([m, cb, userdata](mqtt&, const std::any&, const tern::web::message& msg) {
-      auto c = to_c(msg);
-      cb(m, userdata, &c);
-    });
-  });
+  return add_handler(m, "tern_mqtt_on_message", cb,
+                     [&](mqtt& f) { return f.on_message(message_handler(m, cb, userdata)); });
 }
 
 uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb, void* userdata) noexcept {
@@ -345,18 +355,12 @@ uint64_t tern_mqtt_on_topic(tern_mqtt* m, const char* filter, tern_message_cb cb
     fail(m, fn, "the filter is NULL");
     return 0;
   }
-  return add_handler(m, fn, cb, [&](mqtt& f) {
-    return f.on_topic(filter, [m, cb, userdata](mqtt&, const std::any&, const tern::web::message& msg) {
-      auto c = to_c(msg);
-      cb(m, userdata, &c);
-    });
-  });
+  return add_handler(m, fn, cb, [&](mqtt& f) { return f.on_topic(filter, message_handler(m, cb, userdata)); });
 }
 
 uint64_t tern_mqtt_on_publish(tern_mqtt* m, tern_mid_cb cb, void* userdata) noexcept {
-  return add_handler(m, "tern_mqtt_on_publish", cb, [&](mqtt& f) {
-    return f.on_publish([m, cb, userdata](mqtt&, const std::any&, tern::message_id mid) { cb(m, userdata, mid); });
-  });
+  return add_handler(m, "tern_mqtt_on_publish", cb,
+                     [&](mqtt& f) { return f.on_publish(mid_handler(m, cb, userdata)); });
 }
 
 uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userdata) noexcept {
@@ -369,9 +373,8 @@ uint64_t tern_mqtt_on_subscribe(tern_mqtt* m, tern_subscribe_cb cb, void* userda
 }
 
 uint64_t tern_mqtt_on_unsubscribe(tern_mqtt* m, tern_mid_cb cb, void* userdata) noexcept {
-  return add_handler(m, "tern_mqtt_on_unsubscribe", cb, [&](mqtt& f) {
-    return f.on_unsubscribe([m, cb, userdata](mqtt&, const std::any&, tern::message_id mid) { cb(m, userdata, mid); });
-  });
+  return add_handler(m, "tern_mqtt_on_unsubscribe", cb,
+                     [&](mqtt& f) { return f.on_unsubscribe(mid_handler(m, cb, userdata)); });
 }
 
 uint64_t tern_mqtt_on_log(tern_mqtt* m, unsigned levels, tern_log_cb cb, void* userdata) noexcept {
