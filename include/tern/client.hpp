@@ -93,10 +93,11 @@ struct client_options : transport_options {
   /// holds its next read only while incoming messages (PUBLISH packets;
   /// acknowledgements of your own publishes do not count) arrive fast
   /// enough to fill a hold of `read_interval` with 4 or more, and then just
-  /// long enough to gather about 32 at their averaged rate. No read is
-  /// held while your QoS 1/2 messages wait for their acknowledgements (a
-  /// hold under way ends when one is sent). A slower stream,
-  /// or one whose hold would be under 250 µs (above about 128,000 msgs/s,
+  /// long enough to gather about 32 at their averaged rate. No read is held
+  /// while the broker owes an answer (a PUBACK, PUBREC or PUBCOMP for your
+  /// QoS 1/2 messages, the PUBREL of its QoS 2 one, a SUBACK, an UNSUBACK,
+  /// a PINGRESP); a hold under way ends when the packet that asks for one
+  /// is sent. A slower stream, or one whose hold would be under 250 µs (above about 128,000 msgs/s,
   /// as in a drained backlog: reads gather messages by themselves), is read
   /// at once. With a 1 ms interval a stream of 20,000 msgs/s is held 1 ms
   /// per read, one of 100,000 msgs/s 320 µs, and one below 4,000 msgs/s not

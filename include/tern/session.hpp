@@ -351,6 +351,11 @@ class session {
   bool is_open() const noexcept;
   /// QoS 1/2 PUBLISHes (and PUBRELs) sent and not yet completed.
   std::size_t inflight() const noexcept;
+  /// True while the broker owes this session an answer: a CONNACK, a
+  /// PUBACK, PUBREC or PUBCOMP for a message in flight, a PUBREL for a QoS 2
+  /// message received, a SUBACK, an UNSUBACK or a PINGRESP. A transport that
+  /// delays its reads to batch them reads at once meanwhile.
+  bool awaiting_reply() const noexcept;
   /// The most QoS 1/2 messages in flight at once (session_options::max_inflight).
   std::size_t max_inflight() const noexcept;
   /// Messages waiting to be sent.

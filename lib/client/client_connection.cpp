@@ -13,6 +13,19 @@ bool is_configuration_error(std::error_code ec) {
   return ec == transport_errc::tls_setup_failed || ec == transport_errc::tls_unavailable;
 }
 
+// The packets, besides a QoS 1/2 PUBLISH, that the broker answers: PUBREL
+// (PUBCOMP), PUBREC (PUBREL), SUBSCRIBE, UNSUBSCRIBE, PINGREQ.
+bool asks_for_reply(unsigned type) noexcept {
+  switch (static_cast<packet_type>(type)) {
+    case packet_type::pubrel:
+    case packet_type::pubrec:
+    case packet_type::subscribe:
+    case packet_type::unsubscribe:
+    case packet_type::pingreq: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void client::impl::start_connect() {
@@ -149,9 +162,11 @@ void client::impl::start_read() {
 clock::duration client::impl::read_hold(clock::time_point now, std::uint64_t messages) {
   if (!read_batcher_) return options_.read_interval;
   auto hold = read_batcher_->hold_after(now, messages);
-  // Our own QoS 1/2 messages wait for their acknowledgements: a hold would
-  // make a publisher wait for it once per in-flight window.
-  return session_.inflight() > 0 ? clock::duration::zero() : hold;
+  // While the broker owes an answer (a PUBACK for our QoS 1 message, a
+  // PUBREL for its QoS 2 one, a SUBACK, a PINGRESP...), the answer must not
+  // wait for a hold: a publisher would wait for one per in-flight window,
+  // the broker's QoS 2 window would stall, a subscribe would take a hold.
+  return session_.awaiting_reply() ? clock::duration::zero() : hold;
 }
 
 void client::impl::read_after_interval(bool buffer_had_room, clock::duration hold) {
@@ -200,8 +215,8 @@ void client::impl::queue_write(const send_bytes& s) {
     auto type = first >> 4;
     auto q = (first >> 1) & 3;
     stable = type == static_cast<unsigned>(packet_type::publish) && q != 0;
-    // Its acknowledgement must not wait for an adaptive hold to end (see read_hold).
-    if (stable || type == static_cast<unsigned>(packet_type::pubrel)) end_read_hold();
+    // Its answer must not wait for an adaptive hold to end (see read_hold).
+    if (stable || asks_for_reply(type)) end_read_hold();
     // Across a power loss, each of these would deliver a QoS 2 message twice
     // (or lose one) if it left before the store update that precedes it:
     // a QoS 2 PUBLISH its packet id (message_sent), PUBREL its PUBREC,

@@ -16,9 +16,10 @@
 // own wakes the reader's edge-triggered epoll for every one, held or not
 // (holds of about 140 µs took a 235,000 msgs/s drain down to 142,000, at
 // twice the CPU per message).
-// Only incoming messages count, and the client holds no read while its own
-// QoS 1/2 messages wait for their acknowledgements (client_connection.cpp):
-// a publisher would wait for a hold once per in-flight window.
+// Only incoming messages count, and the client holds no read while the
+// broker owes it an answer (client_connection.cpp): a publisher would wait
+// for a hold once per in-flight window, the broker once per QoS 2 window,
+// a subscription or a PINGREQ once each.
 
 #include <algorithm>
 #include <chrono>

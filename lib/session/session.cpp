@@ -265,6 +265,12 @@ clock::time_point session::next_deadline() const noexcept { return impl_->next_d
 bool session::is_connected() const noexcept { return impl_->phase_ == phase::connected; }
 bool session::is_open() const noexcept { return impl_->phase_ != phase::idle; }
 std::size_t session::inflight() const noexcept { return impl_->store_.inflight().size(); }
+bool session::awaiting_reply() const noexcept {
+  const auto& s = *impl_;
+  if (s.phase_ == phase::idle) return false;  // what was in flight is owed by the next connection
+  return s.phase_ == phase::awaiting_connack || !s.store_.inflight().empty() || s.inbound_.size() != 0 ||
+         !s.requests_.empty() || s.keep_alive_.awaiting_pingresp();
+}
 std::size_t session::max_inflight() const noexcept { return impl_->opts_.max_inflight; }
 std::size_t session::queued() const noexcept { return impl_->store_.queued(); }
 std::uint64_t session::packets_received() const noexcept { return impl_->packets_received_; }

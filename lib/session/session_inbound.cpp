@@ -60,7 +60,10 @@ void session::impl::on_packet(const packet_view& p, clock::time_point now) {
     case packet_type::pubcomp: on_pubcomp(std::get<pubcomp>(p).packet_id, now); break;
     case packet_type::suback: on_suback(std::get<suback_view>(p), now); break;
     case packet_type::unsuback: on_unsuback(std::get<unsuback>(p).packet_id, now); break;
-    case packet_type::pingresp: out_.log(log_level::debug, "Received PINGRESP"); break;
+    case packet_type::pingresp:
+      out_.log(log_level::debug, "Received PINGRESP");
+      keep_alive_.on_pingresp();
+      break;
     default: break;
   }
 }

@@ -891,53 +891,188 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgements) {
   c.stop();
 }
 
-TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgementsUnderAHeldStream) {
-  // A stream of 250 msgs/s is held (a 200 ms hold would gather 50) for
-  // about 128 ms per read. A publisher on the same client waits for each
-  // PUBACK: held with the stream, each would take up to a hold.
-  std::atomic<bool> stop{false};
-  std::mutex write_m;
-  raw_broker broker(
-      [&](int fd) -> std::string {
-        std::thread acker([&] {  // answers each QoS 1 PUBLISH with its PUBACK
-          std::vector<unsigned char> in;
-          unsigned char buf[512];
-          for (;;) {
-            auto n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) return;
-            in.insert(in.end(), buf, buf + n);
-            // Whole packets only; remaining lengths under 128 (one byte) here.
-            while (in.size() >= 2 && in.size() >= 2u + in[1]) {
-              std::size_t len = 2u + in[1];
-              if ((in[0] & 0xF6) == 0x32) {  // PUBLISH, QoS 1
-                std::size_t topic = (std::size_t{in[2]} << 8) | in[3];
-                const unsigned char ack[] = {0x40, 0x02, in[4 + topic], in[5 + topic]};
+// A broker that streams QoS 0 PUBLISHes at 250 msgs/s once connected (for
+// 10 s at most), and answers what the client asks meanwhile: a PUBACK for
+// each QoS 1 PUBLISH, a SUBACK for each SUBSCRIBE, an UNSUBACK for each
+// UNSUBSCRIBE, a PINGRESP for each PINGREQ, a PUBREL for each PUBREC (of a
+// QoS 2 message sent by `send_qos2`). With a longest hold of 200 ms (a hold
+// would gather 50), the client's reads are held for about 128 ms.
+struct held_stream {
+  held_stream()
+      : broker(
+            [this](int fd) -> std::string {
+              connection = fd;
+              std::thread replier([&] { reply(fd); });
+              auto t0 = std::chrono::steady_clock::now();
+              for (int i = 0; i < 2500 && !stop; ++i) {
+                std::this_thread::sleep_until(t0 + i * 4ms);
+                auto p = fake_broker::wire(publish_view{"t", as_bytes(std::string("m")), qos::at_most_once, false, false, 0});
                 std::lock_guard lock(write_m);
-                ::send(fd, ack, sizeof ack, MSG_NOSIGNAL);
+                ::send(fd, p.data(), p.size(), MSG_NOSIGNAL);
               }
-              in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(len));
-            }
-          }
-        });
-        auto t0 = std::chrono::steady_clock::now();
-        for (int i = 0; i < 2500 && !stop; ++i) {
-          std::this_thread::sleep_until(t0 + i * 4ms);
-          auto p = fake_broker::wire(publish_view{"t", as_bytes(std::string("m")), qos::at_most_once, false, false, 0});
-          std::lock_guard lock(write_m);
-          ::send(fd, p.data(), p.size(), MSG_NOSIGNAL);
+              ::shutdown(fd, SHUT_RDWR);  // ends the replier's recv
+              replier.join();
+              return "";
+            },
+            raw_broker::after_connack) {}
+
+  void reply(int fd) {
+    std::vector<unsigned char> in;
+    unsigned char buf[512];
+    for (;;) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      in.insert(in.end(), buf, buf + n);
+      // Whole packets only; remaining lengths under 128 (one byte) here.
+      while (in.size() >= 2 && in.size() >= 2u + in[1]) {
+        std::size_t len = 2u + in[1];
+        std::vector<unsigned char> answer;
+        if ((in[0] & 0xF6) == 0x32) {  // PUBLISH, QoS 1
+          std::size_t topic = (std::size_t{in[2]} << 8) | in[3];
+          answer = {0x40, 0x02, in[4 + topic], in[5 + topic]};
+        } else if (in[0] == 0x82) {  // SUBSCRIBE of one filter: granted QoS 0
+          answer = {0x90, 0x03, in[2], in[3], 0x00};
+        } else if (in[0] == 0xA2) {
+          answer = {0xB0, 0x02, in[2], in[3]};
+        } else if (in[0] == 0xC0) {
+          answer = {0xD0, 0x00};
+        } else if (in[0] == 0x50) {  // PUBREC
+          answer = {0x62, 0x02, in[2], in[3]};
+          released = std::chrono::steady_clock::now();
+        } else if (in[0] == 0x70) {  // PUBCOMP
+          std::lock_guard lock(qos2_m);
+          completions.push_back(std::chrono::steady_clock::now() - released);
+          qos2_cv.notify_all();
         }
-        ::shutdown(fd, SHUT_RDWR);  // ends the acker's recv
-        acker.join();
-        return "";
-      },
-      raw_broker::after_connack);
-  adaptive_receiver r(broker, 200ms);
+        if (!answer.empty()) {
+          std::lock_guard lock(write_m);
+          ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+        }
+        in.erase(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(len));
+      }
+    }
+  }
+
+  // Sends a QoS 2 PUBLISH with packet id `id`, and waits (5 s at most)
+  // for the client's PUBCOMP; returns false when it did not come.
+  bool send_qos2(std::uint16_t id) {
+    std::unique_lock lock(qos2_m);
+    auto before = completions.size();
+    auto p = fake_broker::wire(publish_view{"t", as_bytes(std::string("q")), qos::exactly_once, false, false, id});
+    {
+      std::lock_guard write(write_m);
+      ::send(connection, p.data(), p.size(), MSG_NOSIGNAL);
+    }
+    return qos2_cv.wait_for(lock, 5s, [&] { return completions.size() > before; });
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> connection{-1};
+  std::mutex write_m;
+  std::mutex qos2_m;
+  std::condition_variable qos2_cv;
+  std::chrono::steady_clock::time_point released;  ///< the replier's own
+  std::vector<std::chrono::steady_clock::duration> completions;  ///< PUBREL to PUBCOMP, under qos2_m
+  raw_broker broker;
+};
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgementsUnderAHeldStream) {
+  // A publisher on the same client waits for each PUBACK: held with the
+  // stream, each would take up to a hold.
+  held_stream s;
+  adaptive_receiver r(s.broker, 200ms);
   auto& [got, c] = r;
   EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
   EXPECT_LT(publish_one_by_one(c, 50), 1500ms);  // held, 50 PUBACKs would take 3-6 s
-  stop = true;
+  s.stop = true;
   c.stop();
-  EXPECT_EQ(broker.verdict(), "");
+  EXPECT_EQ(s.broker.verdict(), "");
+}
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldSubacksOrUnsubacksUnderAHeldStream) {
+  // Subscribing and unsubscribing, each waiting for the broker's answer:
+  // held with the stream, each answer would wait for the hold to end.
+  held_stream s;
+  adaptive_receiver r(s.broker, 200ms);
+  auto& [got, c] = r;
+  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 25; ++i) {
+    auto subscribed = std::make_shared<std::promise<std::error_code>>();
+    auto unsubscribed = std::make_shared<std::promise<std::error_code>>();
+    auto f = subscribed->get_future();
+    auto g = unsubscribed->get_future();
+    EXPECT_TRUE(c.subscribe({{"s", qos::at_most_once}},
+                            [subscribed](std::error_code ec, std::vector<std::uint8_t>) { subscribed->set_value(ec); }));
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "subscription " << i;
+    EXPECT_FALSE(f.get());
+    EXPECT_TRUE(c.unsubscribe({"s"}, [unsubscribed](std::error_code ec) { unsubscribed->set_value(ec); }));
+    ASSERT_EQ(g.wait_for(5s), std::future_status::ready) << "unsubscription " << i;
+    EXPECT_FALSE(g.get());
+  }
+  // Held, 50 answers took 6.5 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  s.stop = true;
+  c.stop();
+  EXPECT_EQ(s.broker.verdict(), "");
+}
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldPubrelsUnderAHeldStream) {
+  // The broker's QoS 2 messages to the client, each once the one before it
+  // is complete: held with the stream, each PUBREL would wait for the hold
+  // under way to end before the client's PUBCOMP, and the broker's window
+  // with it.
+  held_stream s;
+  adaptive_receiver r(s.broker, 200ms);
+  auto& [got, c] = r;
+  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
+  for (std::uint16_t id = 1; id <= 10; ++id) ASSERT_TRUE(s.send_qos2(id)) << "message " << id;
+  std::chrono::steady_clock::duration total{};
+  {
+    std::lock_guard lock(s.qos2_m);
+    for (auto w : s.completions) total += w;
+  }
+  EXPECT_LT(total, 300ms);  // held, 10 took 1.3 s
+  s.stop = true;
+  c.stop();
+  EXPECT_EQ(s.broker.verdict(), "");
+}
+
+TEST(Client, AdaptiveReadIntervalDoesNotHoldPingrespsUnderAHeldStream) {
+  // A keep-alive of 1 s sends a PINGREQ every second (the client sends
+  // nothing else). Held with the stream, each PINGRESP would wait for a
+  // hold to end.
+  held_stream s;
+  auto o = adaptive_interval(s.broker, 200ms);
+  o.connect.keep_alive = 1;
+  o.session.log_mask = log_level::debug | log_level::err;
+  client c(o);
+  arrivals got;
+  got.attach(c);
+  std::mutex m;
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> lines;
+  c.on_log([&](log_level, std::string_view line) {
+    if (line != "Sending PINGREQ" && line != "Received PINGRESP") return;
+    std::lock_guard lock(m);
+    lines.emplace_back(line, std::chrono::steady_clock::now());
+  });
+  c.start();
+  c.connect();
+  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
+  std::this_thread::sleep_for(3500ms);  // 3 PINGREQs
+  s.stop = true;
+  c.stop();
+  std::lock_guard lock(m);
+  std::vector<std::chrono::steady_clock::duration> waits;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i)
+    if (lines[i].first == "Sending PINGREQ" && lines[i + 1].first == "Received PINGRESP")
+      waits.push_back(lines[i + 1].second - lines[i].second);
+  ASSERT_GE(waits.size(), 3u);
+  std::chrono::steady_clock::duration total{};
+  for (auto w : waits) total += w;
+  // Held, 4 took 530 ms.
+  EXPECT_LT(total, 20ms * waits.size());
+  EXPECT_EQ(s.broker.verdict(), "");
 }
 
 TEST(Client, RefusedConnectIsReportedAndNotRetried) {
