@@ -1046,11 +1046,12 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldPingrespsUnderAHeldStream) {
   auto o = adaptive_interval(s.broker, 200ms);
   o.connect.keep_alive = 1;
   o.session.log_mask = log_level::debug | log_level::err;
-  client c(o);
+  // Before the client: its callbacks write here until it is gone.
   arrivals got;
-  got.attach(c);
   std::mutex m;
   std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> lines;
+  client c(o);
+  got.attach(c);
   c.on_log([&](log_level, std::string_view line) {
     if (line != "Sending PINGREQ" && line != "Received PINGRESP") return;
     std::lock_guard lock(m);
