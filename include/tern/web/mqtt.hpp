@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "tern/session.hpp"
+#include "tern/session_options.hpp"  // log_level, message_id
 #include "tern/web/config.hpp"
 
 namespace asio {
