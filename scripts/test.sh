@@ -4,10 +4,11 @@
 # into a venv, its examples run), the API reference's check (scripts/docs.sh:
 # Doxygen: every public member documented), the parsing layers (codec, topic, session,
 # store, WebSocket, proxy handshakes) again under ASan+UBSan, the client, web,
-# transport and integration suites again under ThreadSanitizer, then each
-# fuzzer for FUZZ_SECONDS (10) seconds, one per core at a time. Each phase
-# prints how long it took. Installs what is missing first. A private mosquitto
-# runs on a free loopback port for the tests that need a broker.
+# transport and integration suites again under ThreadSanitizer, then the
+# library built with clang and each fuzzer run for FUZZ_SECONDS (10)
+# seconds, one per core at a time. Each phase prints how long it took.
+# Installs what is missing first. A private mosquitto runs on a free
+# loopback port for the tests that need a broker.
 # Prints how many tests were skipped on the line before the last, and ends with
 # one line `tests: N passed, N failed`; exits non-zero on any failure.
 set -uo pipefail
@@ -124,20 +125,29 @@ if configure build-tsan -Doptimization=1 -Ddebug=false -Dcpp_args=-Wno-tsan -Db_
     --timeout-multiplier 3
 fi
 
-phase "fuzzers, ${FUZZ_SECONDS:-10} s each, $jobs at a time"
-if configure_fuzz && build build-fuzz $(fuzzer_targets); then
-  # A fuzzer is one process on one core.
-  mapfile -t names < <(fuzzer_names)
-  for ((i = 0; i < ${#names[@]}; i += jobs)); do
-    pids=()
-    for name in "${names[@]:i:jobs}"; do
-      run_fuzzer "$name" "${FUZZ_SECONDS:-10}" &
-      pids+=($!)
+phase "clang: the library built, then the fuzzers, ${FUZZ_SECONDS:-10} s each, $jobs at a time"
+if ! configure_fuzz; then
+  echo "the clang build's configuration FAILED" >&2
+  add 0 1
+else
+  # Everything the fuzz build holds (every layer of the library, the C API,
+  # the web facade and bindings, the tools' libraries) compiles with clang
+  # as well as with g++: one test, as a user's CXX=clang++ build would find.
+  build build-fuzz && add 1 0
+  if build build-fuzz $(fuzzer_targets); then
+    # A fuzzer is one process on one core.
+    mapfile -t names < <(fuzzer_names)
+    for ((i = 0; i < ${#names[@]}; i += jobs)); do
+      pids=()
+      for name in "${names[@]:i:jobs}"; do
+        run_fuzzer "$name" "${FUZZ_SECONDS:-10}" &
+        pids+=($!)
+      done
+      for pid in "${pids[@]}"; do
+        if wait "$pid"; then add 1 0; else add 0 1; fi
+      done
     done
-    for pid in "${pids[@]}"; do
-      if wait "$pid"; then add 1 0; else add 0 1; fi
-    done
-  done
+  fi
 fi
 phase ""
 

@@ -26,11 +26,21 @@ struct exact_allocator {
     else
       return static_cast<T*>(::operator new(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t n) noexcept {
+  void deallocate(T* p, [[maybe_unused]] std::size_t n) noexcept {
+    // Sized deallocation is a C++14 feature that clang (before 19) leaves
+    // off unless asked (-fsized-deallocation); <new> then declares no sized
+    // operator delete.
+#ifdef __cpp_sized_deallocation
     if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__)
       ::operator delete(p, n * sizeof(T), std::align_val_t(alignof(T)));
     else
       ::operator delete(p, n * sizeof(T));
+#else
+    if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+      ::operator delete(p, std::align_val_t(alignof(T)));
+    else
+      ::operator delete(p);
+#endif
   }
 
   template <class U>
