@@ -101,8 +101,9 @@ struct client_options : transport_options {
   /// (above about 128,000 msgs/s, as in a drained backlog: reads gather
   /// messages by themselves), is read at once. With a 1 ms interval a
   /// stream of 20,000 msgs/s is held 1 ms per read, one of 100,000 msgs/s
-  /// 320 µs, and one below 4,000 msgs/s not at all. Needs `read_interval` above zero. Off by default; the facade's
-  /// `MQTT_READ_INTERVAL` `auto` sets it with a 1 ms interval.
+  /// 320 µs, and one below 4,000 msgs/s not at all. Needs `read_interval`
+  /// above zero. Off by default; the facade's `MQTT_READ_INTERVAL` `auto`
+  /// sets it with a 1 ms interval.
   bool adaptive_read_interval{false};
   /// How long `stop()` and the destructor wait for what was published to be
   /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send

@@ -13,13 +13,13 @@ void keep_alive::start(std::chrono::seconds interval, clock::duration response_t
   last_sent_ = now;
   last_received_ = now;
   response_due_ = clock::time_point::max();
-  pingresp_due_ = false;
+  pingresps_due_ = 0;
 }
 
 void keep_alive::stop() noexcept {
   running_ = false;
   response_due_ = clock::time_point::max();
-  pingresp_due_ = false;
+  pingresps_due_ = 0;
 }
 
 keep_alive::due keep_alive::check(clock::time_point now) const noexcept {
@@ -33,7 +33,7 @@ keep_alive::due keep_alive::check(clock::time_point now) const noexcept {
 
 void keep_alive::on_ping_sent(clock::time_point now) noexcept {
   last_sent_ = now;
-  pingresp_due_ = true;
+  ++pingresps_due_;
   // A second PINGREQ (response timeout longer than the interval) keeps the first deadline.
   if (response_due_ == clock::time_point::max()) response_due_ = now + response_timeout_;
 }

@@ -29,10 +29,14 @@ class keep_alive {
   /// What is due at `now`. After `send_ping`, send PINGREQ and call `on_ping_sent`.
   due check(clock::time_point now) const noexcept;
   void on_ping_sent(clock::time_point now) noexcept;
-  void on_pingresp() noexcept { pingresp_due_ = false; }
+  void on_pingresp() noexcept {
+    if (pingresps_due_ > 0) --pingresps_due_;
+  }
   /// A PINGREQ went out and its PINGRESP has not come. Unlike the response
-  /// deadline, which any packet clears, only the PINGRESP ends this.
-  bool awaiting_pingresp() const noexcept { return pingresp_due_; }
+  /// deadline, which any packet clears, only a PINGRESP ends this, one per
+  /// PINGREQ (a response timeout longer than the interval lets a second
+  /// PINGREQ go out before the first is answered).
+  bool awaiting_pingresp() const noexcept { return pingresps_due_ > 0; }
   /// The earliest time `check` can answer something else than `nothing`.
   clock::time_point deadline() const noexcept;
 
@@ -43,7 +47,7 @@ class keep_alive {
   clock::time_point last_sent_{};
   clock::time_point last_received_{};
   clock::time_point response_due_ = clock::time_point::max();
-  bool pingresp_due_ = false;
+  unsigned pingresps_due_ = 0;
 };
 
 }  // namespace tern::detail

@@ -966,6 +966,9 @@ struct held_stream {
     return qos2_cv.wait_for(lock, 5s, [&] { return completions.size() > before; });
   }
 
+  // A failed assertion ends a test early: the stream must end with it.
+  ~held_stream() { stop = true; }
+
   std::atomic<bool> stop{false};
   std::atomic<int> connection{-1};
   std::mutex write_m;
@@ -1032,7 +1035,7 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldPubrelsUnderAHeldStream) {
     std::lock_guard lock(s.qos2_m);
     for (auto w : s.completions) total += w;
   }
-  EXPECT_LT(total, 300ms);  // held, 10 took 1.3 s
+  EXPECT_LT(total, 600ms);  // held, 10 took 1.3 s
   s.stop = true;
   c.stop();
   EXPECT_EQ(s.broker.verdict(), "");
@@ -1071,8 +1074,8 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldPingrespsUnderAHeldStream) {
   ASSERT_GE(waits.size(), 3u);
   std::chrono::steady_clock::duration total{};
   for (auto w : waits) total += w;
-  // Held, 4 took 530 ms.
-  EXPECT_LT(total, 20ms * waits.size());
+  // Held, each took about 130 ms (a hold).
+  EXPECT_LT(total, 50ms * waits.size());
   EXPECT_EQ(s.broker.verdict(), "");
 }
 

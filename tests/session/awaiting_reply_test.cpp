@@ -84,6 +84,40 @@ TEST_P(AwaitingReplyTest, APingreqIsOwedItsPingrespWhateverElseArrives) {
   EXPECT_FALSE(h.s.awaiting_reply());
 }
 
+TEST(AwaitingReply, TwoPingreqsAreOwedTwoPingresps) {
+  // A response timeout longer than the interval lets a second PINGREQ go
+  // out before the first is answered.
+  harness h;
+  auto o = harness::default_options();
+  o.keep_alive = 10;
+  o.response_timeout = 30s;
+  h.open(o);
+  for (int i = 0; i < 2; ++i) {
+    h.advance(10s);
+    h.timer();
+    ASSERT_EQ(h.sent_hex(), std::vector<std::string>{"c0 00"}) << i;
+  }
+  h.feed(hex("d0 00"));
+  EXPECT_TRUE(h.s.awaiting_reply());
+  h.feed(hex("d0 00"));
+  EXPECT_FALSE(h.s.awaiting_reply());
+}
+
+TEST_P(AwaitingReplyTest, AMessageSentAgainAfterAReconnectIsOwedItsPuback) {
+  ASSERT_TRUE(h.publish("t", "x", qos::at_least_once));
+  h.link_lost();
+  ASSERT_FALSE(h.connect(harness::default_options(GetParam())));
+  h.feed(wire(connack_view{false, 0}));
+  ASSERT_TRUE(h.s.is_connected());
+  auto sent = h.sent_packets();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto* again = std::get_if<publish_view>(&sent[0]);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(h.s.awaiting_reply());
+  h.feed(wire(puback{again->packet_id}));
+  EXPECT_FALSE(h.s.awaiting_reply());
+}
+
 TEST_P(AwaitingReplyTest, ALostLinkIsOwedNothing) {
   ASSERT_TRUE(h.publish("t", "x", qos::at_least_once));
   ASSERT_TRUE(h.s.subscribe("a", qos::at_most_once, h.now, h.out));
