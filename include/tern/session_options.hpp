@@ -88,7 +88,10 @@ struct connect_options {
 /// Settings of the session itself, fixed for its lifetime.
 struct session_options {
   /// At most this many QoS 1/2 PUBLISHes unacknowledged at once; further ones
-  /// wait in the queue, in order. Default 20. Must be 1-65535.
+  /// wait in the queue, in order. Default 20. Must be 1-65535. Keep it at or
+  /// below the broker's limit (mosquitto's `max_inflight_messages`, 20):
+  /// mosquitto drops a QoS 2 message beyond it, with a PUBREC that cannot
+  /// say so in MQTT 3.1.1 (docs/session.md).
   std::size_t max_inflight = 20;
   /// At most this many messages waiting (offline, or behind the window);
   /// 0 = unlimited. When full, `publish` fails with `errc::queue_full` and
