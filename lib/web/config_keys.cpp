@@ -180,7 +180,9 @@ constexpr std::array table{
              [](const reader& r, settings& s) {
                if (auto v = r.seconds("RECONNECT_DELAY_MAX")) s.reconnect_delay_max = *v;
              }},
-    key_spec{{"MAX_INFLIGHT", t::integer, "20", "QoS 1/2 messages unacknowledged at once (1-65535)."},
+    key_spec{{"MAX_INFLIGHT", t::integer, "20", "QoS 1/2 messages unacknowledged at once (1-65535). Keep it at or below the broker's limit "
+              "(mosquitto's `max_inflight_messages`, 20 by default): mosquitto drops a QoS 2 message beyond "
+              "it while its PUBREC says nothing of it ([session.md](session.md))."},
              [](const reader& r, settings& s) {
                if (auto v = r.integer("MAX_INFLIGHT", 1, 65535)) s.max_inflight = static_cast<std::size_t>(*v);
              }},

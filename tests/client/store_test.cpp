@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "options_for.hpp"
 #include "tern/client.hpp"
@@ -310,7 +311,10 @@ TEST(ClientStore, AQoS1PublishLeavesWhileItsBatchSyncRuns) {
   auto mid = c.publish("t", "x", qos::at_least_once);
   ASSERT_TRUE(mid);
   ASSERT_TRUE(broker.wait_for(1)) << "the PUBLISH waited for the store's sync";
-  EXPECT_TRUE(store->sync_waiting());
+  // The sync starts on a thread of its own while the PUBLISH is written: it
+  // may begin after the broker has the message, and cannot end before the
+  // gate opens.
+  EXPECT_TRUE(eventually([&] { return store->sync_waiting(); }));
   auto f = persisted->get_future();
   EXPECT_EQ(f.wait_for(100ms), std::future_status::timeout) << "on_persisted before the sync was over";
   store->open();
