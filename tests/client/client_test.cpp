@@ -979,26 +979,30 @@ struct held_stream {
   raw_broker broker;
 };
 
-TEST(Client, AdaptiveReadIntervalDoesNotHoldAcknowledgementsUnderAHeldStream) {
+// A client with an adaptive read interval of at most 200 ms, receiving a
+// held_stream: once the stream is under way, its reads are held.
+class AdaptiveReadIntervalUnderAHeldStream : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(r.got.wait_for(100, 10s)) << "the stream did not start"; }
+  void TearDown() override {
+    s.stop = true;
+    c.stop();
+    EXPECT_EQ(s.broker.verdict(), "");
+  }
+  held_stream s;
+  adaptive_receiver r{s.broker, 200ms};
+  client& c = r.c;
+};
+
+TEST_F(AdaptiveReadIntervalUnderAHeldStream, DoesNotHoldAcknowledgements) {
   // A publisher on the same client waits for each PUBACK: held with the
   // stream, each would take up to a hold.
-  held_stream s;
-  adaptive_receiver r(s.broker, 200ms);
-  auto& [got, c] = r;
-  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
   EXPECT_LT(publish_one_by_one(c, 50), 1500ms);  // held, 50 PUBACKs would take 3-6 s
-  s.stop = true;
-  c.stop();
-  EXPECT_EQ(s.broker.verdict(), "");
 }
 
-TEST(Client, AdaptiveReadIntervalDoesNotHoldSubacksOrUnsubacksUnderAHeldStream) {
+TEST_F(AdaptiveReadIntervalUnderAHeldStream, DoesNotHoldSubacksOrUnsubacks) {
   // Subscribing and unsubscribing, each waiting for the broker's answer:
   // held with the stream, each answer would wait for the hold to end.
-  held_stream s;
-  adaptive_receiver r(s.broker, 200ms);
-  auto& [got, c] = r;
-  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 25; ++i) {
     auto subscribed = std::make_shared<std::promise<std::error_code>>();
@@ -1015,20 +1019,13 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldSubacksOrUnsubacksUnderAHeldStream) 
   }
   // Held, 50 answers took 6.5 s.
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
-  s.stop = true;
-  c.stop();
-  EXPECT_EQ(s.broker.verdict(), "");
 }
 
-TEST(Client, AdaptiveReadIntervalDoesNotHoldPubrelsUnderAHeldStream) {
+TEST_F(AdaptiveReadIntervalUnderAHeldStream, DoesNotHoldPubrels) {
   // The broker's QoS 2 messages to the client, each once the one before it
   // is complete: held with the stream, each PUBREL would wait for the hold
   // under way to end before the client's PUBCOMP, and the broker's window
   // with it.
-  held_stream s;
-  adaptive_receiver r(s.broker, 200ms);
-  auto& [got, c] = r;
-  EXPECT_TRUE(got.wait_for(100, 10s));  // the stream is under way, and held
   for (std::uint16_t id = 1; id <= 10; ++id) ASSERT_TRUE(s.send_qos2(id)) << "message " << id;
   std::chrono::steady_clock::duration total{};
   {
@@ -1036,9 +1033,6 @@ TEST(Client, AdaptiveReadIntervalDoesNotHoldPubrelsUnderAHeldStream) {
     for (auto w : s.completions) total += w;
   }
   EXPECT_LT(total, 600ms);  // held, 10 took 1.3 s
-  s.stop = true;
-  c.stop();
-  EXPECT_EQ(s.broker.verdict(), "");
 }
 
 TEST(Client, AdaptiveReadIntervalDoesNotHoldPingrespsUnderAHeldStream) {
