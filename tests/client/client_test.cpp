@@ -1139,6 +1139,9 @@ namespace tern::test::client_test {
 namespace {
 
 TEST(Client, RunsOnTheCallersIoContextAndSupportsCoAwait) {
+#if !defined(ASIO_HAS_CO_AWAIT)
+  GTEST_SKIP() << "Asio offers no co_await with this compiler and standard library (clang 14 with libstdc++)";
+#else
   fake_broker broker(cooperative);
   asio::io_context io;
   client c(io, options_for(broker));
@@ -1158,6 +1161,7 @@ TEST(Client, RunsOnTheCallersIoContextAndSupportsCoAwait) {
   EXPECT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_GT(f.get(), 0u);
   runner.join();
+#endif
 }
 
 }  // namespace
