@@ -13,19 +13,6 @@ bool is_configuration_error(std::error_code ec) {
   return ec == transport_errc::tls_setup_failed || ec == transport_errc::tls_unavailable;
 }
 
-// The packets, besides a QoS 1/2 PUBLISH, that the broker answers: PUBREL
-// (PUBCOMP), PUBREC (PUBREL), SUBSCRIBE, UNSUBSCRIBE, PINGREQ.
-bool asks_for_reply(unsigned type) noexcept {
-  switch (static_cast<packet_type>(type)) {
-    case packet_type::pubrel:
-    case packet_type::pubrec:
-    case packet_type::subscribe:
-    case packet_type::unsubscribe:
-    case packet_type::pingreq: return true;
-    default: return false;
-  }
-}
-
 }  // namespace
 
 void client::impl::start_connect() {
@@ -206,6 +193,10 @@ void client::impl::trim_idle() {
 }
 
 void client::impl::queue_write(const send_bytes& s) {
+  // A hold starts only while nothing is owed (read_hold): what is owed now
+  // was asked for by a packet of this batch, whose answer must not wait for
+  // the hold to end.
+  if (read_held_ && session_.awaiting_reply()) end_read_hold();
   // A QoS 1/2 PUBLISH payload lives in the session until the message is
   // acknowledged, which cannot happen before it is written; every other view
   // only lives until the session's next call, so it is copied.
@@ -215,8 +206,6 @@ void client::impl::queue_write(const send_bytes& s) {
     auto type = first >> 4;
     auto q = (first >> 1) & 3;
     stable = type == static_cast<unsigned>(packet_type::publish) && q != 0;
-    // Its answer must not wait for an adaptive hold to end (see read_hold).
-    if (stable || asks_for_reply(type)) end_read_hold();
     // Across a power loss, each of these would deliver a QoS 2 message twice
     // (or lose one) if it left before the store update that precedes it:
     // a QoS 2 PUBLISH its packet id (message_sent), PUBREL its PUBREC,
