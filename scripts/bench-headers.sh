@@ -4,8 +4,10 @@
 # lines, -P) and the time to compile a 20-line program at -O0 (medians of
 # REPS, 7 by default, the headers alternating), with the ratio to
 # mosquitto.h's time from the same run. tern_h: tern's C API, <tern/tern.h>
-# (the same facade as web/mqtt.hpp). client_std and web_std: the
-# standard headers alone that client.hpp and web/mqtt.hpp name (their floor).
+# (the same facade as web/mqtt.hpp). client: a client made, a handler set
+# and a subscription made with <tern/client.hpp> alone; client_options: the
+# options a configured client needs (<tern/client_options.hpp>). web_std: the
+# standard headers alone that web/mqtt.hpp names (its floor).
 #   REPS=7 ./scripts/bench-headers.sh
 # Installs libmosquitto-dev when missing (the comparison needs mosquitto.h).
 set -uo pipefail
@@ -33,7 +35,8 @@ program() {
   } >"$dir/$1.cpp"
 }
 program mosquitto mosquitto.h 'mosquitto_lib_init(); std::printf("%d\n", MOSQ_ERR_SUCCESS); mosquitto_lib_cleanup();'
-program client tern/client.hpp 'tern::client_options o; o.brokers = {"mqtt://127.0.0.1:1883"}; std::printf("%zu\n", o.brokers.size());'
+program client tern/client.hpp 'tern::client c("mqtt://127.0.0.1:1883"); c.on_message([](const tern::message_received& m) { std::printf("%.*s\n", int(m.topic.size()), m.topic.data()); }); auto r = c.subscribe("a/#", tern::qos::at_least_once); std::printf("%d\n", r ? 1 : 0);'
+program client_options tern/client_options.hpp 'tern::client_options o; o.brokers = {"mqtt://127.0.0.1:1883"}; std::printf("%zu\n", o.brokers.size());'
 program client_async tern/client_async.hpp 'tern::client_options o; std::printf("%zu\n", o.brokers.size());'
 program web_mqtt tern/web/mqtt.hpp 'tern::web::mqtt_options o; std::printf("%d\n", o.connect_async ? 1 : 0);'
 program codec tern/codec.hpp 'std::printf("%d\n", 1);'
@@ -57,10 +60,8 @@ std_program() {
     echo "}"
   } >"$dir/$1.cpp"
 }
-std_program client_std tern/client.hpp \
-  'std::vector<std::string> brokers = {"mqtt://127.0.0.1:1883"}; std::printf("%zu\n", brokers.size());'
 std_program web_std tern/web/mqtt.hpp 'std::optional<bool> o; std::printf("%d\n", o ? 1 : 0);'
-names=(mosquitto tern_h client client_std client_async web_mqtt web_std codec)
+names=(mosquitto tern_h client client_options client_async web_mqtt web_std codec)
 
 for n in "${names[@]}"; do
   lines=$($cxx "${flags[@]}" -E "$dir/$n.cpp" | wc -l)
@@ -87,7 +88,7 @@ for l in open(sys.argv[2]):
 base = statistics.median(times["mosquitto"])
 print("median of %s compiles each, -O0; ratio = time / mosquitto.h's time" % sys.argv[3])
 print("%-13s %9s %9s %9s %7s" % ("header", "lines", "nonblank", "ms", "ratio"))
-for n in ["mosquitto", "tern_h", "client", "client_std", "client_async", "web_mqtt", "web_std", "codec"]:
+for n in ["mosquitto", "tern_h", "client", "client_options", "client_async", "web_mqtt", "web_std", "codec"]:
     m = statistics.median(times[n])
     print("%-13s %9s %9s %9.0f %6.1fx" % (n, sizes[n][0], sizes[n][1], m, m / base))
 PY

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern::tools {
 

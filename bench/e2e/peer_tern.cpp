@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "peers.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/store.hpp"
 #include "tern/client_async.hpp"
 

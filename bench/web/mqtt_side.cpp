@@ -6,7 +6,7 @@
 #include <future>
 #include <mutex>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/client_async.hpp"
 
 namespace tern::web_bench {

@@ -3,27 +3,25 @@
 // transport (TCP, TLS), a timer and the topic-trie dispatcher, reconnects
 // with back-off, and offers a thread-safe API. See docs/client.md.
 //
-// Needs standalone Asio: compile with ASIO_STANDALONE (the `tern` meson
-// dependency and tern.pc add it).
+// Light on purpose: it includes no Asio and, of the standard library, only
+// <cstddef>, <cstdint>, <concepts>, <initializer_list>, <new> and
+// <type_traits>; strings, callbacks and errors are tern's own types, which
+// convert to and from the standard ones. Configuring a client needs
+// <tern/client_options.hpp>; the error enums are in <tern/error.hpp>.
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <memory>
-#include <span>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <utility>
-#include <vector>
 
-#include "tern/error.hpp"
-#include "tern/payload.hpp"
+#include "tern/array_view.hpp"
+#include "tern/callback.hpp"
+#include "tern/core_types.hpp"
+#include "tern/error_code.hpp"
+#include "tern/list_arg.hpp"
+#include "tern/message_received.hpp"
+#include "tern/milliseconds_arg.hpp"
+#include "tern/payload_ref.hpp"
 #include "tern/result.hpp"
-#include "tern/session_options.hpp"
-#include "tern/transport.hpp"
-#include "tern/transport_error.hpp"
+#include "tern/string_ref.hpp"
 
 namespace asio {
 class io_context;
@@ -31,103 +29,7 @@ class io_context;
 
 namespace tern {
 
-class message_store;  // <tern/store.hpp>
-
-/// Automatic reconnection after a lost connection.
-struct reconnect_options {
-  /// Reconnect after a lost connection or a failed attempt (default true).
-  bool enabled = true;
-  /// The first delay; each failed attempt doubles it up to `max_delay`, and
-  /// the delay actually used is drawn uniformly from [delay/2, delay]
-  /// (jitter, so that many clients do not reconnect in step).
-  std::chrono::milliseconds min_delay{std::chrono::seconds(1)};
-  /// The longest delay between attempts (default 120 s).
-  std::chrono::milliseconds max_delay{std::chrono::seconds(120)};
-};
-
-/// Everything a client is configured with; the transport's settings (`tls`,
-/// `websocket`, `proxy`, `tcp_nodelay`) are those of `transport_options`.
-struct client_options : transport_options {
-  /// Broker URIs, tried in turn (failover): `mqtt://host:1883`, `tcp://`,
-  /// `mqtts://host:8883`, `ssl://`, `ws://host:80/mqtt`, `wss://host:443/mqtt`.
-  /// A bare `host` or `host:port` means mqtt://.
-  std::vector<std::string> brokers{"mqtt://localhost:1883"};
-  /// CONNECT settings: client id, credentials, keep-alive, clean session,
-  /// will, protocol version, CONNACK timeout, keep-alive response timeout.
-  connect_options connect;
-  /// Session limits: in-flight window, queue, maximum packet size, logging.
-  session_options session;
-  /// Resolve + TCP connect + proxy, TLS and WebSocket handshakes must finish within this. Default 30 s.
-  std::chrono::milliseconds transport_timeout{std::chrono::seconds(30)};
-  /// Reconnecting after a lost connection: on, with back-off from 1 s to 120 s.
-  reconnect_options reconnect;
-  /// Under sustained incoming traffic (four reads in a row whose bytes came
-  /// within the pause plus 40 µs, at least 100 µs, of the client being ready
-  /// for them), the client's own I/O thread sleeps this long after handling
-  /// a read, its acknowledgements written, and before the next read, so that
-  /// one wake-up and one read take many packets instead of one: less CPU for
-  /// the client, fewer wake-ups for the broker to pay for. A pause after
-  /// which a read brings 3 packets or more is doubled for the next one, up
-  /// to 4 times this; one that brings fewer is halved, down to this. Paced
-  /// traffic never pauses. Only a client that owns its I/O thread pauses (a
-  /// pause would block the threads of an executor you run yourself);
-  /// publishes made meanwhile are queued and timers wait it out. Zero
-  /// disables it. Default 60 µs.
-  std::chrono::microseconds read_pause{60};
-  /// Trades latency for wake-ups on a busy live stream: after a read that
-  /// brought whole packets, the client waits this long before it reads
-  /// again (on a timer: its other work goes on), so that the packets which
-  /// arrive meanwhile are read, decoded, acknowledged (one write) and handed
-  /// to the callbacks together. A packet arriving within this time of the
-  /// last read is delayed by at most this much (about twice it behind a
-  /// broker with Nagle's algorithm on, as mosquitto has by default); one
-  /// arriving after a quiet spell is read at once. A read that stops inside a packet, or fills
-  /// the buffer, or leaves TLS records behind it, is followed at once.
-  /// Replaces `read_pause` when set. Keep it well below the keep-alive (a
-  /// PINGRESP may be read this much late). From 0 to 1 s: a negative value
-  /// or more makes `connect()` fail with `errc::invalid_argument` (a
-  /// configuration error: `on_disconnect`, `last_error()`; nothing is
-  /// sent). Zero (the default): off.
-  std::chrono::microseconds read_interval{0};
-  /// Makes `read_interval` the longest hold of an adaptive one: the client
-  /// holds its next read only while incoming messages (PUBLISH packets;
-  /// acknowledgements of your own publishes do not count) arrive fast
-  /// enough to fill a hold of `read_interval` with 4 or more, and then just
-  /// long enough to gather about 32 at their averaged rate. No read is held
-  /// while the broker owes an answer (a PUBACK, PUBREC or PUBCOMP for your
-  /// QoS 1/2 messages, the PUBREL of its QoS 2 one, a SUBACK, an UNSUBACK,
-  /// a PINGRESP); a hold under way ends when the packet that asks for one
-  /// is sent. A slower stream, or one whose hold would be under 250 µs
-  /// (above about 128,000 msgs/s, as in a drained backlog: reads gather
-  /// messages by themselves), is read at once. With a 1 ms interval a
-  /// stream of 20,000 msgs/s is held 1 ms per read, one of 100,000 msgs/s
-  /// 320 µs, and one below 4,000 msgs/s not at all. Needs `read_interval`
-  /// above zero. Off by default; the facade's `MQTT_READ_INTERVAL` `auto`
-  /// sets it with a 1 ms interval.
-  bool adaptive_read_interval{false};
-  /// How long `stop()` and the destructor wait for what was published to be
-  /// delivered (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP) before they send
-  /// DISCONNECT. They wait only while the client is connected, or connecting
-  /// (one last attempt is made at once when a reconnect was waiting for its
-  /// delay). What is not delivered then completes with `errc::stopped`.
-  /// Zero: no wait. Default 5 s.
-  std::chrono::milliseconds stop_linger{std::chrono::seconds(5)};
-  /// Where QoS 1/2 messages (queued, in flight, half-way through QoS 2) and
-  /// the inbound QoS 2 ids are kept so that they survive the client, and with
-  /// a `file_store` the process: the client restores them when it is made and
-  /// sends them on connect. Null (the default): the session's memory only.
-  /// See docs/client.md, "Messages that survive a restart".
-  std::shared_ptr<message_store> store;
-  /// For a client on an executor whose io_context no thread blocks in
-  /// (`run()`), but another event loop polls (`poll()` when Asio's
-  /// descriptors are ready): called, on any thread, right after the client
-  /// queued work for that io_context from outside it (a member function
-  /// called from another thread, a finished store sync or name resolution),
-  /// so that the loop polls again. Asio wakes a thread blocked in `run()`
-  /// by itself; a poller it cannot. Must not block or call the client.
-  /// Empty (the default): not needed.
-  std::function<void()> executor_wakeup;
-};
+struct client_options;  // <tern/client_options.hpp>
 
 /// Counters of a client, read by `client::stats()` (the web facade's `status()`).
 /// Each field is read atomically on its own; together they are a near-instant
@@ -178,6 +80,10 @@ class client {
  public:
   /// A client with its own I/O thread (started by `start()`).
   explicit client(client_options options);
+  /// A client with its own I/O thread for the broker at `broker_uri`
+  /// (`mqtt://host:1883`, ...: as `client_options::brokers`), with every
+  /// other option at its default.
+  explicit client(string_ref broker_uri);
   /// A client on `context`, which you run (`context.run()` on one thread
   /// or several: the client serialises its work on a strand of it) and
   /// which must outlive the client. `start()` is then a no-op.
@@ -208,14 +114,14 @@ class client {
   /// deadline holds).
   ///@{
   void stop();
-  void stop(std::chrono::milliseconds linger);
+  void stop(milliseconds_arg linger);
   ///@}
   /// `stop(linger)` that reports its end: on a client that runs on your
   /// executor, `done` runs on the client's strand once the stop is over
   /// (what was not delivered has completed); on a client with its own
   /// thread, `stop(linger)` returns first and `done` runs on the calling
   /// thread. Not from a callback of a client with its own thread.
-  void stop(std::chrono::milliseconds linger, std::function<void()> done);
+  void stop(milliseconds_arg linger, callback<void()> done);
 
   /// Opens the connection to the first broker that accepts it, then keeps it
   /// open (reconnecting with back-off when enabled). Completion is reported
@@ -235,7 +141,7 @@ class client {
   /// QoS 2 PUBCOMP). The payload is any text or bytes (see `payload_ref`);
   /// it is copied, unless it is a `std::vector<std::byte>` moved in. A
   /// queue-full error is reported through `on_log` and the completion.
-  result<message_id> publish(std::string topic, payload_ref payload, qos q = qos::at_most_once, bool retain = false);
+  result<message_id> publish(string_ref topic, payload_ref payload, qos q = qos::at_most_once, bool retain = false);
   /// As `publish`, and `done(ec, mid)` runs on the strand (or your
   /// io_context's thread) once, when the message is complete (`ec` empty) or
   /// has failed: `errc::queue_full` (the offline queue is at
@@ -246,8 +152,8 @@ class client {
   /// `errc::stopped` (`stop()` could not deliver it within its linger). The
   /// arguments' errors are returned at once, as by `publish`, and `done` is
   /// then not called.
-  result<message_id> publish(std::string topic, payload_ref payload, qos q, bool retain,
-                             std::function<void(std::error_code, message_id)> done);
+  result<message_id> publish(string_ref topic, payload_ref payload, qos q, bool retain,
+                             callback<void(error_code, message_id)> done);
 
   // The completion-token forms (callbacks, futures, coroutines) of
   // publish, subscribe and unsubscribe, and the client's strand, are in
@@ -263,57 +169,57 @@ class client {
   /// `errc::invalid_shared_subscription`), `errc::invalid_qos_argument`,
   /// `errc::no_topic_filters` for an empty list.
   ///@{
-  result<message_id> subscribe(std::string filter, qos max_qos = qos::at_most_once);
-  result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters);
+  result<message_id> subscribe(string_ref filter, qos max_qos = qos::at_most_once);
+  result<message_id> subscribe(const list_arg<filter_qos>& filters);
   ///@}
   /// As `subscribe`, and `done(ec, granted)` runs on the strand with the
   /// SUBACK's codes, or with `ec` set when the connection ended first.
-  result<message_id> subscribe(std::vector<std::pair<std::string, qos>> filters,
-                               std::function<void(std::error_code, std::vector<std::uint8_t>)> done);
+  result<message_id> subscribe(const list_arg<filter_qos>& filters,
+                               callback<void(error_code, array_view<const std::uint8_t>)> done);
   /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK, and the
   /// filters are no longer renewed after a reconnect. Any thread; the
   /// filters are copied. Errors (at once): a topic filter error,
   /// `errc::no_topic_filters` for an empty list. Offline, the request is
   /// sent once connected.
   ///@{
-  result<message_id> unsubscribe(std::string filter);
-  result<message_id> unsubscribe(std::vector<std::string> filters);
+  result<message_id> unsubscribe(string_ref filter);
+  result<message_id> unsubscribe(const list_arg<string_ref>& filters);
   ///@}
   /// As `unsubscribe`, and `done(ec)` runs on the strand on UNSUBACK, or with
   /// `ec` set when the connection ended first.
-  result<message_id> unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done);
+  result<message_id> unsubscribe(const list_arg<string_ref>& filters, callback<void(error_code)> done);
 
   // ---- callbacks (set before connect(); they run on the client's strand) ----
 
   /// A CONNACK: `return_code` 0 accepted the connection (`session_present`
   /// as the broker says); 1-5 refused it (`session_present` false; see
   /// `connack_error`). As paho's `on_connect(rc)`: check the code.
-  void on_connect(std::function<void(bool session_present, int return_code)> f);
+  void on_connect(callback<void(bool session_present, int return_code)> f);
   /// The connection ended or an attempt failed; `reason` as in `last_error()`.
-  void on_disconnect(std::function<void(std::error_code reason)> f);
+  void on_disconnect(callback<void(error_code reason)> f);
   /// A message that no per-filter handler took. The `message_received`'s
   /// views (topic, payload) are valid during the call only: copy what you keep.
-  void on_message(std::function<void(const message_received&)> f);
+  void on_message(callback<void(const message_received&)> f);
   /// A publish completed: QoS 0 written to the connection, QoS 1 PUBACK,
   /// QoS 2 PUBCOMP; `mid` is what `publish` returned. Not called for a
   /// message that failed (its `done`, if any, and `on_log` report that).
-  void on_publish(std::function<void(message_id)> f);
+  void on_publish(callback<void(message_id)> f);
   /// A SUBACK: `granted` holds one code per filter of the request, in order
   /// (0, 1 or 2: the QoS granted; 0x80: refused), valid during the call only.
   /// Renewals after a reconnect report their SUBACKs too.
-  void on_subscribe(std::function<void(message_id, std::span<const std::uint8_t> granted)> f);
+  void on_subscribe(callback<void(message_id, array_view<const std::uint8_t> granted)> f);
   /// An UNSUBACK for the request `mid`.
-  void on_unsubscribe(std::function<void(message_id)> f);
+  void on_unsubscribe(callback<void(message_id)> f);
   /// A log line of the client and its session, at the levels of
   /// `set_log_mask`; the text is valid during the call only. Errors that
   /// have no other channel (a publish that failed without a `done`, a
   /// message not delivered at stop) are reported here at ERR.
-  void on_log(std::function<void(log_level, std::string_view)> f);
+  void on_log(callback<void(log_level, string_ref)> f);
   /// Runs after each batch of the callbacks above (the messages and
   /// acknowledgements of one read, the completions of one write), before the
   /// client reads again: for a consumer that hands events to another thread
   /// and wakes it once per batch rather than once per event.
-  void on_batch_end(std::function<void()> f);
+  void on_batch_end(callback<void()> f);
   /// Which `log_level`s the client emits from now on, a bitwise or of them
   /// (starts as `session_options::log_mask`). `log_level::debug` adds a line
   /// per packet in paho's wording ("Sending PUBLISH (d0, q1, r0, m3), 'a/b',
@@ -324,7 +230,7 @@ class client {
   /// `$share/<group>/` allowed); every matching handler runs, and
   /// `on_message` then does not. Returns an id for `remove_topic_handler`.
   /// Errors: a topic filter error.
-  result<std::uint64_t> add_topic_handler(std::string filter, std::function<void(const message_received&)> f);
+  result<std::uint64_t> add_topic_handler(string_ref filter, callback<void(const message_received&)> f);
   /// Removes the handler `add_topic_handler` returned `id` for; unknown ids
   /// are ignored. Any thread: it takes effect on the strand, so a message
   /// handled there meanwhile may still reach the handler. It does not
@@ -337,21 +243,21 @@ class client {
   /// covers it with `sync_policy::batch` (which may end after the message
   /// was sent, at QoS 1), in the order the messages were accepted. Not
   /// called without a store.
-  void on_persisted(std::function<void(message_id)> f);
+  void on_persisted(callback<void(message_id)> f);
 
   /// The last error: a transport error (DNS, refused, TLS verification, with
   /// `last_error_detail()` in words), a CONNACK refusal (`connack_error`),
   /// a protocol violation or a keep-alive timeout.
-  std::error_code last_error() const;
+  error_code last_error() const;
   /// `last_error()` in words, naming the broker or proxy and what failed
   /// ("cannot connect to 127.0.0.1:1883: Connection refused", OpenSSL's
   /// verification reason...); empty when no error happened. A copy: any
   /// thread.
-  std::string last_error_detail() const;
+  text last_error_detail() const;
   /// The client id of the current or last connection attempt: the configured
   /// one, or the one the session generated when none was configured (a new
   /// one per connection). Empty before the first attempt.
-  std::string client_id() const;
+  text client_id() const;
   /// Whether a CONNACK accepted the current connection and it is still open
   /// (as of the last event the client handled). Any thread, lock-free.
   bool is_connected() const noexcept;
@@ -360,10 +266,8 @@ class client {
 
  private:
   struct impl;
-  // Declared first: destroyed after impl_ is released. Shared with the I/O
-  // thread, which outlives the client when a callback destroyed it.
-  std::shared_ptr<asio::io_context> own_ctx_;
-  std::shared_ptr<impl> impl_;
+  struct state;  // the impl and the io_context of a client that owns one
+  state* state_;
 };
 
 }  // namespace tern

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/error.hpp"
 
 namespace tern {
@@ -57,7 +57,7 @@ auto async_publish(client& c, std::string topic, payload_ref payload, qos q, boo
                         : result<message_id>(make_error_code(errc::payload_too_large));
         if (!mid) asio::post(executor(c), [complete, ec = mid.error()] { complete(ec, 0); });
       },
-      token, std::move(topic), fits ? payload.take() : byte_buffer{}, q, retain);
+      token, std::move(topic), fits ? take_payload(payload) : byte_buffer{}, q, retain);
 }
 
 /// Asio-style `c.subscribe(filters)`: completes with `void(std::error_code,

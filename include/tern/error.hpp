@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "tern/error_code.hpp"
+
 namespace tern {
 
 /// Errors raised by tern itself: malformed packets (codec), invalid topics,
@@ -83,6 +85,10 @@ enum class connack_error : int {
 
 const std::error_category& tern_category() noexcept;
 const std::error_category& connack_category() noexcept;
+
+/// `e` as a `std::error_code` (what `tern::error_code::message()` and
+/// `category()` call).
+inline std::error_code std_error_code(const error_code& e) noexcept { return e; }
 
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), tern_category()}; }
 inline std::error_code make_error_code(connack_error e) noexcept {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "tern/payload_ref.hpp"
+
 namespace tern {
 
 /// Owned bytes (a `std::vector<std::byte>`) that can also be made from text,
@@ -37,44 +39,25 @@ class byte_buffer : public std::vector<std::byte> {
   ///@}
 };
 
-/// What `tern::client::publish` accepts as a payload: text (`std::string`,
-/// `std::string_view`, a string literal) or bytes (`std::vector<std::byte>`,
-/// `std::span<const std::byte>`, `{std::byte{1}, ...}`). It only refers to
-/// the caller's bytes, so that `publish` can check the size before it copies
-/// them; a `std::vector<std::byte>` passed as an rvalue is moved in instead
-/// of copied. Meant as a parameter type: it must not outlive the call's
-/// argument.
-class payload_ref {
- public:
-  payload_ref() noexcept = default;
-  /// Refers to text (its bytes) or bytes, copying nothing; an rvalue
-  /// `std::vector<std::byte>` is marked to be moved by `take()`. A null
-  /// `const char*` is empty.
-  ///@{
-  payload_ref(std::string_view text) noexcept  // NOLINT: implicit on purpose
-      : view_(reinterpret_cast<const std::byte*>(text.data()), text.size()) {}
-  payload_ref(const std::string& text) noexcept : payload_ref(std::string_view(text)) {}  // NOLINT
-  payload_ref(const char* text) noexcept : payload_ref(std::string_view(text ? text : "")) {}  // NOLINT
-  payload_ref(std::span<const std::byte> bytes) noexcept : view_(bytes) {}  // NOLINT
-  payload_ref(std::span<std::byte> bytes) noexcept : view_(bytes) {}  // NOLINT
-  payload_ref(const std::vector<std::byte>& bytes) noexcept : view_(bytes) {}  // NOLINT
-  payload_ref(std::vector<std::byte>&& bytes) noexcept : view_(bytes), movable_(&bytes) {}  // NOLINT
-  payload_ref(std::initializer_list<std::byte> bytes) noexcept : view_(bytes.begin(), bytes.size()) {}
-  ///@}
-
-  /// The payload's size in bytes.
-  std::size_t size() const noexcept { return view_.size(); }
-  /// The bytes referred to; valid while the argument is.
-  std::span<const std::byte> view() const noexcept { return view_; }
-  /// The bytes as an owned buffer: the vector moved in, or a copy.
-  byte_buffer take() const {
-    if (movable_) return byte_buffer(std::move(*movable_));
-    return byte_buffer(view_);
+/// The payload `p` refers to, as an owned buffer: the `std::vector<std::byte>`
+/// it was given as an rvalue, moved, or else a copy of its bytes.
+namespace detail {
+struct payload_access {
+  static byte_buffer take(const payload_ref& p) {
+    byte_buffer out;
+    if (p.mover_ == &move_bytes<std::vector<std::byte>>) {
+      p.mover_(p.movable_, static_cast<std::vector<std::byte>*>(&out));
+      return out;
+    }
+    if (p.mover_ == &move_bytes<byte_buffer>) {
+      p.mover_(p.movable_, &out);
+      return out;
+    }
+    return byte_buffer(std::span<const std::byte>(p.data(), p.size()));
   }
-
- private:
-  std::span<const std::byte> view_;
-  std::vector<std::byte>* movable_ = nullptr;
 };
+}  // namespace detail
+
+inline byte_buffer take_payload(const payload_ref& p) { return detail::payload_access::take(p); }
 
 }  // namespace tern

@@ -2,7 +2,7 @@
 // What configures a session (and so a client): connect and session options,
 // messages, Wills, log levels, message ids, and the message a client's
 // callbacks receive. Apart from <tern/session.hpp> (the state machine, its
-// actions, the codec) so that <tern/client.hpp> needs only this.
+// actions, the codec) so that <tern/client_options.hpp> needs only this.
 
 #include <chrono>
 #include <cstddef>
@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tern/core_types.hpp"
+#include "tern/message_received.hpp"
 #include "tern/payload.hpp"
 #include "tern/types.hpp"
 
@@ -20,22 +22,8 @@ namespace tern {
 /// The session never reads a clock; every time argument is a time point of this clock.
 using clock = std::chrono::steady_clock;
 
-/// Log levels, with Flask-MQTT's (paho's) values so they map one to one:
-/// MQTT_LOG_INFO 0x01, MQTT_LOG_NOTICE 0x02, MQTT_LOG_WARNING 0x04,
-/// MQTT_LOG_ERR 0x08, MQTT_LOG_DEBUG 0x10. They are bits, so a mask of them
-/// selects which lines a session emits (`session_options::log_mask`).
-enum class log_level : std::uint8_t { info = 0x01, notice = 0x02, warning = 0x04, err = 0x08, debug = 0x10 };
-
 /// The name of a log level as paho spells it ("INFO", "NOTICE", "WARNING", "ERR", "DEBUG").
 std::string_view to_string(log_level level) noexcept;
-
-/// A mask of levels: `log_level::warning | log_level::err`.
-constexpr std::uint8_t operator|(log_level a, log_level b) noexcept {
-  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
-}
-constexpr std::uint8_t operator|(std::uint8_t mask, log_level b) noexcept {
-  return static_cast<std::uint8_t>(mask | static_cast<std::uint8_t>(b));
-}
 
 /// An application message to publish. It is owned: QoS 1/2 messages are kept
 /// until they are acknowledged, and re-sent after a reconnect.
@@ -113,23 +101,6 @@ struct session_options {
   /// keeps (QoS 1/2 messages and inbound QoS 2 ids). Off by default: a
   /// session whose state lives only in memory needs none.
   bool report_store_updates = false;
-};
-
-/// An identifier the session gives each publish, subscribe and unsubscribe
-/// (paho's and Flask-MQTT's `mid`). Never 0; wraps around after 2^32 - 1. It
-/// is not the packet identifier: a message keeps its `mid` across reconnects
-/// while it may get a new packet identifier.
-using message_id = std::uint32_t;
-
-/// An application message from the broker, delivered once per QoS 2 flow.
-/// `topic` and `payload` borrow the session's receive buffer.
-struct message_received {
-  std::string_view topic;             ///< the topic name
-  bytes_view payload;                 ///< the application message
-  tern::qos qos = qos::at_most_once;  ///< the QoS it was delivered with
-  bool retain = false;                ///< a retained message sent on subscribe
-  bool dup = false;                   ///< the broker may have sent it before
-  std::uint16_t packet_id = 0;  ///< 0 for QoS 0
 };
 
 }  // namespace tern

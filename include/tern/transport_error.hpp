@@ -6,6 +6,8 @@
 
 #include <system_error>
 
+#include "tern/error.hpp"
+
 namespace tern {
 
 enum class transport_errc : int {

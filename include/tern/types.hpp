@@ -1,24 +1,15 @@
 #pragma once
-// The small vocabulary every tern header shares: protocol versions, QoS,
-// byte views and the packet size limits. Light on purpose: the client's
-// header includes it, and so every program that uses the client.
+// The vocabulary of the codec and the session: <tern/core_types.hpp>, plus
+// byte views and the packet size limits.
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
+#include "tern/core_types.hpp"
+
 namespace tern {
-
-/// Protocol level on the wire: 3 is MQTT 3.1 (`MQIsdp`), 4 is MQTT 3.1.1 (`MQTT`).
-enum class protocol_version : std::uint8_t { v3_1 = 3, v3_1_1 = 4 };
-
-/// Quality of service (4.3).
-enum class qos : std::uint8_t { at_most_once = 0, at_least_once = 1, exactly_once = 2 };
-
-/// The SUBACK return code of a refused filter (3.9.3); 0, 1 and 2 are the
-/// QoS granted.
-inline constexpr std::uint8_t suback_failure = 0x80;
 
 /// A view of bytes: a payload, a packet, a buffer.
 using bytes_view = std::span<const std::byte>;

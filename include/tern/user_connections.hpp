@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern {
 

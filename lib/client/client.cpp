@@ -102,27 +102,42 @@ client::impl::impl(asio::io_context::executor_type ex, client_options options, a
   if (store_ && !config_error_) restore_from_store();
 }
 
-client::client(client_options options)
-    : own_ctx_(std::make_shared<asio::io_context>(1)),
-      impl_(std::make_shared<impl>(own_ctx_->get_executor(), std::move(options), own_ctx_.get())) {}
+namespace {
 
-client::client(asio::io_context& context, client_options options)
-    : impl_(std::make_shared<impl>(context.get_executor(), std::move(options), nullptr)) {}
+client_options for_broker(string_ref broker_uri) {
+  client_options o;
+  o.brokers = {std::string(broker_uri)};
+  return o;
+}
+
+}  // namespace
+
+client::client(client_options options) : state_(new state) {
+  state_->own_ctx = std::make_shared<asio::io_context>(1);
+  state_->impl = std::make_shared<impl>(state_->own_ctx->get_executor(), std::move(options), state_->own_ctx.get());
+}
+
+client::client(string_ref broker_uri) : client(for_broker(broker_uri)) {}
+
+client::client(asio::io_context& context, client_options options) : state_(new state) {
+  state_->impl = std::make_shared<impl>(context.get_executor(), std::move(options), nullptr);
+}
 
 client::~client() {
+  std::unique_ptr<state> s(state_);
   stop();
-  if (impl_->store_ && impl_->store_->syncer) impl_->store_->syncer->stop();  // its last sync posts to the strand: done while the io_context exists
+  if (s->impl->store_ && s->impl->store_->syncer) s->impl->store_->syncer->stop();  // its last sync posts to the strand: done while the io_context exists
   // Handlers still queued in our io_context hold the impl: dropping our
   // reference first lets the io_context's destruction (which destroys those
   // handlers) free it, while the io_context's services still exist. When a
   // callback destroyed the client, its detached thread holds the io_context
   // until the stop is over.
-  impl_.reset();
+  s->impl.reset();
 }
 
 void client::start() {
-  auto& i = *impl_;
-  if (!own_ctx_) return;
+  auto& i = *state_->impl;
+  if (!state_->own_ctx) return;
   std::lock_guard lock(i.own_->lifecycle_m);
   if (i.own_->thread.joinable()) return;
   if (i.own_->exited.valid() && i.own_->exited.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
@@ -135,11 +150,11 @@ void client::start() {
     }
     i.own_->exited.wait();
   }
-  if (own_ctx_->stopped()) own_ctx_->restart();
-  i.own_->work.emplace(own_ctx_->get_executor());
+  if (state_->own_ctx->stopped()) state_->own_ctx->restart();
+  i.own_->work.emplace(state_->own_ctx->get_executor());
   auto exited = std::make_shared<std::promise<void>>();
   i.own_->exited = exited->get_future().share();
-  i.own_->thread = std::thread([ctx = own_ctx_, exited, id = i.own_->id] {
+  i.own_->thread = std::thread([ctx = state_->own_ctx, exited, id = i.own_->id] {
 #ifdef __linux__
     // The default slack of 50 µs would nearly double a read pause.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
@@ -152,22 +167,24 @@ void client::start() {
 }
 
 void client::stop() {
-  if (impl_) stop(impl_->options_.stop_linger);
+  if (state_->impl) stop(state_->impl->options_.stop_linger);
 }
 
-void client::stop(std::chrono::milliseconds linger, std::function<void()> done) {
-  if (!impl_) return done();
-  if (own_ctx_) {
+void client::stop(milliseconds_arg linger_arg, callback<void()> done) {
+  std::chrono::milliseconds linger(linger_arg.count());
+  if (!state_->impl) return done();
+  if (state_->own_ctx) {
     stop(linger);
     return done();
   }
-  impl_->post([linger, done = std::move(done)](impl& self) mutable { self.begin_stop(linger, std::move(done)); });
+  state_->impl->post([linger, done = std::move(done)](impl& self) mutable { self.begin_stop(linger, std::move(done)); });
 }
 
-void client::stop(std::chrono::milliseconds linger) {
-  if (!impl_) return;
-  auto& i = *impl_;
-  if (!own_ctx_) {  // your executor runs it; run() returns once it is over
+void client::stop(milliseconds_arg linger_arg) {
+  std::chrono::milliseconds linger(linger_arg.count());
+  if (!state_->impl) return;
+  auto& i = *state_->impl;
+  if (!state_->own_ctx) {  // your executor runs it; run() returns once it is over
     i.post([linger](impl& self) { self.begin_stop(linger, {}); });
     return;
   }
@@ -191,76 +208,76 @@ void client::stop(std::chrono::milliseconds linger) {
       i.own_->linger_cv.wait_for(lock, std::chrono::milliseconds(1200), [&i] { return i.lingering_ == 0; });
     }
     i.own_->work.reset();
-    own_ctx_->stop();
+    state_->own_ctx->stop();
     t.join();
     return;
   }
   // No thread runs the strand (never started, or stopped before): this one
   // does, until the stop is over, so that what was published is reported.
   if (i.own_->exited.valid()) i.own_->exited.wait_for(bound);  // a callback's stop, still under way
-  if (own_ctx_->stopped()) own_ctx_->restart();
+  if (state_->own_ctx->stopped()) state_->own_ctx->restart();
   auto until = std::chrono::steady_clock::now() + bound;
   while (stopped.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
          std::chrono::steady_clock::now() < until)
-    own_ctx_->run_one_for(std::chrono::milliseconds(10));
+    state_->own_ctx->run_one_for(std::chrono::milliseconds(10));
   while (i.lingering_ > 0 && std::chrono::steady_clock::now() < until)
-    own_ctx_->run_one_for(std::chrono::milliseconds(10));
+    state_->own_ctx->run_one_for(std::chrono::milliseconds(10));
 }
 
 void client::connect() {
   // A client that owns its thread needs it running; a callback's connect()
   // runs on it already.
-  if (own_ctx_ && !impl_->on_io_thread()) start();
-  impl_->post([](impl& self) { self.start_connect(); });
+  if (state_->own_ctx && !state_->impl->on_io_thread()) start();
+  state_->impl->post([](impl& self) { self.start_connect(); });
 }
 
 void client::disconnect() {
   // Through the outbox: a publish made after disconnect() must not leave
   // before the DISCONNECT (nor be written by its caller while it waits).
-  impl_->push_command([](impl& self) { self.user_disconnect(); });
+  state_->impl->push_command([](impl& self) { self.user_disconnect(); });
 }
 
-asio::any_io_executor detail::client_access::strand(const client& c) { return c.impl_->strand_; }
+asio::any_io_executor detail::client_access::strand(const client& c) { return c.state_->impl->strand_; }
 
-result<message_id> client::publish(std::string topic, payload_ref payload, qos q, bool retain) {
-  return publish(std::move(topic), payload, q, retain, nullptr);
+result<message_id> client::publish(string_ref topic, payload_ref payload, qos q, bool retain) {
+  return publish(topic, payload, q, retain, nullptr);
 }
 
-result<message_id> client::publish(std::string topic, payload_ref payload, qos q, bool retain,
-                                   std::function<void(std::error_code, message_id)> done) {
+result<message_id> client::publish(string_ref topic_ref, payload_ref payload, qos q, bool retain,
+                                   callback<void(error_code, message_id)> done) {
+  std::string_view topic = topic_ref;
   if (auto ec = validate_topic_name(topic)) return ec;
   if (static_cast<unsigned>(q) > 2) return errc::invalid_qos_argument;
   // Before the payload is copied: a 300 MB payload must not cost 300 MB to refuse.
   if (!codec::encoded_head_size(publish_view{topic, payload.view(), q, retain, false, 1}))
     return errc::payload_too_large;
-  message_id mid = impl_->session_.next_message_id();
+  message_id mid = state_->impl->session_.next_message_id();
   // Recorded before the call returns: a full disk fails the publish here.
-  if (auto ec = impl_->store_accepted(mid, topic, payload.view(), q, retain)) return ec;
-  detail::outbox_item item{mid, message{std::move(topic), payload.take(), q, retain}, std::move(done), {}};
-  if (impl_->try_publish_inline(item)) return mid;
-  impl_->outbox_.push(std::move(item), [this] { impl_->post([](impl& self) { self.drain_outbox(); }); });
+  if (auto ec = state_->impl->store_accepted(mid, topic, payload.view(), q, retain)) return ec;
+  detail::outbox_item item{mid, message{std::string(topic), take_payload(payload), q, retain}, std::move(done), {}};
+  if (state_->impl->try_publish_inline(item)) return mid;
+  state_->impl->outbox_.push(std::move(item), [this] { state_->impl->post([](impl& self) { self.drain_outbox(); }); });
   return mid;
 }
 
-result<message_id> client::subscribe(std::string filter, qos max_qos) {
-  std::vector<std::pair<std::string, qos>> v;
-  v.emplace_back(std::move(filter), max_qos);
-  return subscribe(std::move(v));
+result<message_id> client::subscribe(string_ref filter, qos max_qos) {
+  return subscribe({filter_qos(filter, max_qos)}, nullptr);
 }
 
-result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> filters) {
-  return subscribe(std::move(filters), nullptr);
-}
+result<message_id> client::subscribe(const list_arg<filter_qos>& filters) { return subscribe(filters, nullptr); }
 
-result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> filters,
-                                     std::function<void(std::error_code, std::vector<std::uint8_t>)> done) {
-  if (filters.empty()) return errc::no_topic_filters;
-  for (const auto& [f, q] : filters) {
+result<message_id> client::subscribe(const list_arg<filter_qos>& list,
+                                     callback<void(error_code, array_view<const std::uint8_t>)> done) {
+  if (list.items().empty()) return errc::no_topic_filters;
+  for (const auto& [f, q] : list.items()) {
     if (auto ec = validate_topic_filter(f)) return ec;
     if (static_cast<unsigned>(q) > 2) return errc::invalid_qos_argument;
   }
-  message_id mid = impl_->session_.next_message_id();
-  impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+  std::vector<std::pair<std::string, qos>> filters;
+  filters.reserve(list.items().size());
+  for (const auto& [f, q] : list.items()) filters.emplace_back(std::string(f), q);
+  message_id mid = state_->impl->session_.next_message_id();
+  state_->impl->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.requests().subscribe_done.emplace(mid, std::move(done));
     for (const auto& [f, q] : filters) self.requests().subscriptions[f] = q;
     if (self.session_.is_connected()) {
@@ -273,22 +290,17 @@ result<message_id> client::subscribe(std::vector<std::pair<std::string, qos>> fi
   return mid;
 }
 
-result<message_id> client::unsubscribe(std::string filter) {
-  std::vector<std::string> v;
-  v.push_back(std::move(filter));
-  return unsubscribe(std::move(v));
-}
+result<message_id> client::unsubscribe(string_ref filter) { return unsubscribe({filter}, nullptr); }
 
-result<message_id> client::unsubscribe(std::vector<std::string> filters) {
-  return unsubscribe(std::move(filters), nullptr);
-}
+result<message_id> client::unsubscribe(const list_arg<string_ref>& filters) { return unsubscribe(filters, nullptr); }
 
-result<message_id> client::unsubscribe(std::vector<std::string> filters, std::function<void(std::error_code)> done) {
-  if (filters.empty()) return errc::no_topic_filters;
-  for (const auto& f : filters)
+result<message_id> client::unsubscribe(const list_arg<string_ref>& list, callback<void(error_code)> done) {
+  if (list.items().empty()) return errc::no_topic_filters;
+  for (const auto& f : list.items())
     if (auto ec = validate_topic_filter(f)) return ec;
-  message_id mid = impl_->session_.next_message_id();
-  impl_->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
+  std::vector<std::string> filters(list.items().begin(), list.items().end());
+  message_id mid = state_->impl->session_.next_message_id();
+  state_->impl->push_command([mid, filters = std::move(filters), done = std::move(done)](impl& self) mutable {
     if (done) self.requests().unsubscribe_done.emplace(mid, std::move(done));
     for (const auto& f : filters) self.requests().subscriptions.erase(f);
     if (self.session_.is_connected()) {
@@ -303,47 +315,48 @@ result<message_id> client::unsubscribe(std::vector<std::string> filters, std::fu
   return mid;
 }
 
-void client::on_persisted(std::function<void(message_id)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { 
+void client::on_persisted(callback<void(message_id)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { 
     if (self.store_) self.store_->on_persisted = std::move(f);  // never called without a store
   });
 }
 
-void client::on_connect(std::function<void(bool, int)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_connect_ = std::move(f); });
+void client::on_connect(callback<void(bool, int)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_connect_ = std::move(f); });
 }
-void client::on_disconnect(std::function<void(std::error_code)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_disconnect_ = std::move(f); });
+void client::on_disconnect(callback<void(error_code)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_disconnect_ = std::move(f); });
 }
-void client::on_message(std::function<void(const message_received&)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_message_ = std::move(f); });
+void client::on_message(callback<void(const message_received&)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_message_ = std::move(f); });
 }
-void client::on_publish(std::function<void(message_id)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_publish_ = std::move(f); });
+void client::on_publish(callback<void(message_id)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_publish_ = std::move(f); });
 }
-void client::on_subscribe(std::function<void(message_id, std::span<const std::uint8_t>)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_subscribe_ = std::move(f); });
+void client::on_subscribe(callback<void(message_id, array_view<const std::uint8_t>)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_subscribe_ = std::move(f); });
 }
-void client::on_unsubscribe(std::function<void(message_id)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_unsubscribe_ = std::move(f); });
+void client::on_unsubscribe(callback<void(message_id)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_unsubscribe_ = std::move(f); });
 }
-void client::on_log(std::function<void(log_level, std::string_view)> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_log_ = std::move(f); });
+void client::on_log(callback<void(log_level, string_ref)> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_log_ = std::move(f); });
 }
-void client::on_batch_end(std::function<void()> f) {
-  impl_->post([f = std::move(f)](impl& self) mutable { self.on_batch_end_ = std::move(f); });
+void client::on_batch_end(callback<void()> f) {
+  state_->impl->post([f = std::move(f)](impl& self) mutable { self.on_batch_end_ = std::move(f); });
 }
 void client::set_log_mask(std::uint8_t mask) {
-  impl_->post([mask](impl& self) {
+  state_->impl->post([mask](impl& self) {
     self.log_mask_ = mask;
     self.session_.set_log_mask(mask);
   });
 }
 
-result<std::uint64_t> client::add_topic_handler(std::string filter, std::function<void(const message_received&)> f) {
-  if (auto ec = validate_topic_filter(filter)) return ec;
-  auto id = impl_->topic_handlers_.next_id.fetch_add(1);
-  impl_->post([id, filter = std::move(filter), fn = std::make_shared<std::function<void(const message_received&)>>(
+result<std::uint64_t> client::add_topic_handler(string_ref filter_ref, callback<void(const message_received&)> f) {
+  if (auto ec = validate_topic_filter(filter_ref)) return ec;
+  std::string filter(filter_ref);
+  auto id = state_->impl->topic_handlers_.next_id.fetch_add(1);
+  state_->impl->post([id, filter = std::move(filter), fn = std::make_shared<callback<void(const message_received&)>>(
                                                    std::move(f))](impl& self) mutable {
     auto& h = self.topic_handlers_.handlers;
     if (!h) h = std::make_unique<detail::topic_handlers::table>();
@@ -354,7 +367,7 @@ result<std::uint64_t> client::add_topic_handler(std::string filter, std::functio
 }
 
 void client::remove_topic_handler(std::uint64_t id) {
-  impl_->post([id](impl& self) {
+  state_->impl->post([id](impl& self) {
     auto* h = self.topic_handlers_.handlers.get();
     if (!h) return;
     auto it = h->filters.find(id);
@@ -364,25 +377,25 @@ void client::remove_topic_handler(std::uint64_t id) {
   });
 }
 
-std::error_code client::last_error() const {
-  std::lock_guard lock(impl_->error_mutex_);
-  return impl_->last_error_;
+error_code client::last_error() const {
+  std::lock_guard lock(state_->impl->error_mutex_);
+  return state_->impl->last_error_;
 }
 
-std::string client::last_error_detail() const {
-  std::lock_guard lock(impl_->error_mutex_);
-  return impl_->last_error_detail_;
+text client::last_error_detail() const {
+  std::lock_guard lock(state_->impl->error_mutex_);
+  return text(state_->impl->last_error_detail_);
 }
 
-std::string client::client_id() const {
-  std::lock_guard lock(impl_->error_mutex_);
-  return impl_->client_id_;
+text client::client_id() const {
+  std::lock_guard lock(state_->impl->error_mutex_);
+  return text(state_->impl->client_id_);
 }
 
-bool client::is_connected() const noexcept { return impl_->connected_.load(); }
+bool client::is_connected() const noexcept { return state_->impl->connected_.load(); }
 
 client_stats client::stats() const noexcept {
-  const auto& i = *impl_;
+  const auto& i = *state_->impl;
   client_stats s;
   s.connects = i.connects_.load();
   s.reconnects = s.connects > 0 ? s.connects - 1 : 0;

@@ -52,7 +52,7 @@ void client::impl::handle_batch() {
             else complete_publish(a.mid, {});
           } else if constexpr (std::is_same_v<A, subscribed>) {
             if (!a.ec && on_subscribe_) on_subscribe_(a.mid, a.granted);
-            if (auto done = detail::request_book::take(requests().subscribe_done, a.mid)) done(a.ec, {a.granted.begin(), a.granted.end()});
+            if (auto done = detail::request_book::take(requests().subscribe_done, a.mid)) done(a.ec, a.granted);
           } else if constexpr (std::is_same_v<A, unsubscribed>) {
             if (!a.ec && on_unsubscribe_) on_unsubscribe_(a.mid);
             if (auto done = detail::request_book::take(requests().unsubscribe_done, a.mid)) done(a.ec);
@@ -114,7 +114,7 @@ std::error_code client::impl::publish_item(detail::outbox_item& item) {
   auto r = session_.publish(std::move(item.msg), clock::now(), actions_, item.mid);
   if (r && item.done) requests().publish_done.emplace(item.mid, std::move(item.done));
   handle_all();  // the views of this call's actions end with the next session call
-  return r ? std::error_code{} : r.error();
+  return r ? std::error_code{} : std::error_code(r.error());
 }
 
 void client::impl::report_publish_error(detail::outbox_item& item, std::error_code ec) {

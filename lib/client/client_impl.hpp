@@ -35,6 +35,10 @@
 #include "client/topic_handlers.hpp"
 #include "client/write_queue.hpp"
 #include "tern/client.hpp"
+#include "tern/client_options.hpp"
+#include "tern/error.hpp"
+#include "tern/payload.hpp"
+#include "tern/transport_error.hpp"
 #include "tern/topic.hpp"
 #include "transport/stream.hpp"
 #include "transport/uri.hpp"
@@ -78,7 +82,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   // ---- stopping (client_stop.cpp) ----
   /// Starts the stop sequence, or joins the one under way: `done` runs on
   /// the strand once it is over.
-  void begin_stop(std::chrono::milliseconds linger, std::function<void()> done);
+  void begin_stop(std::chrono::milliseconds linger, callback<void()> done);
   /// True while something published has not completed.
   bool has_undelivered();
   /// After every batch of events: ends the wait once everything was delivered.
@@ -247,7 +251,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
   std::uint8_t log_mask_ = 0;  // set by the constructor
   struct stop_state {
     clock::time_point deadline;
-    std::vector<std::function<void()>> done;
+    std::vector<callback<void()>> done;
     bool finishing = false;  // DISCONNECT sent (or the stream closed); waiting for the stream to go
   };
   std::unique_ptr<stop_state> stop_;  // while a stop is under way
@@ -288,14 +292,14 @@ struct client::impl : std::enable_shared_from_this<impl> {
   detail::request_book& requests() { return requests_.get(); }
 
   // Callbacks.
-  std::function<void(bool, int)> on_connect_;
-  std::function<void(std::error_code)> on_disconnect_;
-  std::function<void(const message_received&)> on_message_;
-  std::function<void(message_id)> on_publish_;
-  std::function<void(message_id, std::span<const std::uint8_t>)> on_subscribe_;
-  std::function<void(message_id)> on_unsubscribe_;
-  std::function<void(log_level, std::string_view)> on_log_;
-  std::function<void()> on_batch_end_;
+  callback<void(bool, int)> on_connect_;
+  callback<void(error_code)> on_disconnect_;
+  callback<void(const message_received&)> on_message_;
+  callback<void(message_id)> on_publish_;
+  callback<void(message_id, array_view<const std::uint8_t>)> on_subscribe_;
+  callback<void(message_id)> on_unsubscribe_;
+  callback<void(log_level, string_ref)> on_log_;
+  callback<void()> on_batch_end_;
   detail::topic_handlers topic_handlers_;
 
   /// `f` as a handler that runs on the strand holding io_mutex_. Every
@@ -334,6 +338,15 @@ struct client::impl : std::enable_shared_from_this<impl> {
     outbox_.push(outbox_item{0, {}, nullptr, [this, fn] { (*fn)(*this); }},
                  [this] { post([](impl& self) { self.drain_outbox(); }); });
   }
+};
+
+// What a client holds: the impl, and the io_context of a client that owns
+// its I/O thread. Declared first: destroyed after the impl is released.
+// Shared with the I/O thread, which outlives the client when a callback
+// destroyed it.
+struct client::state {
+  std::shared_ptr<asio::io_context> own_ctx;
+  std::shared_ptr<client::impl> impl;
 };
 
 }  // namespace tern

@@ -16,7 +16,7 @@ bool client::impl::has_undelivered() {
          !outbox_.empty();
 }
 
-void client::impl::begin_stop(std::chrono::milliseconds linger, std::function<void()> done) {
+void client::impl::begin_stop(std::chrono::milliseconds linger, callback<void()> done) {
   auto deadline = clock::now() + linger;
   if (stop_) {  // a second stop joins the first; the earlier deadline holds
     if (done) stop_->done.push_back(std::move(done));

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "tern/array_view.hpp"
+#include "tern/callback.hpp"
 #include "tern/session.hpp"
 
 namespace tern::detail {
@@ -19,7 +21,7 @@ namespace tern::detail {
 struct outbox_item {
   message_id mid = 0;
   message msg;
-  std::function<void(std::error_code, message_id)> done;
+  callback<void(error_code, message_id)> done;
   /// Set for a request that is not a publish (subscribe, unsubscribe): run
   /// on the strand in its turn instead of publishing `msg`.
   std::function<void()> command;

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "tern/array_view.hpp"
+#include "tern/callback.hpp"
 #include "tern/session.hpp"
 
 namespace tern::detail {
@@ -27,9 +29,9 @@ struct request_book {
     std::vector<std::pair<std::string, qos>> filters;
   };
   std::vector<offline_request> offline;
-  std::unordered_map<message_id, std::function<void(std::error_code, message_id)>> publish_done;
-  std::unordered_map<message_id, std::function<void(std::error_code, std::vector<std::uint8_t>)>> subscribe_done;
-  std::unordered_map<message_id, std::function<void(std::error_code)>> unsubscribe_done;
+  std::unordered_map<message_id, callback<void(error_code, message_id)>> publish_done;
+  std::unordered_map<message_id, callback<void(error_code, array_view<const std::uint8_t>)>> subscribe_done;
+  std::unordered_map<message_id, callback<void(error_code)>> unsubscribe_done;
 
   /// Removes and returns the completion for `mid` of `m`; empty if there is none.
   template <class Map>

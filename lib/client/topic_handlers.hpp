@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "tern/callback.hpp"
 #include "tern/session.hpp"
 #include "tern/topic.hpp"
 
@@ -18,7 +19,7 @@ namespace tern::detail {
 struct topic_handlers {
   struct handler {
     std::uint64_t id;
-    std::shared_ptr<std::function<void(const message_received&)>> fn;
+    std::shared_ptr<callback<void(const message_received&)>> fn;
     bool operator==(const handler& o) const noexcept { return id == o.id; }
   };
   struct table {

@@ -34,7 +34,7 @@ result<message_id> session::impl::publish(message&& msg, clock::time_point now, 
   if (static_cast<unsigned>(msg.qos) > 2) return errc::invalid_qos_argument;  // [MQTT-3.3.1-4]
   publish_view probe{msg.topic, msg.payload, msg.qos, msg.retain, false, 1};
   if (auto n = codec::encoded_head_size(probe); !n)
-    return n.error() == errc::packet_too_large ? make_error_code(errc::payload_too_large) : n.error();
+    return n.error() == errc::packet_too_large ? make_error_code(errc::payload_too_large) : std::error_code(n.error());
 
   bool online = phase_ == phase::connected;
   if (!online && msg.qos == qos::at_most_once && opts_.drop_qos0_offline) return errc::not_connected;

@@ -16,7 +16,7 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/topic.hpp"
 #include "transport/polled_context.hpp"
 #include "web/handler_queue.hpp"
@@ -858,7 +858,7 @@ status_info mqtt::status() const {
 std::error_code mqtt::last_error() const {
   impl_->check_fork();
   auto* c = impl_->client();
-  return c ? c->last_error() : std::error_code{};
+  return c ? std::error_code(c->last_error()) : std::error_code{};
 }
 
 std::string mqtt::last_error_detail() const {

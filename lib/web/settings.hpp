@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/store.hpp"
 #include "tern/web/config.hpp"
 #include "web/client_id_template.hpp"

@@ -17,7 +17,7 @@
 #include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "options_for.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/client_async.hpp"
 
 namespace tern::test::arguments_test {
@@ -145,7 +145,7 @@ TEST(ClientArguments, UnreadableTlsFilesStopTheRetries) {
   std::this_thread::sleep_for(600ms);
   EXPECT_EQ(failures.load(), 1);
   EXPECT_EQ(c.last_error(), transport_errc::tls_setup_failed);
-  EXPECT_NE(c.last_error_detail().find("/nonexistent/ca.pem"), std::string::npos) << c.last_error_detail();
+  EXPECT_NE(std::string(c.last_error_detail()).find("/nonexistent/ca.pem"), std::string::npos) << c.last_error_detail();
   std::lock_guard lock(m);
   bool said = false;
   for (const auto& l : log) said |= l.find("not retrying") != std::string::npos;
@@ -169,7 +169,7 @@ TEST(ClientArguments, AReadIntervalOutsideZeroToASecondIsAConfigurationError) {
     ASSERT_TRUE(eventually([&] { return refused.load() == 1; })) << bad.count();
     EXPECT_EQ(other.load(), 0);
     EXPECT_EQ(c.last_error(), errc::invalid_argument);
-    EXPECT_NE(c.last_error_detail().find("read_interval"), std::string::npos) << c.last_error_detail();
+    EXPECT_NE(std::string(c.last_error_detail()).find("read_interval"), std::string::npos) << c.last_error_detail();
   }
   EXPECT_EQ(broker.connections(), 0);
 

@@ -23,7 +23,7 @@
 
 #include "fake_broker.hpp"
 #include "options_for.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/client_async.hpp"
 
 namespace tern::test::client_test {

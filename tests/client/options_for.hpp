@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern::test {
 

@@ -7,7 +7,7 @@
 
 #include "../common/eventually.hpp"
 #include "fake_broker.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern::test::stats_test {
 namespace {

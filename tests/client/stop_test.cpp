@@ -15,7 +15,7 @@
 
 #include "fake_broker.hpp"
 #include "options_for.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern::test::stop_test {
 namespace {

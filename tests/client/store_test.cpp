@@ -24,7 +24,7 @@
 #include "../common/eventually.hpp"
 #include "fake_broker.hpp"
 #include "options_for.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/store.hpp"
 #include "tern/client_async.hpp"
 #include "tern/error.hpp"
@@ -590,7 +590,7 @@ TEST(ClientStore, AStoreThatCannotBeRestoredIsReportedAtConnect) {
   auto f = down->get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(f.get(), errc::store_invalid);
-  EXPECT_NE(c.last_error_detail().find("message store"), std::string::npos) << c.last_error_detail();
+  EXPECT_NE(std::string(c.last_error_detail()).find("message store"), std::string::npos) << c.last_error_detail();
   EXPECT_EQ(broker.broker.connections(), 0);
 }
 

@@ -13,7 +13,7 @@ std::error_code error_of(const char* wire, protocol_version v = protocol_version
                          std::size_t max_packet = codec::default_max_packet) {
   auto b = hex(wire);
   auto r = decode_whole(b, v, max_packet);
-  return r ? std::error_code{} : r.error();
+  return r ? std::error_code{} : std::error_code(r.error());
 }
 
 struct error_case {

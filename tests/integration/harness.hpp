@@ -17,7 +17,7 @@
 #include <system_error>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 namespace tern::test {
 

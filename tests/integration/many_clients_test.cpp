@@ -222,7 +222,7 @@ TEST_F(ManyClients, RunningOutOfDescriptorsFailsTheClientsBeyondItClearlyAndNoOt
     auto& m = *f.members()[i];
     if (m.connects > 0) continue;
     ++failed;
-    EXPECT_NE(m.c->last_error_detail().find("Too many open files"), std::string::npos)
+    EXPECT_NE(std::string(m.c->last_error_detail()).find("Too many open files"), std::string::npos)
         << "client " << i << ": " << m.c->last_error_detail();
   }
   EXPECT_GT(failed, 0u) << "the limit left room for every client";

@@ -19,7 +19,7 @@
 #include "broker.hpp"
 #include "broker_suite.hpp"
 #include "harness.hpp"
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/client_async.hpp"
 
 namespace tern::test::plain_test {

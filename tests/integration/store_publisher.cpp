@@ -17,7 +17,7 @@
 #include <string>
 #include <thread>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/store.hpp"
 #include "tern/error.hpp"
 

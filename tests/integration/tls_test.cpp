@@ -43,7 +43,7 @@ class Tls : public pki_broker_suite<Tls> {
     auto r = c.connect();
     ASSERT_FALSE(r) << "connected, but should have been refused";
     EXPECT_TRUE(c->last_error()) << "last_error() is set";
-    EXPECT_NE(c->last_error_detail().find(detail_has), std::string::npos)
+    EXPECT_NE(std::string(c->last_error_detail()).find(detail_has), std::string::npos)
         << "last_error_detail(): '" << c->last_error_detail() << "', want it to mention '" << detail_has << "'";
     EXPECT_FALSE(c->is_connected());
   }

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 6) {

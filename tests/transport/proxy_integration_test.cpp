@@ -138,7 +138,7 @@ class Proxy : public pki_broker_suite<Proxy> {
   static void round_trip(client_options o) {
     test_client c(std::move(o));
     ASSERT_TRUE(c.connect());
-    auto topic = "proxy/" + c->client_id();
+    auto topic = "proxy/" + std::string(c->client_id());
     ASSERT_TRUE(c.subscribe(topic, qos::exactly_once));
     ASSERT_TRUE(c.publish(topic, "through the proxy", qos::exactly_once));
     ASSERT_TRUE(c.wait_messages(1));
@@ -153,7 +153,7 @@ class Proxy : public pki_broker_suite<Proxy> {
     ASSERT_FALSE(c.connect()) << "connected, but should have been refused";
     EXPECT_EQ(c->last_error(), code) << c->last_error().message() << ": " << c->last_error_detail();
     for (const auto& part : detail_has)
-      EXPECT_NE(c->last_error_detail().find(part), std::string::npos)
+      EXPECT_NE(std::string(c->last_error_detail()).find(part), std::string::npos)
           << "last_error_detail(): '" << c->last_error_detail() << "', want it to mention '" << part << "'";
   }
 
@@ -229,9 +229,9 @@ TEST_F(Proxy, AProxyThatClosesMidHandshakeIsRetriedWithBackoff) {
   ASSERT_TRUE(c.wait_disconnects(3, 10s)) << c.log_text();
   EXPECT_GE(closer.accepted.load(), 3);
   EXPECT_EQ(c->last_error(), transport_errc::proxy_closed);
-  EXPECT_NE(c->last_error_detail().find("proxy http://127.0.0.1:" + std::to_string(closer.port())), std::string::npos)
+  EXPECT_NE(std::string(c->last_error_detail()).find("proxy http://127.0.0.1:" + std::to_string(closer.port())), std::string::npos)
       << c->last_error_detail();
-  EXPECT_NE(c->last_error_detail().find("closed the connection"), std::string::npos) << c->last_error_detail();
+  EXPECT_NE(std::string(c->last_error_detail()).find("closed the connection"), std::string::npos) << c->last_error_detail();
 }
 
 TEST_F(Proxy, AProxyThatAnswersGarbageIsAProtocolError) {
@@ -250,7 +250,7 @@ TEST_F(Proxy, AnUnparsableProxyUrlFailsWithoutShowingIt) {
                  {"proxy URL cannot be parsed"});
   test_client c(through("socks4://user:hunter2@127.0.0.1:1", 0, "bad-url-2"));
   ASSERT_FALSE(c.connect());
-  EXPECT_EQ(c->last_error_detail().find("hunter2"), std::string::npos) << c->last_error_detail();
+  EXPECT_EQ(std::string(c->last_error_detail()).find("hunter2"), std::string::npos) << c->last_error_detail();
 }
 
 TEST_F(Proxy, TheToolsTakeProxyLikeMosquittos) {
@@ -338,7 +338,7 @@ TEST_F(Alpn, OffersItsProtocolsInOrderAndGoesOnWhenOneIsSelected) {
   ASSERT_FALSE(c.connect());  // s_server speaks HTTP, not MQTT
   // Past TLS and ALPN: it is the CONNACK that never came.
   EXPECT_NE(c->last_error(), transport_errc::alpn_refused) << c->last_error_detail();
-  EXPECT_EQ(c->last_error_detail().find("ALPN"), std::string::npos) << c->last_error_detail();
+  EXPECT_EQ(std::string(c->last_error_detail()).find("ALPN"), std::string::npos) << c->last_error_detail();
   server.terminate(2s);
   EXPECT_EQ(offered_in(server.out()), "x-amzn-mqtt-ca,mqtt") << server.out().substr(0, 3000);
 }
@@ -349,7 +349,7 @@ TEST_F(Alpn, ARefusedNegotiationIsReported) {
   test_client c(options({"x-amzn-mqtt-ca"}));
   ASSERT_FALSE(c.connect());
   EXPECT_EQ(c->last_error(), transport_errc::alpn_refused) << c->last_error_detail();
-  EXPECT_NE(c->last_error_detail().find("ALPN protocols offered (x-amzn-mqtt-ca)"), std::string::npos)
+  EXPECT_NE(std::string(c->last_error_detail()).find("ALPN protocols offered (x-amzn-mqtt-ca)"), std::string::npos)
       << c->last_error_detail();
 }
 
@@ -371,7 +371,7 @@ TEST_F(Alpn, AnEmptyOrOverlongNameIsAConfigurationError) {
     test_client c(options({"mqtt", bad}));
     ASSERT_FALSE(c.connect());
     EXPECT_EQ(c->last_error(), transport_errc::tls_setup_failed) << c->last_error_detail();
-    EXPECT_NE(c->last_error_detail().find("ALPN protocol names are 1 to 255 bytes"), std::string::npos)
+    EXPECT_NE(std::string(c->last_error_detail()).find("ALPN protocol names are 1 to 255 bytes"), std::string::npos)
         << c->last_error_detail();
   }
 }

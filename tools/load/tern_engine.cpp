@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "tern/client.hpp"
+#include "tern/client_options.hpp"
 #include "tern/error.hpp"
 
 namespace tern::load {

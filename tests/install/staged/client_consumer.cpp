@@ -4,7 +4,7 @@
 // subscribes, publishes a QoS 1 message to itself and waits for it.
 // Exit 0 when it came back.
 
-#include <tern/client.hpp>
+#include <tern/client_options.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -41,6 +41,6 @@ int main(int argc, char** argv) {
   bool ok = cv.wait_for(lock, std::chrono::seconds(10), [&] { return !got.empty(); }) && got == "hello";
   lock.unlock();
   c.stop();
-  std::printf("consumer: %s\n", ok ? "ok" : ("FAILED: " + c.last_error_detail()).c_str());
+  std::printf("consumer: %s\n", ok ? "ok" : ("FAILED: " + std::string(c.last_error_detail())).c_str());
   return ok ? 0 : 1;
 }
