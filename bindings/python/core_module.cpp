@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "tern/topic.hpp"
+#include "tern/error.hpp"
+#include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 #include "py_config.hpp"
 #include "py_handlers.hpp"
@@ -127,7 +129,7 @@ class core {
   py::tuple subscribe(const std::vector<std::pair<std::string, int>>& topics) {
     std::vector<web::topic_qos> t;
     t.reserve(topics.size());
-    for (const auto& [f, q] : topics) t.push_back({f, q});
+    for (const auto& [f, q] : topics) t.push_back({tern::text(f), q});
     auto& m = facade();
     web::mqtt_result r;
     {
@@ -149,7 +151,7 @@ class core {
   void release_subscription(const std::string& filter) { facade().release_subscription(filter); }
   std::vector<std::pair<std::string, int>> topics() const {
     std::vector<std::pair<std::string, int>> out;
-    for (const auto& [f, t] : facade().topics()) out.emplace_back(f, t.qos);
+    for (const auto& t : facade().topics()) out.emplace_back(std::string(t.topic), t.qos);
     return out;
   }
   py::dict status() const {

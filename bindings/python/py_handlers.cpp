@@ -88,7 +88,7 @@ py::object make_message(const web::message& m) {
   o->topic = topic.release().ptr();
   o->payload = payload.release().ptr();
   // steady_clock and time.monotonic() both read CLOCK_MONOTONIC: no offset to apply.
-  o->timestamp = std::chrono::duration<double>(m.received.time_since_epoch()).count();
+  o->timestamp = std::chrono::duration<double>(std::chrono::steady_clock::time_point(m.received).time_since_epoch()).count();
   o->qos = static_cast<unsigned char>(m.qos);
   o->mid = m.mid;
   o->retain = m.retain ? 1 : 0;

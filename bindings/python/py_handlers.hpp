@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "tern/error.hpp"
+#include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
 namespace tern::python {

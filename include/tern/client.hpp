@@ -22,6 +22,7 @@
 #include "tern/payload_ref.hpp"
 #include "tern/result.hpp"
 #include "tern/string_ref.hpp"
+#include "tern/text.hpp"
 
 namespace asio {
 class io_context;

@@ -3,6 +3,8 @@
 // (<tern/client.hpp>), which do not include <chrono> (some 46,000 lines):
 // any std::chrono::duration converts to it where the caller has <chrono>.
 
+#include "tern/detail/period_scale.hpp"
+
 namespace tern {
 
 /// A duration in whole milliseconds, made from any `std::chrono::duration`
@@ -16,17 +18,12 @@ class milliseconds_arg {
       D::period::num;
       D::period::den;
     }
-  milliseconds_arg(const D& d) noexcept {  // NOLINT: implicit on purpose
-    constexpr long long num = static_cast<long long>(D::period::num) * 1000;
-    constexpr long long den = static_cast<long long>(D::period::den);
-    constexpr long long g = gcd(num, den);
-    count_ = static_cast<long long>(d.count() * (num / g) / (den / g));
-  }
+  milliseconds_arg(const D& d) noexcept  // NOLINT: implicit on purpose
+      : count_(detail::scale_ticks<D::period::num, D::period::den, 1, 1000>(d.count())) {}
   /// The milliseconds.
   long long count() const noexcept { return count_; }
 
  private:
-  static constexpr long long gcd(long long a, long long b) { return b == 0 ? a : gcd(b, a % b); }
   long long count_ = 0;
 };
 

@@ -1,9 +1,8 @@
 #pragma once
-// tern::string_ref (a view of characters) and tern::text (owned
-// characters): the strings of the light public headers (<tern/client.hpp>),
-// which do not include <string> or <string_view> (some 20,000 lines each).
-// Both convert from and to the standard types where the calling code has
-// them.
+// tern::string_ref: a view of characters, the string parameter of the light
+// public headers (<tern/client.hpp>, <tern/web/mqtt.hpp>), which do not
+// include <string> or <string_view> (some 20,000 lines each). It converts
+// from and to the standard types where the calling code has them.
 
 #include <concepts>
 #include <cstddef>
@@ -69,6 +68,12 @@ class string_ref {
   constexpr operator S() const noexcept {  // NOLINT: implicit on purpose
     return S(data_, size_);
   }
+  /// As a `std::string` (a copy), so that a callback taking
+  /// `const std::string&` takes a `string_ref`.
+  template <detail::owning_string_like S>
+  operator S() const {  // NOLINT: implicit on purpose
+    return S(data_, size_);
+  }
 
   /// The characters; not necessarily followed by '\0'.
   constexpr const char* data() const noexcept { return data_; }
@@ -106,98 +111,6 @@ class string_ref {
 
  private:
   const char* data_ = "";
-  std::size_t size_ = 0;
-};
-
-/// Owned characters, returned where the light headers cannot return a
-/// `std::string` (`client::last_error_detail()`, `client::client_id()`);
-/// converts to `std::string` and `std::string_view` implicitly, and is
-/// always null-terminated (`c_str()`).
-///
-/// **Thread safety:** a plain value type.
-class text {
- public:
-  /// Empty.
-  text() noexcept = default;
-  /// A copy of `s`.
-  explicit text(string_ref s) { assign(s.data(), s.size()); }
-  /// A copy of `o`; moving leaves `o` empty.
-  ///@{
-  text(const text& o) { assign(o.data(), o.size_); }
-  text(text&& o) noexcept : data_(o.data_), size_(o.size_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-  }
-  text& operator=(const text& o) {
-    if (this != &o) {
-      text copy(o);
-      swap(copy);
-    }
-    return *this;
-  }
-  text& operator=(text&& o) noexcept {
-    text moved(static_cast<text&&>(o));
-    swap(moved);
-    return *this;
-  }
-  ///@}
-  ~text() { delete[] data_; }
-
-  /// As a `std::string` (a copy).
-  template <detail::owning_string_like S>
-  operator S() const {  // NOLINT: implicit on purpose
-    return S(data(), size_);
-  }
-  /// As a `std::string_view`, valid while this is.
-  template <detail::string_view_like S>
-  operator S() const noexcept {  // NOLINT: implicit on purpose
-    return S(data(), size_);
-  }
-  /// As a `string_ref`, valid while this is.
-  operator string_ref() const noexcept { return {data(), size_}; }  // NOLINT: implicit on purpose
-
-  /// The characters, followed by '\0'.
-  ///@{
-  const char* data() const noexcept { return data_ ? data_ : ""; }
-  const char* c_str() const noexcept { return data(); }
-  ///@}
-  /// The number of characters (without the '\0').
-  std::size_t size() const noexcept { return size_; }
-  /// Whether there are none.
-  bool empty() const noexcept { return size_ == 0; }
-  /// Iteration over the characters.
-  ///@{
-  const char* begin() const noexcept { return data(); }
-  const char* end() const noexcept { return data() + size_; }
-  ///@}
-
-  /// The same characters.
-  friend bool operator==(const text& a, string_ref b) noexcept { return string_ref(a) == b; }
-  /// Writes the characters to `os` (a `std::ostream`).
-  template <detail::char_output_stream OS>
-  friend OS& operator<<(OS& os, const text& t) {
-    os.write(t.data(), static_cast<long>(t.size_));
-    return os;
-  }
-
- private:
-  void assign(const char* s, std::size_t n) {
-    if (n == 0) return;
-    data_ = new char[n + 1];
-    for (std::size_t i = 0; i < n; ++i) data_[i] = s[i];
-    data_[n] = '\0';
-    size_ = n;
-  }
-  void swap(text& o) noexcept {
-    char* d = data_;
-    data_ = o.data_;
-    o.data_ = d;
-    std::size_t n = size_;
-    size_ = o.size_;
-    o.size_ = n;
-  }
-
-  char* data_ = nullptr;
   std::size_t size_ = 0;
 };
 

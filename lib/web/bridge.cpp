@@ -28,7 +28,7 @@ using detail::request_body;
 using detail::request_error;
 using action = access_request::action;
 
-constexpr std::array<std::pair<std::string_view, mqtt_err>, 19> names{{
+constexpr std::array<named_result, 19> names{{
     {"MQTT_ERR_AGAIN", MQTT_ERR_AGAIN},
     {"MQTT_ERR_SUCCESS", MQTT_ERR_SUCCESS},
     {"MQTT_ERR_NOMEM", MQTT_ERR_NOMEM},
@@ -89,13 +89,13 @@ bool is_json_content_type(std::string_view ct) {
 
 }  // namespace
 
-std::string_view result_name(int result) noexcept {
+string_ref result_name(int result) noexcept {
   for (const auto& [name, value] : names)
     if (value == result) return name;
   return "MQTT_ERR_UNKNOWN";
 }
 
-std::span<const std::pair<std::string_view, mqtt_err>> result_names() noexcept { return names; }
+array_view<const named_result> result_names() noexcept { return names; }
 
 struct bridge::impl : std::enable_shared_from_this<impl> {
   impl(mqtt& m, bridge_options o) : facade(&m), opts(std::move(o)) {
@@ -234,9 +234,9 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
   http_response unsubscribe_all(mqtt& m, std::string_view identity) {
     if (auto no = denied(action::unsubscribe, "#", identity)) return *no;
     std::string topics = "[";
-    for (const auto& [filter, tq] : m.topics()) {
+    for (const auto& tq : m.topics()) {
       if (topics.size() > 1) topics += ',';
-      topics += detail::json_quote(filter);
+      topics += detail::json_quote(tq.topic);
     }
     topics += "]";
     bool all = m.unsubscribe_all();
@@ -246,9 +246,9 @@ struct bridge::impl : std::enable_shared_from_this<impl> {
   http_response status(mqtt& m) {
     auto s = m.status();
     std::string topics = "[";
-    for (const auto& [filter, tq] : m.topics()) {
+    for (const auto& tq : m.topics()) {
       if (topics.size() > 1) topics += ',';
-      topics += json_object().add("topic", filter).add("qos", tq.qos).str();
+      topics += json_object().add("topic", std::string_view(tq.topic)).add("qos", tq.qos).str();
     }
     topics += "]";
     auto ec = m.last_error();

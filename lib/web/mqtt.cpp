@@ -17,6 +17,7 @@
 #include <asio/post.hpp>
 
 #include "tern/client_options.hpp"
+#include "tern/web/config.hpp"
 #include "tern/topic.hpp"
 #include "transport/polled_context.hpp"
 #include "web/handler_queue.hpp"
@@ -24,11 +25,20 @@
 
 namespace tern::web {
 
-payload_data::payload_data(double d) {
+namespace {
+
+template <class T>
+text decimal_text(T n) {
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  bytes_.assign(buf, r.ptr);
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  return text(string_ref(buf, static_cast<std::size_t>(r.ptr - buf)));
 }
+
+}  // namespace
+
+payload_data::payload_data(double d) : bytes_(decimal_text(d)) {}
+text payload_data::signed_decimal(long long n) { return decimal_text(n); }
+text payload_data::unsigned_decimal(unsigned long long n) { return decimal_text(n); }
 
 namespace {
 
@@ -459,13 +469,13 @@ struct mqtt::impl {
   }
 };
 
-mqtt::mqtt(mqtt_options options) : impl_(std::make_unique<impl>(*this, std::move(options))) {}
+mqtt::mqtt(mqtt_options options) : impl_(new impl(*this, std::move(options))) {}
 
 mqtt::~mqtt() {
   auto& i = *impl_;
   if (i.pid_ != 0 && ::getpid() != i.pid_) {
     // A child after fork(): the threads are the parent's; joining them would hang.
-    (void)impl_.release();
+    impl_ = nullptr;  // leaked on purpose
     return;
   }
   // From here on no handler runs: they would get a dangling `mqtt&`, and
@@ -481,24 +491,26 @@ mqtt::~mqtt() {
       i.destroying_ = true;
     }
     i.wait_for_observers();
-    i.queue_.stop_then([p = impl_.release()] { impl::stop_then_delete(p); });
+    i.queue_.stop_then([p = std::exchange(impl_, nullptr)] { impl::stop_then_delete(p); });
     return;
   }
   if (i.queue_.on_handler_thread()) {
     // A handler destroys its own object: the handler thread cannot join
     // itself. The rest goes when the running handler returns.
-    i.queue_.stop_from_task([p = impl_.release()] { delete p; });
+    i.queue_.stop_from_task([p = std::exchange(impl_, nullptr)] { delete p; });
     if (i.client_) i.stop_client(i.stop_linger_);
     return;
   }
   if (i.client_) i.stop_client(i.stop_linger_);
   i.queue_.stop();
   i.client_.reset();
+  delete std::exchange(impl_, nullptr);
 }
 
 void mqtt::init_app(const config_source& config) { init_app(config, impl_->options_.config_prefix); }
 
-void mqtt::init_app(const config_source& config, std::string config_prefix) {
+void mqtt::init_app(const config_source& config, string_ref prefix) {
+  std::string config_prefix(prefix);
   auto& i = *impl_;
   i.check_fork();
   if (i.client_) throw std::logic_error("tern::web::mqtt: init_app called twice");
@@ -529,8 +541,8 @@ void mqtt::init_app(const config_source& config, std::string config_prefix) {
   c->on_connect(linked([](impl& i, bool sp, int rc) { rc == 0 ? i.connected(sp) : i.refused(rc); }));
   c->on_disconnect(linked([](impl& i, std::error_code ec) { i.disconnected(ec); }));
   c->on_message(linked([](impl& i, const message_received& m) {
-    message msg{std::string(m.topic),
-                std::string(reinterpret_cast<const char*>(m.payload.data()), m.payload.size()),
+    message msg{text(m.topic),
+                text(string_ref(reinterpret_cast<const char*>(m.payload.data()), m.payload.size())),
                 static_cast<int>(m.qos),
                 m.retain,
                 m.dup,
@@ -588,7 +600,8 @@ void mqtt::disconnect() {
 
 void mqtt::stop() { stop(impl_->stop_linger_); }
 
-void mqtt::stop(std::chrono::milliseconds linger) {
+void mqtt::stop(milliseconds_arg linger_arg) {
+  std::chrono::milliseconds linger(linger_arg.count());
   auto& i = *impl_;
   i.check_fork();
   if (!i.client()) return;
@@ -649,7 +662,8 @@ handler_id mqtt::on_log(log_handler f, std::uint8_t levels) {
   return id;
 }
 
-handler_id mqtt::on_topic(std::string_view filter, message_handler f) {
+handler_id mqtt::on_topic(string_ref filter_ref, message_handler f) {
+  std::string_view filter = filter_ref;
   auto& i = *impl_;
   i.check_fork();
   if (!f) throw std::invalid_argument("tern::web::mqtt: empty handler");
@@ -701,7 +715,7 @@ void mqtt::set_userdata(std::any userdata) {
   impl_->handlers_changed();
 }
 
-mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, int qos, bool retain) {
+mqtt_result mqtt::publish(string_ref topic, const payload_data& payload, int qos, bool retain) {
   auto& i = *impl_;
   i.check_fork();
   if (qos < 0 || qos > 2 || validate_topic_name(topic)) return {MQTT_ERR_INVAL, 0};
@@ -715,21 +729,22 @@ mqtt_result mqtt::publish(std::string_view topic, const payload_data& payload, i
     auto st = c->stats();
     if (st.queued + (connected ? 0 : st.pending) >= i.max_queued_) return {MQTT_ERR_QUEUE_SIZE, 0};
   }
-  auto r = c->publish(std::string(topic), payload.bytes(), static_cast<tern::qos>(qos), retain);
+  auto r = c->publish(topic, string_ref(payload.bytes()), static_cast<tern::qos>(qos), retain);
   if (!r) return {MQTT_ERR_INVAL, 0};
   return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_QUEUED, *r};
 }
 
-mqtt_result mqtt::subscribe(std::string_view topic, int qos) { return subscribe({topic_qos{std::string(topic), qos}}); }
+mqtt_result mqtt::subscribe(string_ref topic, int qos) { return subscribe({topic_qos{text(topic), qos}}); }
 
-mqtt_result mqtt::subscribe(const std::vector<topic_qos>& topics) {
+mqtt_result mqtt::subscribe(const list_arg<topic_qos>& list) {
+  auto topics = list.items();
   auto& i = *impl_;
   i.check_fork();
   if (topics.empty()) return {MQTT_ERR_INVAL, 0};
   for (const auto& t : topics)
     if (t.qos < 0 || t.qos > 2 || validate_topic_filter(t.topic)) return {MQTT_ERR_INVAL, 0};
   std::lock_guard lock(i.m_);
-  for (const auto& t : topics) i.topics_[t.topic] = t;
+  for (const auto& t : topics) i.topics_[std::string(t.topic)] = t;
   if (!i.client_) return {MQTT_ERR_NO_CONN, 0};
   std::vector<std::pair<std::string, tern::qos>> wanted;
   for (const auto& t : topics) wanted.emplace_back(i.broker_filter(t.topic), static_cast<tern::qos>(t.qos));
@@ -739,7 +754,8 @@ mqtt_result mqtt::subscribe(const std::vector<topic_qos>& topics) {
   return {connected ? MQTT_ERR_SUCCESS : MQTT_ERR_NO_CONN, *r};
 }
 
-mqtt_result mqtt::unsubscribe(std::string_view topic) {
+mqtt_result mqtt::unsubscribe(string_ref topic_ref) {
+  std::string_view topic = topic_ref;
   auto& i = *impl_;
   i.check_fork();
   std::lock_guard lock(i.m_);
@@ -762,20 +778,24 @@ mqtt_result mqtt::unsubscribe(std::string_view topic) {
 
 bool mqtt::unsubscribe_all() {
   bool all = true;
-  for (const auto& [f, t] : topics()) {
-    auto r = unsubscribe(f).result;
+  for (const auto& t : topics()) {
+    auto r = unsubscribe(t.topic).result;
     all &= r == MQTT_ERR_SUCCESS || r == MQTT_ERR_NO_CONN;
   }
   return all;
 }
 
-std::map<std::string, topic_qos> mqtt::topics() const {
+topic_list mqtt::topics() const {
   impl_->check_fork();
   std::lock_guard lock(impl_->m_);
-  return impl_->topics_;
+  topic_list out(impl_->topics_.size());
+  std::size_t n = 0;
+  for (const auto& [f, t] : impl_->topics_) out[n++] = topic_qos{text(f), t.qos};
+  return out;
 }
 
-bool mqtt::hold_subscription(std::string_view filter, int qos) {
+bool mqtt::hold_subscription(string_ref filter_ref, int qos) {
+  std::string_view filter = filter_ref;
   auto& i = *impl_;
   i.check_fork();
   if (qos < 0 || qos > 2 || validate_topic_filter(filter)) return false;
@@ -792,7 +812,8 @@ bool mqtt::hold_subscription(std::string_view filter, int qos) {
   return true;
 }
 
-void mqtt::release_subscription(std::string_view filter) {
+void mqtt::release_subscription(string_ref filter_ref) {
+  std::string_view filter = filter_ref;
   auto& i = *impl_;
   i.check_fork();
   std::lock_guard lock(i.m_);
@@ -855,22 +876,22 @@ status_info mqtt::status() const {
   return s;
 }
 
-std::error_code mqtt::last_error() const {
+error_code mqtt::last_error() const {
   impl_->check_fork();
   auto* c = impl_->client();
-  return c ? std::error_code(c->last_error()) : std::error_code{};
+  return c ? c->last_error() : error_code{};
 }
 
-std::string mqtt::last_error_detail() const {
+text mqtt::last_error_detail() const {
   impl_->check_fork();
   auto* c = impl_->client();
-  return c ? c->last_error_detail() : std::string();
+  return c ? c->last_error_detail() : text();
 }
 
-std::string mqtt::client_id() const {
+text mqtt::client_id() const {
   impl_->check_fork();
   std::lock_guard lock(impl_->m_);
-  if (!impl_->client_id_.empty() || !impl_->client_) return impl_->client_id_;
+  if (!impl_->client_id_.empty() || !impl_->client_) return text(impl_->client_id_);
   return impl_->client_->client_id();  // generated by the session
 }
 

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include <tern/beast/binding.hpp>
+#include <tern/error.hpp>
+#include <tern/web/config.hpp>
 #include <tern/web/mqtt.hpp>
 
 namespace http = boost::beast::http;

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include <tern/httplib/binding.hpp>
+#include <tern/error.hpp>
+#include <tern/web/config.hpp>
 #include <tern/web/mqtt.hpp>
 
 int main() {

@@ -15,6 +15,8 @@
 
 #include "../common/eventually.hpp"
 #include "scripted_broker.hpp"
+#include "tern/error.hpp"
+#include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
 namespace tern::web::external_io_test {

@@ -20,6 +20,8 @@
 #include "../common/proc_self.hpp"
 #include "scripted_broker.hpp"
 #include "tern/web/bridge.hpp"
+#include "tern/error.hpp"
+#include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
 namespace tern::web::shared_io_test {

@@ -112,7 +112,7 @@ TEST(WebIntegration, SubscriptionSurvivesBrokerRestart) {
   ASSERT_TRUE(ev.wait(10s, [&] { return ev.connects >= 2 && ev.subacks.size() >= 2; }))
       << "connects " << ev.connects << ", subacks " << ev.subacks.size() << "\n" << b.log();
   EXPECT_GE(q.status().reconnects, 1u);
-  EXPECT_EQ(q.topics().count("restart/#"), 1u);
+  EXPECT_TRUE(q.topics().contains("restart/#"));
 
   test_client pub(make_options(b.url(), "web-restart-pub"));
   ASSERT_TRUE(pub.connect());
@@ -360,8 +360,8 @@ TEST(WebIntegration, ReferenceUnsubscribeExample) {
     EXPECT_EQ(ev.unsubacks[0], u.mid);
   }
   auto t = q.topics();
-  EXPECT_EQ(t.count("home/mytopic"), 0u);
-  EXPECT_EQ(t.count("home/other"), 1u);
+  EXPECT_FALSE(t.contains("home/mytopic"));
+  EXPECT_TRUE(t.contains("home/other"));
   EXPECT_EQ(q.unsubscribe("home/mytopic"), (web::mqtt_result{web::MQTT_ERR_NOT_FOUND, 0})) << "already gone";
 
   // Published after the UNSUBACK; then a message on the topic still

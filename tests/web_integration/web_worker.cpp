@@ -28,6 +28,7 @@
 #include <string>
 
 #include "tern/web/config.hpp"
+#include "tern/session_options.hpp"
 #include "tern/web/mqtt.hpp"
 
 namespace {
@@ -70,21 +71,21 @@ int main(int argc, char** argv) {
 
     tern::web::mqtt m;
     m.on_subscribe([](tern::web::mqtt& self, const std::any&, tern::message_id, const std::vector<int>& granted) {
-      if (!granted.empty() && granted[0] != 0x80) print_line("ready " + self.client_id());
-      else print_line("refused " + self.client_id());
+      if (!granted.empty() && granted[0] != 0x80) print_line("ready " + std::string(self.client_id()));
+      else print_line("refused " + std::string(self.client_id()));
     });
     m.on_topic(filter, [](tern::web::mqtt&, const std::any&, const tern::web::message& msg) {
       const char* first = msg.payload.data();
-      const char* last = first + msg.payload.size();
+      const char* last = first + std::string(msg.payload).size();
       unsigned long seq = 0;
       auto [end, ec] = std::from_chars(first, last, seq);
-      if (ec != std::errc{} || end != last || msg.payload.empty()) print_line("bad " + msg.payload);
+      if (ec != std::errc{} || end != last || msg.payload.empty()) print_line("bad " + std::string(msg.payload));
       else print_line(std::to_string(seq));
       ++handled;
       touch();
     });
     m.on_message([](tern::web::mqtt&, const std::any&, const tern::web::message& msg) {
-      print_line("unexpected " + msg.topic);
+      print_line("unexpected " + std::string(msg.topic));
     });
     m.on_disconnect([](tern::web::mqtt&, const std::any&, int rc) {
       if (rc != tern::web::MQTT_ERR_SUCCESS) std::fprintf(stderr, "connection lost: rc %d\n", rc);

@@ -66,7 +66,7 @@ class tern_engine final : public load_engine {
         if (st->up) s_.disconnects.fetch_add(1, std::memory_order_relaxed);
       } else if (!st->failed) {
         st->failed = true;
-        auto detail = st->c->last_error_detail();
+        std::string detail = st->c->last_error_detail();
         s_.first_failure(detail.empty() ? ec.message() : detail);
       }
       st->up = false;

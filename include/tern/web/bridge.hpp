@@ -22,6 +22,8 @@
 #include <variant>
 #include <vector>
 
+#include "tern/error.hpp"
+#include "tern/web/config.hpp"
 #include "tern/web/mqtt.hpp"
 
 namespace tern::web {

@@ -10,28 +10,36 @@
 //   mqtt.init_app(app);                                     // app.config() holds MQTT_* keys
 //   mqtt.publish("home/mytopic", "hello world");
 
-#include <any>
-#include <chrono>
-#include <concepts>
-#include <cstdint>
-#include <functional>
-#include <map>
-#include <memory>
-#include <span>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <utility>
-#include <vector>
+//
+// Light on purpose: of the standard library it includes only <any> (the
+// handlers' userdata) and small headers; strings, callbacks, errors and
+// lists are tern's own types, which convert to and from the standard ones
+// (docs/client.md, "Two headers"). The configuration sources are in
+// <tern/web/config.hpp>.
 
-#include "tern/session_options.hpp"  // log_level, message_id
-#include "tern/web/config.hpp"
+#include <any>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+
+#include "tern/array_view.hpp"
+#include "tern/callback.hpp"
+#include "tern/core_types.hpp"
+#include "tern/error_code.hpp"
+#include "tern/list_arg.hpp"
+#include "tern/milliseconds_arg.hpp"
+#include "tern/owned_array.hpp"
+#include "tern/steady_time.hpp"
+#include "tern/string_ref.hpp"
+#include "tern/text.hpp"
 
 namespace asio {
 class io_context;
 }
 
 namespace tern::web {
+
+class config_source;  // <tern/web/config.hpp>
 
 /// Result codes of publish/subscribe/unsubscribe, with paho's (and so
 /// Flask-MQTT's) names and values, plus tern's `MQTT_ERR_QUEUED`.
@@ -59,10 +67,15 @@ enum mqtt_err : int {
 
 /// paho's name of a result code: "MQTT_ERR_SUCCESS", ..., and tern's
 /// "MQTT_ERR_QUEUED"; "MQTT_ERR_UNKNOWN" for any other value.
-std::string_view result_name(int result) noexcept;
+string_ref result_name(int result) noexcept;
+/// A result code and its name.
+struct named_result {
+  string_ref name;  ///< "MQTT_ERR_SUCCESS", ...
+  mqtt_err value;   ///< MQTT_ERR_SUCCESS, ...
+};
 /// Every result code with its name, in the order of their values: the one
 /// table the HTTP bridge and the Python module answer with.
-std::span<const std::pair<std::string_view, mqtt_err>> result_names() noexcept;
+array_view<const named_result> result_names() noexcept;
 
 /// Log levels, as paho's MQTT_LOG_* (the values of tern::log_level).
 inline constexpr log_level MQTT_LOG_INFO = log_level::info;        // 0x01
@@ -82,10 +95,24 @@ struct mqtt_result {
 
 /// A subscription: Flask-MQTT's `TopicQos(topic, qos)`.
 struct topic_qos {
-  std::string topic;  ///< the topic filter as subscribed (without the shared group's prefix)
+  text topic;         ///< the topic filter as subscribed (without the shared group's prefix)
   int qos = 0;        ///< the QoS asked for (0-2)
   /// Field by field.
   friend bool operator==(const topic_qos&, const topic_qos&) = default;
+};
+
+/// The subscriptions `mqtt::topics()` returns, sorted by filter.
+class topic_list : public owned_array<topic_qos> {
+ public:
+  using owned_array<topic_qos>::owned_array;
+  /// The subscription of `filter` (as given to `subscribe`), or null.
+  const topic_qos* find(string_ref filter) const noexcept {
+    for (const auto& t : *this)
+      if (t.topic == filter) return &t;
+    return nullptr;
+  }
+  /// Whether `filter` is subscribed.
+  bool contains(string_ref filter) const noexcept { return find(filter) != nullptr; }
 };
 
 /// The CONNACK's flags (paho's `flags` dict).
@@ -96,19 +123,22 @@ struct connect_flags {
 /// A received message. It owns its data: handlers run on the handler thread,
 /// after the network buffer has moved on.
 struct message {
-  std::string topic;    ///< the topic name it was published to
-  std::string payload;  ///< the bytes as sent (not necessarily UTF-8)
+  text topic;    ///< the topic name it was published to
+  text payload;  ///< the bytes as sent (not necessarily UTF-8)
   int qos = 0;          ///< the QoS it was delivered with (at most the subscription's)
   bool retain = false;  ///< a retained message the broker sent on subscribe
   bool dup = false;     ///< a QoS 1/2 message the broker may have sent before
   /// The packet id of a QoS 1/2 message (paho's `message.mid`), 0 for QoS 0.
   std::uint16_t mid = 0;
   /// When the network thread received it, not when a handler runs: for ageing
-  /// messages. steady_clock is CLOCK_MONOTONIC on Linux, the clock of
-  /// Python's `time.monotonic()` (paho's `message.timestamp`).
-  std::chrono::steady_clock::time_point received{};
+  /// messages; converts to `std::chrono::steady_clock::time_point`.
+  /// steady_clock is CLOCK_MONOTONIC on Linux, the clock of Python's
+  /// `time.monotonic()` (paho's `message.timestamp`).
+  steady_time received{};
   /// `payload` as bytes; valid while the message is.
-  std::span<const std::byte> payload_bytes() const noexcept { return std::as_bytes(std::span(payload)); }
+  array_view<const std::byte> payload_bytes() const noexcept {
+    return {reinterpret_cast<const std::byte*>(payload.data()), payload.size()};
+  }
 };
 
 /// A payload for `publish`: text, bytes, or a number (sent as its decimal
@@ -121,24 +151,34 @@ class payload_data {
   /// `publish("t", bytes)` read as they do in Python; a null `const char*`
   /// is an empty payload).
   ///@{
-  payload_data(std::string_view text) : bytes_(text) {}  // NOLINT: implicit on purpose
-  payload_data(const char* text) : bytes_(text ? text : "") {}  // NOLINT
-  payload_data(const std::string& text) : bytes_(text) {}  // NOLINT
-  payload_data(std::span<const std::byte> b)  // NOLINT
-      : bytes_(reinterpret_cast<const char*>(b.data()), b.size()) {}
-  payload_data(const std::vector<std::byte>& b) : payload_data(std::span<const std::byte>(b)) {}  // NOLINT
+  payload_data(string_ref text) : bytes_(text) {}  // NOLINT: implicit on purpose
+  payload_data(const char* text) : bytes_(text) {}  // NOLINT
+  template <detail::char_string S>
+  payload_data(const S& text) : bytes_(string_ref(text)) {}  // NOLINT: a std::string, a std::string_view
+  template <class C>
+    requires detail::contiguous_of<const C, const std::byte>
+  payload_data(const C& b)  // NOLINT: a std::vector<std::byte>, a std::span<const std::byte>
+      : bytes_(string_ref(reinterpret_cast<const char*>(b.data()), b.size())) {}
   ///@}
   /// An integer, sent as its decimal text (`42` → "42").
   template <class T>
     requires(std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>)
-  payload_data(T n) : bytes_(std::to_string(n)) {}  // NOLINT
+  payload_data(T n) : bytes_(decimal(n)) {}  // NOLINT
   /// A floating-point number, sent in its shortest round-trip form (`0.5` → "0.5").
   payload_data(double d);  // NOLINT
   /// The bytes to send.
-  const std::string& bytes() const noexcept { return bytes_; }
+  const text& bytes() const noexcept { return bytes_; }
 
  private:
-  std::string bytes_;
+  template <class T>
+  static text decimal(T n) {
+    if constexpr (std::is_signed_v<T>) return signed_decimal(n);
+    else return unsigned_decimal(n);
+  }
+  static text signed_decimal(long long n);
+  static text unsigned_decimal(unsigned long long n);
+
+  text bytes_;
 };
 
 /// Identifies one registered handler, for `remove_handler`.
@@ -172,7 +212,7 @@ struct mqtt_options {
   /// Also write every log line to stderr (`[tern.web] LEVEL text`).
   bool mqtt_logging = false;
   /// The prefix of the configuration keys: MQTT_BROKER_URL, ...
-  std::string config_prefix = "MQTT";
+  text config_prefix = "MQTT";
   /// Handler events (messages, log lines) that may wait for the handler
   /// thread; beyond this, new ones are dropped (see `status().dropped`).
   std::size_t handler_queue_size = 10000;
@@ -220,7 +260,8 @@ struct mqtt_options {
 
 class mqtt;
 
-/// Something that exposes a config source as `config()`: an application object.
+/// Something that exposes a config source as `config()`: an application
+/// object. Checked where `config_source` is complete (<tern/web/config.hpp>).
 template <class App>
 concept app_with_config = requires(App& a) {
   { a.config() } -> std::convertible_to<const config_source&>;
@@ -251,31 +292,32 @@ class mqtt {
   /// `rc`: the CONNACK's return code, as paho's: 0 accepted, 1-5 refused
   /// (1 protocol version, 2 client id, 3 server unavailable, 4 user name or
   /// password, 5 not authorised).
-  using connect_handler = std::function<void(mqtt& client, const std::any& userdata, connect_flags flags, int rc)>;
+  using connect_handler = callback<void(mqtt& client, const std::any& userdata, connect_flags flags, int rc)>;
   /// `rc`: 0 after `disconnect()`; otherwise MQTT_ERR_CONN_LOST,
   /// MQTT_ERR_KEEPALIVE, MQTT_ERR_PROTOCOL, MQTT_ERR_TLS or MQTT_ERR_CONN_REFUSED.
-  using disconnect_handler = std::function<void(mqtt& client, const std::any& userdata, int rc)>;
+  using disconnect_handler = callback<void(mqtt& client, const std::any& userdata, int rc)>;
   /// `msg` is valid during the call; the handler may keep a copy.
-  using message_handler = std::function<void(mqtt& client, const std::any& userdata, const message& msg)>;
+  using message_handler = callback<void(mqtt& client, const std::any& userdata, const message& msg)>;
   /// `mid`: what `publish` returned; the message is complete (QoS 0 written,
   /// QoS 1 PUBACK, QoS 2 PUBCOMP).
-  using publish_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
-  /// `granted_qos`: one per filter, 0x80 for a refused one.
+  using publish_handler = callback<void(mqtt& client, const std::any& userdata, message_id mid)>;
+  /// `granted_qos`: one per filter, 0x80 for a refused one (converts to a
+  /// `std::vector<int>` or a `std::span<const int>`).
   using subscribe_handler =
-      std::function<void(mqtt& client, const std::any& userdata, message_id mid, const std::vector<int>& granted_qos)>;
+      callback<void(mqtt& client, const std::any& userdata, message_id mid, array_view<const int> granted_qos)>;
   /// `mid`: what `unsubscribe` returned; the UNSUBACK came.
-  using unsubscribe_handler = std::function<void(mqtt& client, const std::any& userdata, message_id mid)>;
-  /// `level`: MQTT_LOG_*; `buf`: the line, paho's wording where paho has one.
-  using log_handler =
-      std::function<void(mqtt& client, const std::any& userdata, log_level level, const std::string& buf)>;
+  using unsubscribe_handler = callback<void(mqtt& client, const std::any& userdata, message_id mid)>;
+  /// `level`: MQTT_LOG_*; `buf`: the line, paho's wording where paho has one
+  /// (converts to `std::string_view` and `const std::string&`).
+  using log_handler = callback<void(mqtt& client, const std::any& userdata, log_level level, string_ref buf)>;
   /// Runs `call` (one handler invocation) inside, say, a request or database context.
-  using handler_wrapper = std::function<void(const std::function<void()>& call)>;
+  using handler_wrapper = callback<void(const callback<void()>& call)>;
 
   /// An object without configuration: call `init_app` later (factory pattern).
   explicit mqtt(mqtt_options options = {});
   /// As Flask-MQTT's `Mqtt(app)`: constructs, then `init_app(app)`.
   template <app_with_config App>
-  explicit mqtt(App& app, mqtt_options options = {}) : mqtt(std::move(options)) {
+  explicit mqtt(App& app, mqtt_options options = {}) : mqtt(static_cast<mqtt_options&&>(options)) {
     init_app(app);
   }
   /// Stops the client as `stop()` does (what was published is delivered
@@ -298,8 +340,8 @@ class mqtt {
   /// As `init_app(app)`, with the keys `<config_prefix>_*` (several
   /// objects in one application, each with its own prefix).
   template <app_with_config App>
-  void init_app(App& app, std::string config_prefix) {
-    init_app(static_cast<const config_source&>(app.config()), std::move(config_prefix));
+  void init_app(App& app, string_ref config_prefix) {
+    init_app(static_cast<const config_source&>(app.config()), config_prefix);
   }
   /// Reads the keys `<prefix>_*` of `config` (see docs/web.md), reports
   /// unknown ones at WARNING with the closest known key, creates the client,
@@ -314,7 +356,7 @@ class mqtt {
   ///   out of range; `std::logic_error` if already initialised.
   ///@{
   void init_app(const config_source& config);
-  void init_app(const config_source& config, std::string config_prefix);
+  void init_app(const config_source& config, string_ref config_prefix);
   ///@}
 
   /// Sends DISCONNECT and stops reconnecting (on_disconnect then gets rc 0).
@@ -332,7 +374,7 @@ class mqtt {
   /// linger is MQTT_STOP_LINGER.
   ///@{
   void stop();
-  void stop(std::chrono::milliseconds linger);
+  void stop(milliseconds_arg linger);
   ///@}
 
   // ---- handlers: each returns an id for remove_handler ----
@@ -365,7 +407,7 @@ class mqtt {
   /// Messages whose topic matches `filter` (wildcards and `$share/<group>/`
   /// allowed); they then skip `on_message`. Subscribing is still up to you.
   /// @throws std::invalid_argument for an invalid filter.
-  handler_id on_topic(std::string_view filter, message_handler f);
+  handler_id on_topic(string_ref filter, message_handler f);
   /// Every message, whichever `on_topic` or `on_message` handlers take it,
   /// after them: for observers such as monitoring. Not part of Flask-MQTT's API.
   handler_id on_every_message(message_handler f);
@@ -398,7 +440,7 @@ class mqtt {
   /// at the call, so a concurrent burst may still overflow it: that failure
   /// is logged at ERR); `{MQTT_ERR_INVAL, 0}` for an invalid topic or QoS;
   /// `{MQTT_ERR_NO_CONN, 0}` before `init_app`.
-  mqtt_result publish(std::string_view topic, const payload_data& payload = {}, int qos = 0, bool retain = false);
+  mqtt_result publish(string_ref topic, const payload_data& payload = {}, int qos = 0, bool retain = false);
 
   /// Subscribes (desired state): the filter is remembered in `topics()`,
   /// sent now when connected (`{MQTT_ERR_SUCCESS, mid}`) or after the next
@@ -406,16 +448,17 @@ class mqtt {
   /// again after every reconnect that did not resume the session. With
   /// MQTT_SHARED_GROUP set the broker gets `$share/<group>/<filter>`.
   /// `{MQTT_ERR_INVAL, 0}` for an invalid filter or QoS (nothing remembered).
-  mqtt_result subscribe(std::string_view topic, int qos = 0);
-  /// Several filters in one SUBSCRIBE.
-  mqtt_result subscribe(const std::vector<topic_qos>& topics);
+  mqtt_result subscribe(string_ref topic, int qos = 0);
+  /// Several filters in one SUBSCRIBE: a braced list of `topic_qos`, or a
+  /// `std::vector<topic_qos>`.
+  mqtt_result subscribe(const list_arg<topic_qos>& topics);
   /// Forgets a subscription and sends UNSUBSCRIBE (now, or once connected).
   /// `{MQTT_ERR_NOT_FOUND, 0}` if `topic` is not in `topics()`.
-  mqtt_result unsubscribe(std::string_view topic);
+  mqtt_result unsubscribe(string_ref topic);
   /// Unsubscribes from every topic in `topics()`; returns whether all went.
   bool unsubscribe_all();
-  /// The subscriptions, by filter as given to `subscribe`.
-  std::map<std::string, topic_qos> topics() const;
+  /// The subscriptions, sorted by filter (as given to `subscribe`).
+  topic_list topics() const;
 
   /// Makes sure the messages of `filter` arrive, on behalf of an observer
   /// that shows them (an HTTP event stream, a WebSocket): counted, and apart
@@ -428,9 +471,9 @@ class mqtt {
   /// covered are subscribed on their own). Not listed in `topics()`.
   /// Renewed after reconnects like the others. Returns false (nothing held)
   /// for an invalid filter or QoS.
-  bool hold_subscription(std::string_view filter, int qos = 0);
+  bool hold_subscription(string_ref filter, int qos = 0);
   /// Gives back one `hold_subscription` of `filter`.
-  void release_subscription(std::string_view filter);
+  void release_subscription(string_ref filter);
 
   // ---- external dispatch (mqtt_options::external_dispatch) ----
 
@@ -454,18 +497,18 @@ class mqtt {
   /// Counters; see `status_info`.
   status_info status() const;
   /// The reason of the last failure (transport, TLS, CONNACK refusal, ...).
-  std::error_code last_error() const;
+  error_code last_error() const;
   /// The same in words, with what the code cannot hold (the broker's
   /// address, the file, OpenSSL's reason); empty if none.
-  std::string last_error_detail() const;
+  text last_error_detail() const;
   /// The client id in use: the configured one after template expansion, or
   /// the one the client generated for its current or last connection when
   /// none is configured. Empty before `init_app`.
-  std::string client_id() const;
+  text client_id() const;
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  impl* impl_;
 };
 
 }  // namespace tern::web
