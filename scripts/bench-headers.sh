@@ -6,8 +6,10 @@
 # mosquitto.h's time from the same run. tern_h: tern's C API, <tern/tern.h>
 # (the same facade as web/mqtt.hpp). client: a client made, a handler set
 # and a subscription made with <tern/client.hpp> alone; client_options: the
-# options a configured client needs (<tern/client_options.hpp>). web_std: the
-# standard headers alone that web/mqtt.hpp names (its floor).
+# options a configured client needs (<tern/client_options.hpp>). web_mqtt: a
+# facade made, a handler set and a message published with
+# <tern/web/mqtt.hpp> alone; web_config: a configuration map
+# (<tern/web/config.hpp>).
 #   REPS=7 ./scripts/bench-headers.sh
 # Installs libmosquitto-dev when missing (the comparison needs mosquitto.h).
 set -uo pipefail
@@ -38,30 +40,13 @@ program mosquitto mosquitto.h 'mosquitto_lib_init(); std::printf("%d\n", MOSQ_ER
 program client tern/client.hpp 'tern::client c("mqtt://127.0.0.1:1883"); c.on_message([](const tern::message_received& m) { std::printf("%.*s\n", int(m.topic.size()), m.topic.data()); }); auto r = c.subscribe("a/#", tern::qos::at_least_once); std::printf("%d\n", r ? 1 : 0);'
 program client_options tern/client_options.hpp 'tern::client_options o; o.brokers = {"mqtt://127.0.0.1:1883"}; std::printf("%zu\n", o.brokers.size());'
 program client_async tern/client_async.hpp 'tern::client_options o; std::printf("%zu\n", o.brokers.size());'
-program web_mqtt tern/web/mqtt.hpp 'tern::web::mqtt_options o; std::printf("%d\n", o.connect_async ? 1 : 0);'
+program web_mqtt tern/web/mqtt.hpp 'tern::web::mqtt m; m.on_message([](tern::web::mqtt&, const std::any&, const tern::web::message& msg) { std::printf("%s\n", msg.topic.c_str()); }); auto r = m.publish("a/b", "on"); std::printf("%d\n", int(r.result));'
+program web_config tern/web/config.hpp 'tern::web::config_map c{{"MQTT_BROKER_URL", "127.0.0.1"}}; std::printf("%zu\n", c.keys().size());'
 program codec tern/codec.hpp 'std::printf("%d\n", 1);'
 program tern_h tern/tern.h 'tern_mqtt* m = tern_mqtt_new(0); std::printf("%s\n", tern_result_name(TERN_ERR_SUCCESS)); tern_mqtt_destroy(m);'
 flags=(-std=c++20 -O0 -DASIO_STANDALONE -I"$top/include")
 
-# std_program NAME HEADER BODY: the standard headers that HEADER and the tern
-# headers it includes name, and nothing of tern's: the floor of any header
-# whose API uses those types.
-std_program() {
-  local deps
-  deps=$($cxx "${flags[@]}" -MM -x c++ - <<<"#include <$2>" | tr ' \\' '\n\n' | grep '/include/tern/')
-  [ -n "$deps" ] || { echo "bench-headers: cannot list the tern headers $2 includes" >&2; exit 1; }
-  {
-    # shellcheck disable=SC2086
-    grep -h '^#include <' $deps | sort -u
-    echo "#include <cstdio>"
-    echo "int main() {"
-    echo "  $3"
-    echo "  return 0;"
-    echo "}"
-  } >"$dir/$1.cpp"
-}
-std_program web_std tern/web/mqtt.hpp 'std::optional<bool> o; std::printf("%d\n", o ? 1 : 0);'
-names=(mosquitto tern_h client client_options client_async web_mqtt web_std codec)
+names=(mosquitto tern_h client client_options client_async web_mqtt web_config codec)
 
 for n in "${names[@]}"; do
   lines=$($cxx "${flags[@]}" -E "$dir/$n.cpp" | wc -l)
@@ -88,7 +73,7 @@ for l in open(sys.argv[2]):
 base = statistics.median(times["mosquitto"])
 print("median of %s compiles each, -O0; ratio = time / mosquitto.h's time" % sys.argv[3])
 print("%-13s %9s %9s %9s %7s" % ("header", "lines", "nonblank", "ms", "ratio"))
-for n in ["mosquitto", "tern_h", "client", "client_options", "client_async", "web_mqtt", "web_std", "codec"]:
+for n in ["mosquitto", "tern_h", "client", "client_options", "client_async", "web_mqtt", "web_config", "codec"]:
     m = statistics.median(times[n])
     print("%-13s %9s %9s %9.0f %6.1fx" % (n, sizes[n][0], sizes[n][1], m, m / base))
 PY
