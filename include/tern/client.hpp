@@ -4,7 +4,7 @@
 // with back-off, and offers a thread-safe API. See docs/client.md.
 //
 // Light on purpose: it includes no Asio and, of the standard library, only
-// <cstddef>, <cstdint>, <concepts>, <initializer_list>, <new> and
+// <cassert>, <cstddef>, <cstdint>, <concepts>, <initializer_list>, <new> and
 // <type_traits>; strings, callbacks and errors are tern's own types, which
 // convert to and from the standard ones. Configuring a client needs
 // <tern/client_options.hpp>; the error enums are in <tern/error.hpp>.
@@ -175,6 +175,8 @@ class client {
   ///@}
   /// As `subscribe`, and `done(ec, granted)` runs on the strand with the
   /// SUBACK's codes, or with `ec` set when the connection ended first.
+  /// `granted` is valid during the call only; a `done` taking a
+  /// `std::vector<std::uint8_t>` gets a copy.
   result<message_id> subscribe(const list_arg<filter_qos>& filters,
                                callback<void(error_code, array_view<const std::uint8_t>)> done);
   /// Unsubscribes; `on_unsubscribe(mid)` reports the UNSUBACK, and the

@@ -14,18 +14,21 @@ class error_code;
 namespace detail {
 
 // std::error_code, recognised by its members (std::error_condition lacks
-// default_error_condition) so that this header need not declare it.
+// default_error_condition; boost::system::error_code, whose category is no
+// std::error_category, has failed()) so that this header need not declare it.
 template <class E>
 concept std_error_code_like = !std::is_same_v<std::remove_cvref_t<E>, error_code> && requires(const E& e) {
   e.default_error_condition();
   e.value();
   e.category();
-};
+} && !requires(const E& e) { e.failed(); };
 
-// An error enum with a make_error_code found by ADL (tern::errc,
-// std::errc, asio::error::basic_errors, ...).
+// An error enum with a make_error_code found by ADL that makes a
+// std::error_code (tern::errc, std::errc, asio::error::basic_errors, ...).
 template <class E>
-concept error_enum = std::is_enum_v<E> && requires(E e) { make_error_code(e); };
+concept error_enum = std::is_enum_v<E> && requires(E e) {
+  { make_error_code(e) } -> std_error_code_like;
+};
 
 // Makes an expression depend on T, so that names in it are looked up where
 // a function template is used (and <system_error> is there), not here.

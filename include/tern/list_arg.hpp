@@ -2,6 +2,7 @@
 // Arguments of the light public headers (<tern/client.hpp>) that take a list
 // (of topic filters): a braced list, or any standard container.
 
+#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <type_traits>
@@ -24,7 +25,7 @@ struct filter_qos {
   template <class P>
     requires requires(const P& p) {
       string_ref(p.first);
-      tern::qos(p.second);
+      { p.second } -> std::convertible_to<tern::qos>;
     }
   filter_qos(const P& p) noexcept : filter(p.first), qos(p.second) {}  // NOLINT: implicit on purpose
 };
@@ -41,19 +42,26 @@ class list_arg {
     items_ = list.begin();  // the list lives until the end of the call's full expression
     size_ = list.size();
   }
-  /// A range of elements that make a `T`.
+  /// A container whose elements make a `T` (they must be lvalues: a `T`
+  /// may view them).
   template <class R>
     requires(!std::is_same_v<std::remove_cvref_t<R>, list_arg> && requires(const R& r) {
       r.size();
       T(*r.begin());
       r.end();
-    })
+    } && std::is_lvalue_reference_v<decltype(*static_cast<const R*>(nullptr)->begin())>)
   list_arg(const R& range) : size_(range.size()) {  // NOLINT: implicit on purpose
     if (size_ == 0) return;
-    owned_ = new T[size_];
+    // Freed if a T's construction throws: the destructor would not run.
+    struct holder {
+      T* p;
+      ~holder() { delete[] p; }
+    } h{new T[size_]};
     std::size_t i = 0;
-    for (const auto& x : range) owned_[i++] = T(x);
+    for (const auto& x : range) h.p[i++] = T(x);
+    owned_ = h.p;
     items_ = owned_;
+    h.p = nullptr;
   }
   list_arg(const list_arg&) = delete;
   list_arg& operator=(const list_arg&) = delete;

@@ -46,7 +46,8 @@ class payload_ref {
   template <detail::char_string S>
   payload_ref(const S& text) noexcept : payload_ref(string_ref(text)) {}  // NOLINT
   template <class C>
-    requires(!detail::char_string<std::remove_cvref_t<C>> && detail::contiguous_of<C, const std::byte>)
+    requires(!std::is_same_v<std::remove_cvref_t<C>, payload_ref> && !detail::char_string<std::remove_cvref_t<C>> &&
+             detail::contiguous_of<C, const std::byte>)
   payload_ref(C&& bytes) noexcept : data_(bytes.data()), size_(bytes.size()) {  // NOLINT
     if constexpr (!std::is_lvalue_reference_v<C> && !std::is_const_v<C>) {
       movable_ = static_cast<void*>(&bytes);

@@ -11,13 +11,14 @@
 namespace tern {
 namespace detail {
 
-// A std::chrono::time_point, recognised by its members.
+// A std::chrono::time_point of a steady clock (steady_clock's: not
+// system_clock's, whose epoch differs), recognised by its members.
 template <class T>
 concept chrono_time_point = requires(const T& t) {
   typename T::clock;
   typename T::duration::period;
   t.time_since_epoch().count();
-};
+} && T::clock::is_steady;
 
 }  // namespace detail
 

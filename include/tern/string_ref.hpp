@@ -57,8 +57,9 @@ class string_ref {
   constexpr string_ref() noexcept = default;
   /// A C string; null is empty.
   constexpr string_ref(const char* s) noexcept : data_(s ? s : ""), size_(detail::length_of(s)) {}  // NOLINT
-  /// `size` characters at `data`.
-  constexpr string_ref(const char* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  /// `size` characters at `data`. Explicit, so that `{"a/b", 1}` is not
+  /// taken for the first character of "a/b".
+  constexpr explicit string_ref(const char* data, std::size_t size) noexcept : data_(data), size_(size) {}
   /// A `std::string`, `std::string_view`, or any contiguous string of char.
   template <detail::char_string S>
   constexpr string_ref(const S& s) noexcept : data_(s.data()), size_(s.size()) {}  // NOLINT: implicit on purpose

@@ -60,7 +60,7 @@ class text {
     return S(data_, size_);
   }
   /// As a `string_ref`, valid while this is.
-  operator string_ref() const noexcept { return {data_, size_}; }  // NOLINT: implicit on purpose
+  operator string_ref() const noexcept { return string_ref(data_, size_); }  // NOLINT: implicit on purpose
 
   /// The characters, followed by '\0'.
   ///@{

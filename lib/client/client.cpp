@@ -112,15 +112,19 @@ client_options for_broker(string_ref broker_uri) {
 
 }  // namespace
 
-client::client(client_options options) : state_(new state) {
-  state_->own_ctx = std::make_shared<asio::io_context>(1);
-  state_->impl = std::make_shared<impl>(state_->own_ctx->get_executor(), std::move(options), state_->own_ctx.get());
+client::client(client_options options) {
+  auto s = std::make_unique<state>();  // freed if the impl's construction throws
+  s->own_ctx = std::make_shared<asio::io_context>(1);
+  s->impl = std::make_shared<impl>(s->own_ctx->get_executor(), std::move(options), s->own_ctx.get());
+  state_ = s.release();
 }
 
 client::client(string_ref broker_uri) : client(for_broker(broker_uri)) {}
 
-client::client(asio::io_context& context, client_options options) : state_(new state) {
-  state_->impl = std::make_shared<impl>(context.get_executor(), std::move(options), nullptr);
+client::client(asio::io_context& context, client_options options) {
+  auto s = std::make_unique<state>();  // freed if the impl's construction throws
+  s->impl = std::make_shared<impl>(context.get_executor(), std::move(options), nullptr);
+  state_ = s.release();
 }
 
 client::~client() {
@@ -172,10 +176,14 @@ void client::stop() {
 
 void client::stop(milliseconds_arg linger_arg, callback<void()> done) {
   std::chrono::milliseconds linger(linger_arg.count());
-  if (!state_->impl) return done();
+  if (!state_->impl) {
+    if (done) done();
+    return;
+  }
   if (state_->own_ctx) {
     stop(linger);
-    return done();
+    if (done) done();
+    return;
   }
   state_->impl->post([linger, done = std::move(done)](impl& self) mutable { self.begin_stop(linger, std::move(done)); });
 }

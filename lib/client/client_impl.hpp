@@ -174,7 +174,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
     std::size_t limit = 0;                  // stored messages not completed, at most (0: no limit)
     std::atomic<std::size_t> pending{0};    // any thread
     // The rest: strand only.
-    std::function<void(message_id)> on_persisted;
+    callback<void(message_id)> on_persisted;
     std::vector<message_id> unsynced;  // accepted, durable at the next sync
     std::vector<message_id> syncing;   // accepted, durable when syncer's sync is over
     bool dirty = false;                // updates since the last sync began

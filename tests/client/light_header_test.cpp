@@ -65,6 +65,23 @@ TEST(ErrorCode, ComparesAsStdErrorCodeDoes) {
   EXPECT_FALSE(refused == std::errc::timed_out);
 }
 
+// boost::system::error_code's members, failed() among them: its category is
+// no std::error_category, so it must not convert.
+struct boost_like_error_code {
+  int value() const { return 1; }
+  const std::error_category& category() const { return std::generic_category(); }
+  std::error_condition default_error_condition() const { return {}; }
+  bool failed() const { return true; }
+  boost_like_error_code() = default;
+  boost_like_error_code(int, const std::error_category&) {}
+};
+
+TEST(ErrorCode, RefusesBoostErrorCodes) {
+  static_assert(!std::is_convertible_v<boost_like_error_code, error_code>);
+  static_assert(!std::is_convertible_v<error_code, boost_like_error_code>);
+  static_assert(std::is_convertible_v<std::error_code, error_code>);
+}
+
 TEST(ErrorCode, IsALayoutLikeStdErrorCode) {
   static_assert(std::is_trivially_copyable_v<error_code>);
   static_assert(sizeof(error_code) == sizeof(std::error_code));
@@ -193,14 +210,18 @@ TEST(ArrayView, ViewsContainersAndConvertsToSpanAndVector) {
   EXPECT_EQ(copy, bytes);
 }
 
-TEST(MillisecondsArg, ConvertsAnyDurationTruncating) {
+TEST(MillisecondsArg, TakesWhatStdChronoMillisecondsTakesImplicitly) {
   using namespace std::chrono_literals;
   EXPECT_EQ(milliseconds_arg(2s).count(), 2000);
-  EXPECT_EQ(milliseconds_arg(1999us).count(), 1);
   EXPECT_EQ(milliseconds_arg(1min).count(), 60000);
   EXPECT_EQ(milliseconds_arg(250ms).count(), 250);
-  EXPECT_EQ(milliseconds_arg(std::chrono::duration<double>(0.0015)).count(), 1);
-  EXPECT_EQ(milliseconds_arg(-1500us).count(), -1);
+  EXPECT_EQ(milliseconds_arg(-3s).count(), -3000);
+  EXPECT_EQ(milliseconds_arg(std::chrono::duration<long, std::ratio<1, 100>>(7)).count(), 70);
+  // Lossy ones are refused, as std::chrono::milliseconds refuses them:
+  // stop(500us) must not become stop(0ms).
+  static_assert(!std::is_convertible_v<std::chrono::microseconds, milliseconds_arg>);
+  static_assert(!std::is_convertible_v<std::chrono::microseconds, std::chrono::milliseconds>);
+  static_assert(!std::is_convertible_v<std::chrono::duration<double>, milliseconds_arg>);
 }
 
 std::vector<std::string> filters_of(const list_arg<string_ref>& l) {
@@ -214,6 +235,27 @@ std::vector<std::pair<std::string, qos>> filters_of(const list_arg<filter_qos>& 
   return out;
 }
 
+// Makes its elements on the fly: a string_ref of one would dangle.
+struct made_on_the_fly {
+  std::size_t size() const { return 1; }
+  struct iterator {
+    std::string operator*() const { return "a/b"; }
+    iterator& operator++() { return *this; }
+    bool operator==(const iterator&) const { return true; }
+  };
+  iterator begin() const { return {}; }
+  iterator end() const { return {}; }
+};
+
+TEST(ListArg, RefusesRangesOfTemporaries) {
+  static_assert(!std::is_constructible_v<list_arg<string_ref>, const made_on_the_fly&>);
+  static_assert(std::is_constructible_v<list_arg<string_ref>, const std::vector<std::string>&>);
+  // A pair whose second is no qos is not a filter_qos (an int would be a
+  // hard error further in).
+  static_assert(!std::is_convertible_v<std::pair<std::string, int>, filter_qos>);
+  static_assert(std::is_convertible_v<std::pair<std::string, qos>, filter_qos>);
+}
+
 TEST(ListArg, TakesBracedListsAndContainers) {
   EXPECT_EQ(filters_of(list_arg<string_ref>{"a", "b/#"}), (std::vector<std::string>{"a", "b/#"}));
   std::vector<std::string> v{"x", "y"};
@@ -222,6 +264,16 @@ TEST(ListArg, TakesBracedListsAndContainers) {
   EXPECT_EQ(filters_of(list_arg<filter_qos>(pairs)), pairs);
   EXPECT_EQ(filters_of(list_arg<filter_qos>{{"a/+", qos::at_least_once}, {"b", qos::exactly_once}}), pairs);
   EXPECT_TRUE(list_arg<string_ref>(std::vector<std::string>{}).items().empty());
+}
+
+TEST(PayloadRef, ACopyOfItKeepsTheMove) {
+  // client::publish without a completion passes its payload_ref on: the
+  // copy must still move the vector, not copy it.
+  std::vector<std::byte> bytes(64, std::byte{3});
+  const std::byte* where = bytes.data();
+  payload_ref first = std::move(bytes);
+  payload_ref second = first;
+  EXPECT_EQ(take_payload(second).data(), where);
 }
 
 TEST(PayloadRef, MovesAnRvalueByteVectorAndCopiesAnythingElse) {

@@ -110,6 +110,19 @@ TEST(ClientStop, DeliversWhatWasPublishedRightAfterConnect) {
   }
 }
 
+// stop(linger, done) with an empty done stops and calls nothing, on a
+// client with its own thread as on one that never started.
+TEST(ClientStop, AnEmptyDoneIsNotCalled) {
+  recording_broker r;
+  fake_broker broker(r.fn());
+  client started(options_for(broker.port()));
+  started.start();
+  started.stop(std::chrono::milliseconds(0), nullptr);
+  client idle(options_for(broker.port()));
+  idle.stop(std::chrono::milliseconds(0), callback<void()>{});
+  EXPECT_FALSE(started.is_connected());
+}
+
 TEST(ClientStop, DeliversABurstBeforeDisconnecting) {
   recording_broker r;
   fake_broker broker(r.fn());

@@ -212,6 +212,28 @@ TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
   std::filesystem::remove_all(dir);
 }
 
+// An empty on_persisted, as unsetting a callback does, is never called
+// (it stayed a non-empty std::function once, and crashed when called).
+TEST(ClientStore, AnEmptyOnPersistedIsNotCalled) {
+  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  {
+    auto opened = file_store::open(dir, "store-test", {sync_policy::batch});
+    ASSERT_TRUE(opened);
+    std::shared_ptr<file_store> store = std::move(*opened);
+    recording_broker broker(true);
+    client c(persistent_options(broker, store));
+    c.on_persisted(nullptr);
+    c.on_persisted(std::function<void(message_id)>{});
+    ASSERT_TRUE(connect_and_wait(c));
+    auto f = tern::async_publish(c, "t", "x", qos::at_least_once, false, asio::use_future);
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_GT(f.get(), 0u);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // A client on your io_context, destroyed on a thread that does not run it
 // just after its first publish: the strand makes the batch store's syncer
 // for the sync that publish starts while ~client looks for it. Under

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,9 @@ TEST(WebLightHeader, MessageOwnsItsTextAndConvertsItsTime) {
   EXPECT_TRUE(m.received <= now && m.received >= now);
   EXPECT_TRUE(m.received < now + std::chrono::nanoseconds(1));
   EXPECT_EQ((now + std::chrono::milliseconds(3)) - m.received, std::chrono::milliseconds(3));  // a message's age
+  // Another clock's time has another epoch: mixing them does not compile.
+  static_assert(!std::is_convertible_v<std::chrono::system_clock::time_point, steady_time>);
+  static_assert(!std::is_convertible_v<steady_time, std::chrono::system_clock::time_point>);
 }
 
 TEST(WebLightHeader, TopicListFindsByFilter) {

@@ -301,14 +301,16 @@ class mqtt {
   /// `mid`: what `publish` returned; the message is complete (QoS 0 written,
   /// QoS 1 PUBACK, QoS 2 PUBCOMP).
   using publish_handler = callback<void(mqtt& client, const std::any& userdata, message_id mid)>;
-  /// `granted_qos`: one per filter, 0x80 for a refused one (converts to a
-  /// `std::vector<int>` or a `std::span<const int>`).
+  /// `granted_qos`: one per filter, 0x80 for a refused one; valid during
+  /// the call only (converts to a `std::vector<int>`, a copy, or a
+  /// `std::span<const int>`).
   using subscribe_handler =
       callback<void(mqtt& client, const std::any& userdata, message_id mid, array_view<const int> granted_qos)>;
   /// `mid`: what `unsubscribe` returned; the UNSUBACK came.
   using unsubscribe_handler = callback<void(mqtt& client, const std::any& userdata, message_id mid)>;
-  /// `level`: MQTT_LOG_*; `buf`: the line, paho's wording where paho has one
-  /// (converts to `std::string_view` and `const std::string&`).
+  /// `level`: MQTT_LOG_*; `buf`: the line, paho's wording where paho has one;
+  /// valid during the call only (converts to `std::string_view` and, a copy,
+  /// to `const std::string&`).
   using log_handler = callback<void(mqtt& client, const std::any& userdata, log_level level, string_ref buf)>;
   /// Runs `call` (one handler invocation) inside, say, a request or database context.
   using handler_wrapper = callback<void(const callback<void()>& call)>;
