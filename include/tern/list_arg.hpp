@@ -1,6 +1,7 @@
 #pragma once
-// Arguments of the light public headers (<tern/client.hpp>) that take a list
-// (of topic filters): a braced list, or any standard container.
+// Arguments of the light public headers (<tern/client.hpp>,
+// <tern/web/mqtt.hpp>) that take a list of topic filters: a braced list, or
+// any standard container.
 
 #include <concepts>
 #include <cstddef>
@@ -16,8 +17,8 @@ namespace tern {
 /// A topic filter and the QoS asked for, as `client::subscribe` takes them:
 /// `{"a/#", qos::at_least_once}`, or a `std::pair<std::string, qos>`.
 struct filter_qos {
-  string_ref filter;                       ///< the topic filter
-  tern::qos qos = qos::at_most_once;       ///< the maximum QoS asked for
+  string_ref filter;                  ///< the topic filter
+  tern::qos qos = qos::at_most_once;  ///< the maximum QoS asked for
   filter_qos() noexcept = default;
   /// A filter and its QoS.
   filter_qos(string_ref f, tern::qos q = qos::at_most_once) noexcept : filter(f), qos(q) {}  // NOLINT
