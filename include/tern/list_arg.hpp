@@ -10,6 +10,7 @@
 
 #include "tern/array_view.hpp"
 #include "tern/core_types.hpp"
+#include "tern/owned_array.hpp"
 #include "tern/string_ref.hpp"
 
 namespace tern {
@@ -51,22 +52,13 @@ class list_arg {
       T(*r.begin());
       r.end();
     } && std::is_lvalue_reference_v<decltype(*static_cast<const R*>(nullptr)->begin())>)
-  list_arg(const R& range) : size_(range.size()) {  // NOLINT: implicit on purpose
-    if (size_ == 0) return;
-    // Freed if a T's construction throws: the destructor would not run.
-    struct holder {
-      T* p;
-      ~holder() { delete[] p; }
-    } h{new T[size_]};
+  list_arg(const R& range) : size_(range.size()), owned_(size_) {  // NOLINT: implicit on purpose
     std::size_t i = 0;
-    for (const auto& x : range) h.p[i++] = T(x);
-    owned_ = h.p;
-    items_ = owned_;
-    h.p = nullptr;
+    for (const auto& x : range) owned_[i++] = T(x);
+    items_ = owned_.data();
   }
   list_arg(const list_arg&) = delete;
   list_arg& operator=(const list_arg&) = delete;
-  ~list_arg() { delete[] owned_; }
 
   /// The elements.
   array_view<const T> items() const noexcept { return {items_, size_}; }
@@ -74,7 +66,7 @@ class list_arg {
  private:
   const T* items_ = nullptr;
   std::size_t size_ = 0;
-  T* owned_ = nullptr;
+  owned_array<T> owned_;  // the copy of a container's elements; freed if one throws
 };
 
 }  // namespace tern

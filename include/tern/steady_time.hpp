@@ -47,31 +47,14 @@ struct steady_time {
         static_cast<typename TP::rep>(detail::scale_ticks<1, 1'000'000'000, P::num, P::den>(nanoseconds))));
   }
 
-  /// Compares instants, with each other and with steady_clock's time points.
+  /// Compares instants; a steady_clock time point converts, so it compares
+  /// too (`msg.received < steady_clock::now()`).
   ///@{
   friend constexpr bool operator==(steady_time, steady_time) noexcept = default;
   friend constexpr bool operator<(steady_time a, steady_time b) noexcept { return a.nanoseconds < b.nanoseconds; }
   friend constexpr bool operator>(steady_time a, steady_time b) noexcept { return b < a; }
   friend constexpr bool operator<=(steady_time a, steady_time b) noexcept { return !(b < a); }
   friend constexpr bool operator>=(steady_time a, steady_time b) noexcept { return !(a < b); }
-  template <detail::chrono_time_point TP>
-  friend bool operator==(steady_time a, const TP& b) noexcept { return a == steady_time(b); }
-  template <detail::chrono_time_point TP>
-  friend bool operator<(steady_time a, const TP& b) noexcept { return a < steady_time(b); }
-  template <detail::chrono_time_point TP>
-  friend bool operator<(const TP& a, steady_time b) noexcept { return steady_time(a) < b; }
-  template <detail::chrono_time_point TP>
-  friend bool operator>(steady_time a, const TP& b) noexcept { return steady_time(b) < a; }
-  template <detail::chrono_time_point TP>
-  friend bool operator>(const TP& a, steady_time b) noexcept { return b < steady_time(a); }
-  template <detail::chrono_time_point TP>
-  friend bool operator<=(steady_time a, const TP& b) noexcept { return !(steady_time(b) < a); }
-  template <detail::chrono_time_point TP>
-  friend bool operator<=(const TP& a, steady_time b) noexcept { return !(b < steady_time(a)); }
-  template <detail::chrono_time_point TP>
-  friend bool operator>=(steady_time a, const TP& b) noexcept { return !(a < steady_time(b)); }
-  template <detail::chrono_time_point TP>
-  friend bool operator>=(const TP& a, steady_time b) noexcept { return !(steady_time(a) < b); }
   ///@}
   /// The time from `b` to `a`, in `TP`'s duration (`steady_clock::now() -
   /// msg.received`: a message's age).

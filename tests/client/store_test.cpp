@@ -188,7 +188,10 @@ TEST(ClientStore, PublishFailsAtOnceWhenTheStoreCannotTakeTheMessage) {
   EXPECT_TRUE(c.is_connected());
 }
 
-TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
+// Runs `body(c, store)` with a client `c`, not yet connected, on a batch
+// file store in a new temporary directory, which is removed afterwards.
+template <class Body>
+void with_batch_store_client(Body body) {
   char tmpl[] = "/tmp/tern-client-store-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   std::string dir = tmpl;
@@ -198,40 +201,37 @@ TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
     std::shared_ptr<file_store> store = std::move(*opened);
     recording_broker broker(true);
     client c(persistent_options(broker, store));
+    body(c, *store);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ClientStore, OnPersistedFollowsTheBatchSync) {
+  with_batch_store_client([](client& c, file_store& store) {
     auto persisted = std::make_shared<std::promise<message_id>>();
     c.on_persisted([persisted](message_id mid) { persisted->set_value(mid); });
     ASSERT_TRUE(connect_and_wait(c));
-    auto fsyncs = store->fsyncs();
+    auto fsyncs = store.fsyncs();
     auto mid = c.publish("t", "x", qos::exactly_once);
     ASSERT_TRUE(mid);
     auto f = persisted->get_future();
     ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
     EXPECT_EQ(f.get(), *mid);
-    EXPECT_GT(store->fsyncs(), fsyncs);
-  }
-  std::filesystem::remove_all(dir);
+    EXPECT_GT(store.fsyncs(), fsyncs);
+  });
 }
 
 // An empty on_persisted, as unsetting a callback does, is never called
 // (it stayed a non-empty std::function once, and crashed when called).
 TEST(ClientStore, AnEmptyOnPersistedIsNotCalled) {
-  char tmpl[] = "/tmp/tern-client-store-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
-  {
-    auto opened = file_store::open(dir, "store-test", {sync_policy::batch});
-    ASSERT_TRUE(opened);
-    std::shared_ptr<file_store> store = std::move(*opened);
-    recording_broker broker(true);
-    client c(persistent_options(broker, store));
+  with_batch_store_client([](client& c, file_store&) {
     c.on_persisted(nullptr);
     c.on_persisted(std::function<void(message_id)>{});
     ASSERT_TRUE(connect_and_wait(c));
     auto f = tern::async_publish(c, "t", "x", qos::at_least_once, false, asio::use_future);
     ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
     EXPECT_GT(f.get(), 0u);
-  }
-  std::filesystem::remove_all(dir);
+  });
 }
 
 // A client on your io_context, destroyed on a thread that does not run it
